@@ -1,0 +1,109 @@
+// `mailgate`: the gateway's command line.
+
+#include "core/cli/command_options.hpp"
+#include "core/config/config_error.hpp"
+#include "core/log/log.hpp"
+
+#include <mailgate/sdk/abi.h>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+
+namespace po = boost::program_options;
+using namespace mailgate::core;
+
+namespace {
+
+using command_fn = int (*)(const cli::command_options&);
+
+const std::map<std::string, std::pair<command_fn, const char*>>& commands()
+{
+    static const std::map<std::string, std::pair<command_fn, const char*>> table{
+        {"plugins", {&cli::run_plugins, "list the loaded drivers with their options"}},
+        {"check-config",
+         {&cli::run_check_config, "check the configuration file against the loaded drivers"}},
+    };
+    return table;
+}
+
+void print_help(const po::options_description& options)
+{
+    std::cout << "usage: mailgate [options] <command>\n\ncommands:\n";
+    for (const auto& [name, command] : commands()) {
+        std::cout << fmt::format("  {:<14} {}\n", name, command.second);
+    }
+    std::cout << "\n" << options;
+}
+
+std::string default_config_file()
+{
+    const char* env = std::getenv("MAILGATE_CONFIG");
+    return env != nullptr ? env : "config/mailgate.yaml";
+}
+
+int run(int argc, char** argv)
+{
+    po::options_description options("options");
+    options.add_options()("help,h", "show this help")("version", "show the version")(
+        "config,c", po::value<std::string>(),
+        "configuration file (default: $MAILGATE_CONFIG or config/mailgate.yaml)")(
+        "plugins", po::value<std::string>(), "plugins folder (overrides the file's)")(
+        "log-level", po::value<std::string>()->default_value("info"),
+        "debug, info, warn or error");
+    po::options_description all;
+    all.add(options).add_options()("command", po::value<std::string>());
+    po::positional_options_description positional;
+    positional.add("command", 1);
+
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+
+    if (vm.count("version") != 0) {
+        std::cout << fmt::format("mailgate {} (driver ABI {}.{})\n", MAILGATE_VERSION,
+                                 MG_ABI_VERSION_MAJOR, MG_ABI_VERSION_MINOR);
+        return 0;
+    }
+    if (vm.count("help") != 0 || vm.count("command") == 0) {
+        print_help(options);
+        return vm.count("help") != 0 ? 0 : 2;
+    }
+    const auto command = commands().find(vm["command"].as<std::string>());
+    if (command == commands().end()) {
+        std::cerr << "mailgate: unknown command '" << vm["command"].as<std::string>()
+                  << "' (see mailgate --help)\n";
+        return 2;
+    }
+    log::set_level(spdlog::level::from_str(vm["log-level"].as<std::string>()));
+
+    cli::command_options parsed;
+    parsed.config_given = vm.count("config") != 0 || std::getenv("MAILGATE_CONFIG") != nullptr;
+    parsed.config_file =
+        vm.count("config") != 0 ? vm["config"].as<std::string>() : default_config_file();
+    if (vm.count("plugins") != 0) {
+        parsed.plugins_directory = vm["plugins"].as<std::string>();
+    }
+    return command->second.first(parsed);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const po::error& e) {
+        std::cerr << "mailgate: " << e.what() << " (see mailgate --help)\n";
+        return 2;
+    } catch (const config::config_error& e) {
+        std::cerr << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "mailgate: " << e.what() << "\n";
+        return 1;
+    }
+}

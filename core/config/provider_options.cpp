@@ -1,0 +1,69 @@
+#include "core/config/provider_options.hpp"
+
+#include <algorithm>
+
+namespace mailgate::core::config {
+namespace {
+
+std::string known_names(const std::vector<plugin::option_spec>& table)
+{
+    std::string names;
+    for (const auto& spec : table) {
+        names += (names.empty() ? "" : ", ") + spec.name;
+    }
+    return names.empty() ? "none" : names;
+}
+
+std::string expected(int32_t type)
+{
+    switch (type) {
+    case MG_OPTION_INT:
+        return "must be an integer";
+    case MG_OPTION_BOOL:
+        return "must be true or false";
+    default:
+        return "must be a single value";
+    }
+}
+
+} // namespace
+
+validated_options validate_options(const provider_config& provider,
+                                   const std::vector<plugin::option_spec>& table)
+{
+    validated_options out;
+    const std::string who = "provider '" + provider.nickname + "': ";
+    for (const auto& [key, value] : provider.options) {
+        auto spec = std::find_if(table.begin(), table.end(),
+                                 [&key](const auto& s) { return s.name == key; });
+        if (spec == table.end()) {
+            out.problems.push_back(value.where + ": " + who + "unknown option '" + key +
+                                   "' (driver '" + provider.driver +
+                                   "' takes: " + known_names(table) + ")");
+            continue;
+        }
+        auto canonical = value.scalar ? plugin::canonical_value(spec->type, value.text)
+                                      : std::nullopt;
+        if (!canonical) {
+            std::string got = (!value.scalar || spec->secret) ? "" : ", got '" + value.text + "'";
+            out.problems.push_back(value.where + ": " + who + "option '" + key + "' " +
+                                   expected(spec->type) + got);
+            continue;
+        }
+        out.values[key] = *canonical;
+    }
+    for (const auto& spec : table) {
+        if (out.values.count(spec.name) != 0 || provider.options.count(spec.name) != 0) {
+            continue;
+        }
+        if (spec.default_value) {
+            out.values[spec.name] = *spec.default_value;
+        } else if (spec.required) {
+            out.problems.push_back(provider.where + ": " + who + "missing required option '" +
+                                   spec.name + "'");
+        }
+    }
+    return out;
+}
+
+} // namespace mailgate::core::config

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the build and test dependencies from Debian 12's packages. Quick when they are
+# already there: apt is only called for what dpkg says is missing.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config
+    libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+    libboost-program-options1.81-dev
+    libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev
+    libgtest-dev
+    clang libc++-dev libc++abi-dev
+    curl ca-certificates
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,44 @@
+#pragma once
+
+/// The SMTP settings of a driver with MG_CAP_SMTP, read from the standard option set
+/// (options.hpp) and checked once, in the driver's constructor, so a provider whose mail could
+/// never go out fails when it is configured rather than at its first message.
+
+#include <mailgate/sdk/config.hpp>
+#include <mailgate/sdk/error.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace mailgate::sdk {
+
+struct smtp_settings {
+    std::string host;
+    std::int64_t port = 0;
+    std::string scheme; ///< smtp, starttls or smtps
+    std::string username;
+};
+
+/// Reads and checks host, port and scheme. Throws config_error naming the option at fault.
+/// The password is left to the host, which does the sending and never hands secrets around
+/// more than needed.
+inline smtp_settings read_smtp_settings(const config_view& config)
+{
+    smtp_settings s;
+    s.host = config.string("host");
+    if (s.host.empty()) {
+        throw config_error("host", "must not be empty");
+    }
+    s.port = config.integer("port");
+    if (s.port < 1 || s.port > 65535) {
+        throw config_error("port", "must be between 1 and 65535, not " + std::to_string(s.port));
+    }
+    s.scheme = config.string("scheme");
+    if (s.scheme != "smtp" && s.scheme != "starttls" && s.scheme != "smtps") {
+        throw config_error("scheme", "must be smtp, starttls or smtps, not '" + s.scheme + "'");
+    }
+    s.username = config.optional_string("username").value_or("");
+    return s;
+}
+
+} // namespace mailgate::sdk

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# CLI tests on the real binary and driver files. Usage:
+#   cli_test.sh CASE MAILGATE_BINARY PLUGIN_DIR FIXTURE_PLUGIN_DIR SOURCE_DIR
+set -uo pipefail
+case_name=$1 mailgate=$2 plugins=$3 fixtures=$4 source=$5
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAILED: $*"; echo "--- output:"; cat "$work/out"; exit 1; }
+run() { "$mailgate" "$@" >"$work/out" 2>&1; echo $? >"$work/rc"; }
+expect_rc() { [ "$(cat "$work/rc")" = "$1" ] || fail "exit code $(cat "$work/rc"), expected $1"; }
+expect_out() { grep -qE -- "$1" "$work/out" || fail "output lacks /$1/"; }
+expect_no_out() { ! grep -qE -- "$1" "$work/out" || fail "output has /$1/"; }
+
+case $case_name in
+version)
+    run --version
+    expect_rc 0
+    expect_out '^mailgate [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.0\)$'
+    ;;
+help)
+    run --help
+    expect_rc 0
+    expect_out '^  plugins '
+    expect_out '^  check-config '
+    run
+    expect_rc 2
+    ;;
+plugins_lists_legacy)
+    run plugins --plugins "$plugins"
+    expect_rc 0
+    expect_out '^legacy 1\.0\.0$'
+    expect_out "file: +$plugins/mailgate-legacy.so"
+    expect_out 'ABI: +1\.0'
+    expect_out 'capabilities: +callbacks, smtp'
+    expect_out 'max events: +1000 per callback'
+    expect_out '^    host +string +required '
+    expect_out '^    port +int +default "587" '
+    expect_out '^    password +string +secret'
+    ;;
+plugins_reports_bad_files)
+    run plugins --plugins "$fixtures"
+    expect_rc 0
+    expect_out '3 driver\(s\) loaded'
+    expect_out "skipped $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0"
+    expect_out "skipped $fixtures/mailgate-newer_minor.so: built for driver ABI 1\.1, newer"
+    expect_out "skipped $fixtures/mailgate-no_entry.so: no mg_driver_entry symbol"
+    expect_out "skipped $fixtures/mailgate-not_a_library.so: cannot load"
+    expect_out "skipped $fixtures/mailgate-zz_duplicate.so: duplicate driver id 'fixture_good'"
+    # The log line (stderr) names the file and the reason too.
+    expect_out "error +\[plugin\] $fixtures/mailgate-no_entry.so: skipped: no mg_driver_entry"
+    ;;
+check_config_ok)
+    sed "s|^  directory: .*|  directory: $plugins|" "$source/config/mailgate.yaml" >"$work/ok.yaml"
+    run check-config --config "$work/ok.yaml"
+    expect_rc 0
+    expect_out 'OK \([0-9]+ provider\(s\)\)'
+    ;;
+check_config_errors)
+    cat >"$work/bad.yaml" <<YAML
+plugins:
+  directory: $plugins
+providers:
+  - nickname: legacy
+    driver: legacy
+    port: seventy
+    password: hunter2-secret
+    colour: blue
+YAML
+    run check-config --config "$work/bad.yaml"
+    expect_rc 1
+    expect_out "bad.yaml:6:11: provider 'legacy': option 'port' must be an integer, got 'seventy'"
+    expect_out "bad.yaml:8:13: provider 'legacy': unknown option 'colour'"
+    expect_out "bad.yaml:4:5: provider 'legacy': missing required option 'host'"
+    expect_out '3 problem\(s\)'
+    expect_no_out 'hunter2-secret'
+    ;;
+unknown_command)
+    run frobnicate
+    expect_rc 2
+    expect_out "unknown command 'frobnicate'"
+    ;;
+*)
+    echo "unknown case $case_name"
+    exit 2
+    ;;
+esac
+echo "ok: $case_name"

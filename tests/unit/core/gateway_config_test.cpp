@@ -1,0 +1,136 @@
+#include "core/config/config_error.hpp"
+#include "core/config/gateway_config.hpp"
+#include "core/plugin/provider_set.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace mailgate::core::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class GatewayConfig : public ::testing::Test {
+protected:
+    std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
+                                 ("mailgate-config-test-" + std::to_string(::getpid()));
+
+    void SetUp() override { std::filesystem::create_directories(dir_); }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    std::filesystem::path write(const std::string& text)
+    {
+        auto file = dir_ / "mailgate.yaml";
+        std::ofstream(file) << text;
+        return file;
+    }
+
+    // The problems of loading `text` and creating its providers from the fixture drivers.
+    std::string problems(const std::string& text)
+    {
+        try {
+            auto config = load_config(write(text));
+            config.plugins_directory = FIXTURE_PLUGIN_DIR;
+            auto registry = plugin::driver_registry::scan(config.plugins_directory);
+            plugin::provider_set::create(config, registry);
+        } catch (const config_error& e) {
+            return e.what();
+        }
+        return "";
+    }
+};
+
+TEST_F(GatewayConfig, LoadsProvidersAndResolvesPathsFromTheFilesFolder)
+{
+    auto config = load_config(write("plugins:\n"
+                                    "  directory: ../lib/plugins\n"
+                                    "providers:\n"
+                                    "  - nickname: primary\n"
+                                    "    driver: fixture_good\n"
+                                    "    endpoint: https://esp.test\n"
+                                    "    retries: 5\n"));
+    EXPECT_EQ(config.plugins_directory, (dir_.parent_path() / "lib/plugins").lexically_normal());
+    ASSERT_EQ(config.providers.size(), 1u);
+    EXPECT_EQ(config.providers[0].nickname, "primary");
+    EXPECT_EQ(config.providers[0].driver, "fixture_good");
+    EXPECT_EQ(config.providers[0].options.at("retries").text, "5");
+    EXPECT_EQ(config.providers[0].options.at("retries").where, write("").string() + ":7:14");
+}
+
+TEST_F(GatewayConfig, ASyntaxErrorNamesFileLineAndColumn)
+{
+    const auto file = write("providers:\n  - nickname: [unclosed\n");
+    try {
+        load_config(file);
+        FAIL() << "expected a config_error";
+    } catch (const config_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr(file.string() + ":3:1:"));
+    }
+}
+
+TEST_F(GatewayConfig, StructureErrorsNameTheField)
+{
+    EXPECT_THAT(problems("listen: 1\n"), HasSubstr("mailgate.yaml:1:1: listen: unknown section"));
+    EXPECT_THAT(problems("providers: {}\n"), HasSubstr("providers: must be a list"));
+    EXPECT_THAT(problems("providers:\n  - driver: fixture_good\n"),
+                HasSubstr("providers[0].nickname: is required"));
+    EXPECT_THAT(problems("providers:\n  - nickname: has space\n    driver: x\n"),
+                HasSubstr(":2:15: providers[0].nickname: 'has space' is not URL-safe"));
+    EXPECT_THAT(problems("providers:\n"
+                         "  - {nickname: a, driver: fixture_good, endpoint: x}\n"
+                         "  - {nickname: a, driver: fixture_good, endpoint: y}\n"),
+                HasSubstr(":3:5: providers[1].nickname: 'a' is used by another provider"));
+    EXPECT_THAT(problems("plugins:\n  folder: x\n"), HasSubstr("plugins.folder: unknown field"));
+}
+
+TEST_F(GatewayConfig, OptionsAreCheckedAgainstTheDriversTable)
+{
+    const std::string text = problems("providers:\n"
+                                      "  - nickname: primary\n"
+                                      "    driver: fixture_good\n"
+                                      "    retries: lots\n"
+                                      "    colour: blue\n"
+                                      "    verbose: [1]\n");
+    EXPECT_THAT(text, HasSubstr(":4:14: provider 'primary': option 'retries' must be an integer, "
+                                "got 'lots'"));
+    EXPECT_THAT(text, HasSubstr(":5:13: provider 'primary': unknown option 'colour' (driver "
+                                "'fixture_good' takes: endpoint, retries, verbose, token)"));
+    EXPECT_THAT(text, HasSubstr(":6:14: provider 'primary': option 'verbose' must be true or "
+                                "false"));
+    EXPECT_THAT(text, HasSubstr(":2:5: provider 'primary': missing required option 'endpoint'"));
+}
+
+TEST_F(GatewayConfig, EveryProviderIsCheckedAndSecretsAreNeverPrinted)
+{
+    const std::string text = problems("providers:\n"
+                                      "  - nickname: one\n"
+                                      "    driver: missing_driver\n"
+                                      "  - nickname: two\n"
+                                      "    driver: fixture_good\n"
+                                      "    endpoint: x\n"
+                                      "    retries: -4\n"
+                                      "    token: s3cr3t-value\n");
+    EXPECT_THAT(text, AllOf(HasSubstr("provider 'one': driver 'missing_driver' is not loaded"),
+                            HasSubstr("provider 'two': option 'retries': must not be negative"),
+                            Not(HasSubstr("s3cr3t-value"))));
+}
+
+TEST_F(GatewayConfig, AValidFileCreatesItsProviders)
+{
+    auto config = load_config(write("providers:\n"
+                                    "  - {nickname: one, driver: fixture_good, endpoint: a}\n"
+                                    "  - {nickname: two, driver: fixture_libcxx}\n"));
+    auto registry = plugin::driver_registry::scan(FIXTURE_PLUGIN_DIR);
+    auto providers = plugin::provider_set::create(config, registry);
+    ASSERT_EQ(providers.providers().size(), 2u);
+    ASSERT_NE(providers.find("two"), nullptr);
+    EXPECT_EQ(providers.find("two")->library().id(), "fixture_libcxx");
+    EXPECT_EQ(providers.find("three"), nullptr);
+}
+
+} // namespace
+} // namespace mailgate::core::config
