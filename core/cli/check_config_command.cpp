@@ -18,8 +18,9 @@ int run_check_config(const command_options& options)
         if (options.plugins_directory) {
             config.plugins_directory = *options.plugins_directory;
         }
+        const config::secret_resolver secrets(config);
         const auto registry = plugin::driver_registry::scan(config.plugins_directory);
-        const auto providers = plugin::provider_set::create(config, registry);
+        const auto providers = plugin::provider_set::create(config, registry, secrets);
         std::cout << fmt::format("{}: OK ({} provider(s))\n", options.config_file.string(),
                                  providers.providers().size());
         return 0;

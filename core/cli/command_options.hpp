@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace mailgate::core::cli {
 
@@ -10,6 +11,10 @@ struct command_options {
     std::filesystem::path config_file;
     bool config_given = false; ///< --config or MAILGATE_CONFIG, rather than the default path
     std::optional<std::filesystem::path> plugins_directory; ///< --plugins overrides the file
+    std::optional<std::filesystem::path> port_file;  ///< serve: where to write the bound port
+    std::optional<std::string> provider;             ///< replay: the provider's nickname
+    std::optional<std::filesystem::path> input_file; ///< replay: the captured body
+    bool apply = false;                              ///< replay: store, not a dry run
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.
@@ -18,5 +23,15 @@ int run_plugins(const command_options& options);
 /// `mailgate check-config`: loads the drivers and checks the file against them; exits
 /// non-zero with every problem listed.
 int run_check_config(const command_options& options);
+
+/// `mailgate serve`: the gateway, until SIGINT or SIGTERM.
+int run_serve(const command_options& options);
+
+/// `mailgate replay --provider NICK FILE [--apply]`: a captured callback body through the same
+/// driver and router, printing the events; stored only with --apply.
+int run_replay(const command_options& options);
+
+/// `mailgate secret generate-key | encrypt | decrypt` (its own arguments).
+int run_secret(int argc, char** argv);
 
 } // namespace mailgate::core::cli

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <string_view>
 
 namespace po = boost::program_options;
 using namespace mailgate::core;
@@ -26,6 +27,10 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
         {"plugins", {&cli::run_plugins, "list the loaded drivers with their options"}},
         {"check-config",
          {&cli::run_check_config, "check the configuration file against the loaded drivers"}},
+        {"serve", {&cli::run_serve, "run the gateway until SIGINT or SIGTERM"}},
+        {"replay",
+         {&cli::run_replay, "run a captured callback body through a provider's driver and the "
+                            "router (--provider NICK FILE [--apply])"}},
     };
     return table;
 }
@@ -36,6 +41,8 @@ void print_help(const po::options_description& options)
     for (const auto& [name, command] : commands()) {
         std::cout << fmt::format("  {:<14} {}\n", name, command.second);
     }
+    std::cout << fmt::format("  {:<14} {}\n", "secret",
+                             "generate-key, encrypt or decrypt a secret (mailgate secret --help)");
     std::cout << "\n" << options;
 }
 
@@ -52,12 +59,15 @@ int run(int argc, char** argv)
         "config,c", po::value<std::string>(),
         "configuration file (default: $MAILGATE_CONFIG or config/mailgate.yaml)")(
         "plugins", po::value<std::string>(), "plugins folder (overrides the file's)")(
-        "log-level", po::value<std::string>()->default_value("info"),
-        "debug, info, warn or error");
+        "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")(
+        "port-file", po::value<std::string>(), "serve: write the bound port to this file")(
+        "provider", po::value<std::string>(),
+        "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)");
     po::options_description all;
-    all.add(options).add_options()("command", po::value<std::string>());
+    all.add(options).add_options()("command", po::value<std::string>())("input",
+                                                                        po::value<std::string>());
     po::positional_options_description positional;
-    positional.add("command", 1);
+    positional.add("command", 1).add("input", 1);
 
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
@@ -87,6 +97,16 @@ int run(int argc, char** argv)
     if (vm.count("plugins") != 0) {
         parsed.plugins_directory = vm["plugins"].as<std::string>();
     }
+    if (vm.count("port-file") != 0) {
+        parsed.port_file = vm["port-file"].as<std::string>();
+    }
+    if (vm.count("provider") != 0) {
+        parsed.provider = vm["provider"].as<std::string>();
+    }
+    if (vm.count("input") != 0) {
+        parsed.input_file = vm["input"].as<std::string>();
+    }
+    parsed.apply = vm.count("apply") != 0;
     return command->second.first(parsed);
 }
 
@@ -95,6 +115,10 @@ int run(int argc, char** argv)
 int main(int argc, char** argv)
 {
     try {
+        // `secret` reads its own arguments (and stdin): it never loads a configuration.
+        if (argc >= 2 && std::string_view(argv[1]) == "secret") {
+            return cli::run_secret(argc - 1, argv + 1);
+        }
         return run(argc, argv);
     } catch (const po::error& e) {
         std::cerr << "mailgate: " << e.what() << " (see mailgate --help)\n";

@@ -4,6 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
+#include <functional>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -13,6 +16,68 @@
 
 namespace mailgate::core::config {
 namespace {
+
+template <class T, T min, T max>
+std::optional<T> parse_count(const std::string& text)
+{
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// "8388608", "512KiB", "8MiB", "1GiB" (also KB/MB/GB, as powers of 1024 too: operators mean
+// the same thing by both).
+std::optional<std::size_t> parse_size(const std::string& text)
+{
+    static const std::regex pattern("([0-9]{1,12})\\s*(B|KiB|MiB|GiB|KB|MB|GB)?");
+    std::smatch m;
+    if (!std::regex_match(text, m, pattern)) {
+        return std::nullopt;
+    }
+    std::size_t value = std::stoull(m[1]);
+    const std::string unit = m[2];
+    const std::size_t scale = unit.empty() || unit == "B" ? 1
+                              : unit[0] == 'K'            ? 1024
+                              : unit[0] == 'M'            ? 1024 * 1024
+                                                          : 1024 * 1024 * 1024;
+    return value == 0 ? std::nullopt : std::optional<std::size_t>(value * scale);
+}
+
+// "250ms", "10s", "2m".
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
+{
+    static const std::regex pattern("([0-9]{1,9})\\s*(ms|s|m)");
+    std::smatch m;
+    if (!std::regex_match(text, m, pattern)) {
+        return std::nullopt;
+    }
+    const long value = std::stol(m[1]);
+    const long scale = m[2] == "ms" ? 1 : m[2] == "s" ? 1000 : 60000;
+    return value == 0 ? std::nullopt : std::optional(std::chrono::milliseconds(value * scale));
+}
+
+// "127.0.0.1:8025", "[::1]:8025", "localhost:0" (0: any free port).
+bool parse_listen(const std::string& text, std::string& address, uint16_t& port)
+{
+    static const std::regex pattern("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):([0-9]{1,5})");
+    std::smatch m;
+    if (!std::regex_match(text, m, pattern)) {
+        return false;
+    }
+    auto p = parse_count<unsigned, 0, 65535>(m[2]);
+    if (!p) {
+        return false;
+    }
+    address = m[1];
+    if (address.front() == '[') {
+        address = address.substr(1, address.size() - 2);
+    }
+    port = static_cast<uint16_t>(*p);
+    return true;
+}
 
 class reader {
 public:
@@ -27,14 +92,31 @@ public:
             problem(root, "", "the file must be a map of sections (plugins, providers)");
             return config;
         }
+        config.storage.path = relative_to_file("../var/mailgate.db");
         for (const auto& entry : root) {
             const std::string key = entry.first.as<std::string>();
             if (key == "plugins") {
                 read_plugins(entry.second, config);
             } else if (key == "providers") {
                 read_providers(entry.second, config);
+            } else if (key == "server") {
+                read_server(entry.second, config.server);
+            } else if (key == "storage") {
+                read_storage(entry.second, config.storage);
+            } else if (key == "admin") {
+                read_section(entry.second, "admin",
+                             {{"token", [&](const YAML::Node& n, const std::string& f) {
+                                   config.admin_token = located(n, f);
+                               }}});
+            } else if (key == "secrets") {
+                read_section(entry.second, "secrets",
+                             {{"key", [&](const YAML::Node& n, const std::string& f) {
+                                   config.secrets_key = located(n, f);
+                               }}});
             } else {
-                problem(entry.first, key, "unknown section (known: plugins, providers)");
+                problem(entry.first, key,
+                        "unknown section (known: server, storage, admin, secrets, plugins, "
+                        "providers)");
             }
         }
         return config;
@@ -55,6 +137,127 @@ public:
     const std::vector<std::string>& problems() const { return problems_; }
 
 private:
+    using field_reader = std::function<void(const YAML::Node&, const std::string&)>;
+
+    // Reads a map section whose every key must be one of `fields`.
+    void read_section(const YAML::Node& node, const std::string& section,
+                      const std::map<std::string, field_reader>& fields)
+    {
+        if (!node.IsMap()) {
+            problem(node, section, "must be a map");
+            return;
+        }
+        for (const auto& entry : node) {
+            const std::string key = entry.first.as<std::string>();
+            const std::string field = section + "." + key;
+            auto reader = fields.find(key);
+            if (reader == fields.end()) {
+                std::string known;
+                for (const auto& [name, unused] : fields) {
+                    known += (known.empty() ? "" : ", ") + name;
+                }
+                problem(entry.first, field, "unknown field (known: " + known + ")");
+            } else if (scalar(entry.second, field)) {
+                reader->second(entry.second, field);
+            }
+        }
+    }
+
+    located_value located(const YAML::Node& node, const std::string&)
+    {
+        return located_value{node.as<std::string>(), true, where(node)};
+    }
+
+    template <class T, class Parse>
+    void typed(const YAML::Node& node, const std::string& field, T& out, Parse parse,
+               const char* expected)
+    {
+        if (auto value = parse(node.as<std::string>())) {
+            out = *value;
+        } else {
+            problem(node, field,
+                    std::string("must be ") + expected + ", got '" + node.as<std::string>() + "'");
+        }
+    }
+
+    void read_server(const YAML::Node& node, server_config& server)
+    {
+        read_section(node, "server",
+                     {{"listen",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           if (!parse_listen(n.as<std::string>(), server.address, server.port)) {
+                               problem(n, f,
+                                       "must be host:port, e.g. 127.0.0.1:8025 or [::1]:8025");
+                           }
+                       }},
+                      {"public_url",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           server.public_url = n.as<std::string>();
+                           if (server.public_url.rfind("http://", 0) != 0 &&
+                               server.public_url.rfind("https://", 0) != 0) {
+                               problem(n, f, "must start with http:// or https://");
+                           }
+                       }},
+                      {"threads",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.threads, parse_count<unsigned, 1, 256>, "1 to 256");
+                       }},
+                      {"body_limit",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.body_limit, parse_size, "a size like 8MiB");
+                       }},
+                      {"header_limit",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.header_limit, parse_size, "a size like 16KiB");
+                       }},
+                      {"read_timeout",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.read_timeout, parse_duration, "a duration like 10s");
+                       }},
+                      {"idle_timeout",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.idle_timeout, parse_duration, "a duration like 30s");
+                       }},
+                      {"max_connections",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, server.max_connections, parse_count<std::size_t, 1, 1000000>,
+                                 "1 to 1000000");
+                       }},
+                      {"tls_certificate",
+                       [&](const YAML::Node& n, const std::string&) {
+                           tls_of(server).certificate = relative_to_file(n.as<std::string>());
+                       }},
+                      {"tls_private_key", [&](const YAML::Node& n, const std::string&) {
+                           tls_of(server).private_key = relative_to_file(n.as<std::string>());
+                       }}});
+        if (server.tls && (server.tls->certificate.empty() || server.tls->private_key.empty())) {
+            problem(node, "server", "tls_certificate and tls_private_key go together");
+        }
+    }
+
+    static tls_files& tls_of(server_config& server)
+    {
+        if (!server.tls) {
+            server.tls.emplace();
+        }
+        return *server.tls;
+    }
+
+    void read_storage(const YAML::Node& node, storage_config& storage)
+    {
+        read_section(node, "storage",
+                     {{"backend",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           storage.backend = n.as<std::string>();
+                           if (storage.backend != "sqlite") {
+                               problem(n, f, "must be sqlite");
+                           }
+                       }},
+                      {"path", [&](const YAML::Node& n, const std::string&) {
+                           storage.path = relative_to_file(n.as<std::string>());
+                       }}});
+    }
+
     std::filesystem::path relative_to_file(const std::string& path) const
     {
         std::filesystem::path p(path);
@@ -150,6 +353,13 @@ private:
 };
 
 } // namespace
+
+std::string default_public_url(const server_config& server, uint16_t bound_port)
+{
+    const bool v6 = server.address.find(':') != std::string::npos;
+    return std::string(server.tls ? "https://" : "http://") + (v6 ? "[" : "") + server.address +
+           (v6 ? "]" : "") + ":" + std::to_string(bound_port);
+}
 
 std::filesystem::path default_plugins_directory()
 {

@@ -4,8 +4,11 @@
 // kept as text with their position; they are checked against the driver's option table once
 // the drivers are loaded (provider_options.hpp).
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,11 +29,46 @@ struct provider_config {
     std::map<std::string, located_value> options;
 };
 
+struct tls_files {
+    std::filesystem::path certificate;
+    std::filesystem::path private_key;
+};
+
+struct server_config {
+    std::string address = "127.0.0.1";
+    uint16_t port = 8025;
+    /// Where ESPs reach the gateway; callback URLs are built on it. Empty: not configured
+    /// (see default_public_url).
+    std::string public_url;
+    unsigned threads = 2;
+    std::size_t body_limit = 8 * 1024 * 1024;
+    std::size_t header_limit = 16 * 1024;
+    std::chrono::milliseconds read_timeout{10000};
+    std::chrono::milliseconds idle_timeout{30000};
+    std::size_t max_connections = 1024;
+    std::optional<tls_files> tls;
+};
+
+struct storage_config {
+    std::string backend = "sqlite";
+    std::filesystem::path path; ///< the SQLite file
+};
+
 struct gateway_config {
     std::filesystem::path file;
     std::filesystem::path plugins_directory;
+    server_config server;
+    storage_config storage;
+    /// The admin API's bearer token as written (env:/file:/enc: or literal); empty: no admin
+    /// API. Resolve with resolve_secret.
+    located_value admin_token;
+    /// The key that decrypts enc:v1: values, as written (env:/file: or literal base64).
+    located_value secrets_key;
     std::vector<provider_config> providers;
 };
+
+/// The public URL when none is configured: the listener itself, on the port it bound.
+std::string default_public_url(const server_config& server, uint16_t bound_port);
 
 /// Where drivers are looked for when the file does not say.
 std::filesystem::path default_plugins_directory();

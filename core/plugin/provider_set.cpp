@@ -7,20 +7,45 @@
 
 namespace mailgate::core::plugin {
 
+namespace {
+
+// Secret options reach the driver resolved; their problems join the provider's others.
+void resolve_secrets(const config::provider_config& provider, const driver_library& library,
+                     const config::secret_resolver& secrets, config::validated_options& options)
+{
+    for (const auto& spec : library.options()) {
+        auto given = provider.options.find(spec.name);
+        if (!spec.secret || given == provider.options.end()) {
+            continue;
+        }
+        try {
+            options.values[spec.name] = secrets.resolve(
+                given->second, "provider '" + provider.nickname + "': option '" + spec.name + "'");
+        } catch (const config::config_error& e) {
+            options.problems.insert(options.problems.end(), e.problems().begin(),
+                                    e.problems().end());
+        }
+    }
+}
+
+} // namespace
+
 provider_set provider_set::create(const config::gateway_config& config,
-                                  const driver_registry& registry)
+                                  const driver_registry& registry,
+                                  const config::secret_resolver& secrets)
 {
     provider_set set;
     std::vector<std::string> problems;
     for (const auto& provider : config.providers) {
         auto library = registry.find(provider.driver);
         if (!library) {
-            problems.push_back(provider.where + ": provider '" + provider.nickname +
-                               "': driver '" + provider.driver + "' is not loaded from " +
+            problems.push_back(provider.where + ": provider '" + provider.nickname + "': driver '" +
+                               provider.driver + "' is not loaded from " +
                                registry.directory().string());
             continue;
         }
         auto options = config::validate_options(provider, library->options());
+        resolve_secrets(provider, *library, secrets, options);
         if (!options.problems.empty()) {
             problems.insert(problems.end(), options.problems.begin(), options.problems.end());
             continue;

@@ -3,6 +3,7 @@
 // The configured providers, each with its driver instance, looked up by nickname.
 
 #include "core/config/gateway_config.hpp"
+#include "core/config/secret_resolver.hpp"
 #include "core/plugin/driver_instance.hpp"
 #include "core/plugin/driver_registry.hpp"
 
@@ -14,10 +15,12 @@ namespace mailgate::core::plugin {
 
 class provider_set {
 public:
-    /// Validates every provider's options against its driver's table and creates its
-    /// instance. Throws config::config_error listing every problem of every provider.
+    /// Validates every provider's options against its driver's table, resolves its secret
+    /// options and creates its instance. Throws config::config_error listing every problem of
+    /// every provider.
     static provider_set create(const config::gateway_config& config,
-                               const driver_registry& registry);
+                               const driver_registry& registry,
+                               const config::secret_resolver& secrets);
 
     /// The provider with this nickname, or null. THREAD: any (the set is immutable).
     const driver_instance* find(std::string_view nickname) const;

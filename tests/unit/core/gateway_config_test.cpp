@@ -36,7 +36,7 @@ protected:
             auto config = load_config(write(text));
             config.plugins_directory = FIXTURE_PLUGIN_DIR;
             auto registry = plugin::driver_registry::scan(config.plugins_directory);
-            plugin::provider_set::create(config, registry);
+            plugin::provider_set::create(config, registry, secret_resolver(config));
         } catch (const config_error& e) {
             return e.what();
         }
@@ -125,7 +125,7 @@ TEST_F(GatewayConfig, AValidFileCreatesItsProviders)
                                     "  - {nickname: one, driver: fixture_good, endpoint: a}\n"
                                     "  - {nickname: two, driver: fixture_libcxx}\n"));
     auto registry = plugin::driver_registry::scan(FIXTURE_PLUGIN_DIR);
-    auto providers = plugin::provider_set::create(config, registry);
+    auto providers = plugin::provider_set::create(config, registry, secret_resolver(config));
     ASSERT_EQ(providers.providers().size(), 2u);
     ASSERT_NE(providers.find("two"), nullptr);
     EXPECT_EQ(providers.find("two")->library().id(), "fixture_libcxx");

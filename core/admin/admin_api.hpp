@@ -1,0 +1,41 @@
+#pragma once
+
+// The operator's API under /v1 (docs/http-api.md): providers, suppressions, events, campaign
+// reports. Every route needs the admin bearer token; the caller checks it.
+
+#include "core/callbacks/callback_endpoint.hpp"
+#include "core/http/handler.hpp"
+#include "core/plugin/provider_set.hpp"
+#include "core/storage/store.hpp"
+
+namespace mailgate::core::admin {
+
+class admin_api {
+public:
+    admin_api(const plugin::provider_set& providers, storage::store& store,
+              const callbacks::callback_endpoint& callbacks);
+
+    /// `segments`: the decoded path segments after /v1. Returns nothing for a path that is
+    /// not an admin route. THREAD: any I/O thread.
+    std::optional<http::response> handle(const http::request& req,
+                                         const std::vector<std::string>& segments,
+                                         const std::map<std::string, std::string>& query) const;
+
+    /// The route label for metrics ("/v1/suppressions/{email}"), or nothing.
+    static std::optional<std::string> route_of(const std::vector<std::string>& segments);
+
+private:
+    http::response providers(const http::request& req) const;
+    http::response suppression(const http::request& req, const std::string& email) const;
+    http::response suppressions(const http::request& req,
+                                const std::map<std::string, std::string>& query) const;
+    http::response events(const http::request& req,
+                          const std::map<std::string, std::string>& query) const;
+    http::response report(const http::request& req, const std::string& campaign) const;
+
+    const plugin::provider_set& providers_;
+    storage::store& store_;
+    const callbacks::callback_endpoint& callbacks_;
+};
+
+} // namespace mailgate::core::admin

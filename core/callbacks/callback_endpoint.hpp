@@ -1,0 +1,40 @@
+#pragma once
+
+// POST (and HEAD) /v1/callbacks/{nickname}: the provider's driver parses the request, the
+// router derives what it changes, storage commits it, and only then the ESP gets its 200.
+
+#include "core/http/handler.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/plugin/provider_set.hpp"
+#include "core/storage/store.hpp"
+
+#include <string>
+
+namespace mailgate::core::callbacks {
+
+class callback_endpoint {
+public:
+    /// `public_url` is server.public_url: each provider's callback URL is it plus
+    /// /v1/callbacks/{nickname}. All references must outlive the endpoint.
+    callback_endpoint(const plugin::provider_set& providers, storage::store& store,
+                      metrics::registry& metrics, std::string public_url);
+
+    /// THREAD: any I/O thread; concurrent calls are fine.
+    boost::asio::awaitable<http::response> handle(const http::request& req,
+                                                  std::string nickname) const;
+
+    /// The URL a provider's ESP posts to.
+    std::string callback_url(const std::string& nickname) const;
+
+    /// Sets server.public_url once the listener knows its port (when none is configured).
+    /// THREAD: before requests are served.
+    void set_public_url(std::string public_url);
+
+private:
+    const plugin::provider_set& providers_;
+    storage::store& store_;
+    metrics::registry& metrics_;
+    std::string public_url_;
+};
+
+} // namespace mailgate::core::callbacks

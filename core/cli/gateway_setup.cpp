@@ -1,0 +1,40 @@
+#include "core/cli/gateway_setup.hpp"
+
+#include "core/config/secret_resolver.hpp"
+#include "core/storage/sqlite_store.hpp"
+
+namespace mailgate::core::cli {
+
+gateway open_gateway(const command_options& options, bool with_store)
+{
+    auto config = config::load_config(options.config_file);
+    if (options.plugins_directory) {
+        config.plugins_directory = *options.plugins_directory;
+    }
+    const config::secret_resolver secrets(config);
+    auto registry = plugin::driver_registry::scan(config.plugins_directory);
+    auto providers = plugin::provider_set::create(config, registry, secrets);
+    std::string admin_token =
+        config.admin_token.text.empty() ? "" : secrets.resolve(config.admin_token, "admin.token");
+
+    gateway gw{std::move(config),
+               std::move(registry),
+               std::move(providers),
+               std::move(admin_token),
+               std::make_unique<metrics::registry>(),
+               nullptr};
+    if (with_store) {
+        storage::sqlite_options store_options;
+        store_options.path = gw.config.storage.path;
+        store_options.commit_latency = &gw.metrics->get_histogram(
+            "mailgate_storage_commit_seconds", "Time to commit one group of callback batches",
+            {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
+        gw.store = storage::open_sqlite_store(store_options);
+        gw.metrics->add_gauge("mailgate_storage_queue_depth",
+                              "Callback batches waiting for their commit",
+                              [s = gw.store.get()] { return static_cast<double>(s->pending()); });
+    }
+    return gw;
+}
+
+} // namespace mailgate::core::cli

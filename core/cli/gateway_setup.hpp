@@ -1,0 +1,31 @@
+#pragma once
+
+// What `serve` and `replay` both build from a configuration file: the drivers, the providers
+// (secrets resolved), metrics and storage.
+
+#include "core/cli/command_options.hpp"
+#include "core/config/gateway_config.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/plugin/driver_registry.hpp"
+#include "core/plugin/provider_set.hpp"
+#include "core/storage/store.hpp"
+
+#include <memory>
+#include <string>
+
+namespace mailgate::core::cli {
+
+struct gateway {
+    config::gateway_config config;
+    plugin::driver_registry registry;
+    plugin::provider_set providers;
+    std::string admin_token; ///< resolved; empty when not configured
+    std::unique_ptr<metrics::registry> metrics;
+    std::unique_ptr<storage::store> store; ///< declared after metrics: it records into them
+};
+
+/// Loads the configuration (throws config::config_error listing every problem), the drivers
+/// and the providers; opens storage unless `with_store` is false.
+gateway open_gateway(const command_options& options, bool with_store = true);
+
+} // namespace mailgate::core::cli

@@ -1,0 +1,101 @@
+#include "core/cli/command_options.hpp"
+
+#include "core/admin/admin_api.hpp"
+#include "core/callbacks/callback_endpoint.hpp"
+#include "core/cli/gateway_setup.hpp"
+#include "core/http/server.hpp"
+#include "core/log/log.hpp"
+#include "core/service/gateway_handler.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <pthread.h>
+#include <thread>
+
+namespace mailgate::core::cli {
+namespace {
+
+http::server_options server_options(const config::server_config& c)
+{
+    http::server_options o;
+    o.address = c.address;
+    o.port = c.port;
+    o.threads = c.threads;
+    o.body_limit = c.body_limit;
+    o.header_limit = c.header_limit;
+    o.read_timeout = c.read_timeout;
+    o.idle_timeout = c.idle_timeout;
+    o.max_connections = c.max_connections;
+    if (c.tls) {
+        o.tls = http::tls_options{c.tls->certificate, c.tls->private_key};
+    }
+    return o;
+}
+
+// SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, so the stop runs
+// as ordinary code, not in a signal handler.
+sigset_t stop_signals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
+
+void write_port_file(const std::filesystem::path& file, uint16_t port)
+{
+    const auto partial = file.string() + ".partial";
+    std::ofstream(partial) << port << "\n";
+    std::filesystem::rename(partial, file); // readers never see a half-written file
+}
+
+} // namespace
+
+int run_serve(const command_options& options)
+{
+    const sigset_t signals = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    gateway gw = open_gateway(options);
+    callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
+                                           gw.config.server.public_url);
+    admin::admin_api admin(gw.providers, *gw.store, callbacks);
+    service::gateway_handler handler(callbacks, admin, *gw.metrics, gw.admin_token);
+    http::server server(server_options(gw.config.server), handler, *gw.metrics);
+
+    if (gw.config.server.public_url.empty()) {
+        gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());
+        callbacks.set_public_url(gw.config.server.public_url);
+    }
+    auto logger = log::get("gateway");
+    logger->info("public URL {}", gw.config.server.public_url);
+    for (const auto& p : gw.providers.providers()) {
+        logger->info("provider '{}' ({}): callbacks at {}", p->provider(), p->library().label(),
+                     callbacks.callback_url(p->provider()));
+    }
+    if (gw.admin_token.empty()) {
+        logger->warn("no admin.token configured: the admin API answers 401 to everything");
+    }
+    if (options.port_file) {
+        write_port_file(*options.port_file, server.port());
+    }
+
+    std::thread stopper([&server, signals, logger] {
+        int received = 0;
+        sigwait(&signals, &received);
+        logger->info("signal {}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+        server.stop();
+    });
+    server.run();
+    gw.store->flush();
+    if (stopper.joinable()) {
+        // run() also returns when the server fails; wake the waiting thread either way.
+        pthread_kill(stopper.native_handle(), SIGTERM);
+        stopper.join();
+    }
+    logger->info("stopped; storage flushed");
+    return 0;
+}
+
+} // namespace mailgate::core::cli

@@ -1,0 +1,78 @@
+#pragma once
+
+// The common event model (docs/architecture.md): one event per provider event, whatever the
+// driver, and what the router derives from it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailgate::core::events {
+
+enum class event_kind {
+    delivered,
+    deferred,
+    soft_bounce,
+    hard_bounce,
+    dropped,
+    spam,
+    unsubscribed,
+    resubscribed,
+    opened,
+    clicked,
+    processed,
+    list_sync,
+};
+
+/// "hard_bounce", ... : the name used in storage, the API and metrics.
+std::string_view to_string(event_kind kind) noexcept;
+std::optional<event_kind> parse_event_kind(std::string_view name) noexcept;
+/// The kind for an ABI MG_EVENT_* value.
+std::optional<event_kind> from_abi(int32_t kind) noexcept;
+
+/// Who a message was for, decoded from the attribution token. Empty when the event came
+/// without one (attributed by address only).
+struct attribution {
+    std::string message_id;
+    std::string campaign_id;
+    std::string profile;
+};
+
+struct event {
+    std::string provider; ///< the provider's nickname
+    std::string driver;   ///< "id@version"
+    event_kind kind = event_kind::delivered;
+    bool permanent = false;  ///< for drops: the cause is permanent
+    std::string email;       ///< normalised (trimmed, lower-case)
+    int64_t occurred_at = 0; ///< Unix milliseconds
+    int64_t received_at = 0; ///< Unix milliseconds
+    std::string meta;        ///< the token as received, or empty
+    attribution attributed;
+    std::string description;
+    std::string provider_event_id; ///< as the provider gave it, or empty
+    /// The idempotency key: the provider's event id, or a hash of the event's content.
+    std::string event_key;
+    std::string detail_json; ///< a JSON object, or empty
+};
+
+/// A system event the router derives ("Notification Failed", "Channel Unsubscribed").
+struct system_event {
+    std::string name;
+    std::string property; ///< the error (Notification Failed) or type (Channel Unsubscribed)
+    std::string reason;   ///< the provider's description
+};
+
+enum class suppression_change { none, suppress, lift };
+
+/// An event with everything it changes; storage applies it all, or nothing when the event is
+/// a duplicate.
+struct routed_event {
+    event ev;
+    std::vector<system_event> system_events;
+    suppression_change suppression = suppression_change::none;
+    std::string suppression_reason; ///< "hard_bounce", "spam", "unsubscribed", "dropped"
+};
+
+} // namespace mailgate::core::events

@@ -1,0 +1,187 @@
+#include "core/events/router.hpp"
+
+#include <mailgate/sdk/abi.h>
+
+#include <openssl/evp.h>
+
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <stdexcept>
+
+namespace mailgate::core::events {
+namespace {
+
+constexpr int64_t max_seconds = 253402300799; // 9999-12-31T23:59:59Z
+
+std::string hex(const unsigned char* bytes, std::size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (std::size_t i = 0; i < n; ++i) {
+        out += digits[bytes[i] >> 4];
+        out += digits[bytes[i] & 0xf];
+    }
+    return out;
+}
+
+using digest_ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+// Length-prefixed fields, so ("ab","c") and ("a","bc") hash differently.
+void add_field(EVP_MD_CTX* ctx, std::string_view field)
+{
+    const uint64_t size = field.size();
+    EVP_DigestUpdate(ctx, &size, sizeof size);
+    EVP_DigestUpdate(ctx, field.data(), field.size());
+}
+
+system_event notification_failed(std::string error, const std::string& description)
+{
+    return system_event{"Notification Failed", std::move(error), description};
+}
+
+system_event channel_unsubscribed(std::string type, const std::string& description)
+{
+    return system_event{"Channel Unsubscribed", std::move(type), description};
+}
+
+} // namespace
+
+std::string normalise_email(std::string_view email)
+{
+    auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+    while (!email.empty() && is_space(email.front())) {
+        email.remove_prefix(1);
+    }
+    while (!email.empty() && is_space(email.back())) {
+        email.remove_suffix(1);
+    }
+    const auto at = email.rfind('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == email.size() || email.size() > 254 ||
+        std::any_of(email.begin(), email.end(), [&](unsigned char c) { return c < 0x21; })) {
+        return "";
+    }
+    std::string out(email);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string event_key(const plugin::driver_event& e)
+{
+    if (!e.provider_event_id.empty()) {
+        return "id:" + e.provider_event_id;
+    }
+    digest_ctx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 is not available");
+    }
+    for (const std::string& field :
+         {std::to_string(e.kind), std::to_string(e.flags), std::to_string(e.occurred_at), e.email,
+          e.meta, e.description, e.detail_json}) {
+        add_field(ctx.get(), field);
+    }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx.get(), digest, &size);
+    return "sha256:" + hex(digest, size);
+}
+
+std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
+                                const std::string& driver, int64_t received_at)
+{
+    auto kind = from_abi(e.kind);
+    std::string email = normalise_email(e.email);
+    if (!kind || email.empty()) {
+        return std::nullopt;
+    }
+    event ev;
+    ev.provider = provider;
+    ev.driver = driver;
+    ev.kind = *kind;
+    ev.permanent = (e.flags & MG_EVENT_FLAG_PERMANENT) != 0;
+    ev.email = std::move(email);
+    ev.received_at = received_at;
+    ev.occurred_at =
+        (e.occurred_at > 0 && e.occurred_at <= max_seconds) ? e.occurred_at * 1000 : received_at;
+    ev.meta = e.meta;
+    ev.description = e.description;
+    ev.provider_event_id = e.provider_event_id;
+    ev.event_key = event_key(e);
+    ev.detail_json = e.detail_json;
+    return ev;
+}
+
+routed_event route(event ev)
+{
+    routed_event r;
+    const std::string& why = ev.description;
+    switch (ev.kind) {
+    case event_kind::hard_bounce:
+        r.system_events = {notification_failed("hard bounce", why),
+                           channel_unsubscribed("hard bounce", why)};
+        r.suppression = suppression_change::suppress;
+        r.suppression_reason = "hard_bounce";
+        break;
+    case event_kind::soft_bounce:
+        r.system_events = {notification_failed("soft bounce", why)};
+        break;
+    case event_kind::spam:
+        r.system_events = {channel_unsubscribed("spam", why)};
+        r.suppression = suppression_change::suppress;
+        r.suppression_reason = "spam";
+        break;
+    case event_kind::unsubscribed:
+        r.system_events = {channel_unsubscribed("unsubscribed", why)};
+        r.suppression = suppression_change::suppress;
+        r.suppression_reason = "unsubscribed";
+        break;
+    case event_kind::dropped:
+        r.system_events = {notification_failed(why.empty() ? "dropped" : why, why)};
+        if (ev.permanent) {
+            r.suppression = suppression_change::suppress;
+            r.suppression_reason = "dropped";
+        }
+        break;
+    case event_kind::resubscribed:
+        // A resubscribe undoes an unsubscribe only, never a bounce or a spam complaint.
+        r.suppression = suppression_change::lift;
+        r.suppression_reason = "unsubscribed";
+        break;
+    default:
+        break;
+    }
+    r.ev = std::move(ev);
+    return r;
+}
+
+std::vector<routed_event> route_callback(plugin::callback_result& result,
+                                         const std::string& provider, const std::string& driver,
+                                         int64_t received_at)
+{
+    std::vector<routed_event> batch;
+    batch.reserve(result.events.size());
+    for (const auto& e : result.events) {
+        auto ev = make_event(e, provider, driver, received_at);
+        if (!ev) {
+            result.rejected.push_back(
+                {boost::json::serialize(boost::json::object{{"email", e.email}}), "invalid email"});
+            continue;
+        }
+        batch.push_back(route(std::move(*ev)));
+    }
+    return batch;
+}
+
+int64_t unix_ms_now()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace mailgate::core::events

@@ -1,0 +1,41 @@
+#pragma once
+
+// The event router's policy: from what a driver emitted to the event the gateway stores and
+// everything it changes (system events, suppression). Pure: no I/O, so every rule is tested
+// on its own; storage applies the result atomically and at most once.
+
+#include "core/events/event.hpp"
+#include "core/plugin/callback_result.hpp"
+
+#include <optional>
+#include <string>
+
+namespace mailgate::core::events {
+
+/// The address as the gateway keys it: surrounding white space removed, lower-case. Empty when
+/// what is left is not an address.
+std::string normalise_email(std::string_view email);
+
+/// The idempotency key: "id:" + the provider's event id, or "sha256:" + a hash of the event's
+/// content as the provider sent it (so a retried batch maps to the same keys even when the
+/// provider left the time out and the gateway filled it in).
+std::string event_key(const plugin::driver_event& e);
+
+/// Builds the stored event from a driver's event. `received_at` is Unix milliseconds.
+/// Nothing when the email is not an address (the caller reports the item as unprocessed).
+std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
+                                const std::string& driver, int64_t received_at);
+
+/// Derives the system events and the suppression change (docs/architecture.md).
+routed_event route(event ev);
+
+/// Routes every event of a parsed callback. An event whose email is not an address moves to
+/// `result.rejected` as "invalid email", like any item the gateway cannot use.
+std::vector<routed_event> route_callback(plugin::callback_result& result,
+                                         const std::string& provider, const std::string& driver,
+                                         int64_t received_at);
+
+/// The time now, in Unix milliseconds.
+int64_t unix_ms_now();
+
+} // namespace mailgate::core::events

@@ -1,0 +1,388 @@
+#include "core/http/session.hpp"
+
+#include "core/log/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+namespace mailgate::core::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+using tcp_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// After an error response the client may still be sending. Closing with its bytes unread would
+// make the kernel send a reset, which can destroy the response before the client reads it; so
+// the server stops sending, then reads and discards for a moment before it closes.
+constexpr std::chrono::seconds linger{1};
+
+// The first read of a request only has to learn that one has started.
+constexpr std::size_t first_read_size = 4096;
+
+asio::ssl::context make_tls_context(const tls_options& tls)
+{
+    asio::ssl::context context(asio::ssl::context::tls_server);
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.set_options(asio::ssl::context::default_workarounds);
+    error_code ec;
+    context.use_certificate_chain_file(tls.certificate_file.string(), ec);
+    if (ec) {
+        throw std::runtime_error("cannot load the TLS certificate chain " +
+                                 tls.certificate_file.string() + ": " + ec.message());
+    }
+    context.use_private_key_file(tls.private_key_file.string(), asio::ssl::context::pem, ec);
+    if (ec) {
+        throw std::runtime_error("cannot load the TLS private key " +
+                                 tls.private_key_file.string() + ": " + ec.message());
+    }
+    return context;
+}
+
+metrics::counter& rejected_counter(metrics::registry& metrics, const char* reason)
+{
+    return metrics.get_counter("mailgate_http_rejected_total",
+                               "HTTP requests and connections the server refused, by reason",
+                               {{"reason", reason}});
+}
+
+response json_error(beast_http::status status, std::string_view message)
+{
+    response res{status, 11};
+    res.set(beast_http::field::content_type, "application/json");
+    res.keep_alive(false);
+    // The messages are this file's own literals, so they need no escaping.
+    res.body() = "{\"error\":\"" + std::string(message) + "\"}";
+    res.prepare_payload();
+    return res;
+}
+
+bool expects_continue(const beast_http::request_parser<beast_http::string_body>& parser)
+{
+    const auto& req = parser.get();
+    return !parser.is_done() && req.version() >= 11 &&
+           beast::iequals(req[beast_http::field::expect], "100-continue");
+}
+
+// A parse error means the bytes were not HTTP. A message cut short means the client left, and
+// there is no one to answer.
+bool is_malformed(error_code ec)
+{
+    return ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category() &&
+           ec != beast_http::error::partial_message && ec != beast_http::error::end_of_stream;
+}
+
+template <class Stream>
+class session final : public connection, public std::enable_shared_from_this<session<Stream>> {
+public:
+    template <class... StreamArgs>
+    session(std::shared_ptr<session_context> context, connection_info info, StreamArgs&&... args)
+        : stream_(std::forward<StreamArgs>(args)...), context_(std::move(context)),
+          info_(std::move(info))
+    {
+    }
+    ~session() override { context_->connections.remove(this); }
+
+    asio::awaitable<void> run();
+    void drain() override;
+
+private:
+    static constexpr bool tls = std::is_same_v<Stream, tls_stream>;
+
+    tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
+    const server_options& options() const { return context_->options; }
+
+    asio::awaitable<bool> handshake();
+    asio::awaitable<bool> wait_for_request(bool first);
+    asio::awaitable<bool> serve_request();
+    asio::awaitable<bool> reject(error_code ec);
+    asio::awaitable<bool> respond(request req);
+    asio::awaitable<response> call_app(request req);
+    asio::awaitable<bool> send_continue();
+    asio::awaitable<bool> send(response res, bool head);
+    asio::awaitable<void> close();
+
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<session_context> context_;
+    connection_info info_;
+    bool idle_ = false; // waiting for the first byte of a request; touched only on the strand
+};
+
+template <class Stream>
+asio::awaitable<void> session<Stream>::run()
+{
+    using admission = connection_registry::admission;
+    const auto admitted =
+        context_->connections.add(this->shared_from_this(), options().max_connections);
+    if (admitted == admission::draining || !co_await handshake()) {
+        co_return;
+    }
+    if (admitted == admission::full) {
+        context_->rejected.overloaded.add();
+        auto res = json_error(beast_http::status::service_unavailable, "overloaded");
+        res.set(beast_http::field::retry_after, "1");
+        co_await send(std::move(res), false);
+    } else {
+        for (bool first = true;; first = false) {
+            if (!co_await wait_for_request(first)) {
+                break;
+            }
+            if (!co_await serve_request()) {
+                break;
+            }
+        }
+    }
+    co_await close();
+}
+
+template <class Stream>
+void session<Stream>::drain()
+{
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+        if (self->idle_) {
+            self->transport().cancel();
+        }
+    });
+}
+
+template <class Stream>
+asio::awaitable<bool> session<Stream>::handshake()
+{
+    if constexpr (tls) {
+        transport().expires_after(options().read_timeout);
+        auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        if (ec == beast::error::timeout) {
+            context_->rejected.timeout.add();
+        }
+        co_return !ec;
+    } else {
+        co_return true;
+    }
+}
+
+// The wait for a request's first byte is what stop() may cut short, and on a kept-alive
+// connection it runs under the idle timeout; the read timeout then covers the rest. A new
+// connection gets the read timeout for all of its first request.
+template <class Stream>
+asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
+{
+    if (context_->connections.draining()) {
+        co_return false;
+    }
+    transport().expires_after(first ? options().read_timeout : options().idle_timeout);
+    if (buffer_.size() == 0) {
+        idle_ = true;
+        auto [ec, n] =
+            co_await stream_.async_read_some(buffer_.prepare(first_read_size), use_tuple);
+        idle_ = false;
+        if (ec) {
+            if (first && ec == beast::error::timeout) {
+                context_->rejected.timeout.add();
+            }
+            co_return false;
+        }
+        buffer_.commit(n);
+    }
+    if (!first) {
+        transport().expires_after(options().read_timeout);
+    }
+    co_return true;
+}
+
+template <class Stream>
+asio::awaitable<bool> session<Stream>::serve_request()
+{
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options().header_limit));
+    parser.body_limit(options().body_limit);
+
+    // A Content-Length over the body limit fails here, before any of the body is read.
+    auto [header_ec, header_bytes] =
+        co_await beast_http::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (header_ec) {
+        co_return co_await reject(header_ec);
+    }
+    if (expects_continue(parser)) {
+        if (!co_await send_continue()) {
+            co_return false;
+        }
+    }
+    auto [body_ec, body_bytes] =
+        co_await beast_http::async_read(stream_, buffer_, parser, use_tuple);
+    if (body_ec) {
+        co_return co_await reject(body_ec);
+    }
+    co_return co_await respond(parser.release());
+}
+
+template <class Stream>
+asio::awaitable<bool> session<Stream>::reject(error_code ec)
+{
+    auto& rejected = context_->rejected;
+    if (ec == beast_http::error::body_limit) {
+        rejected.body_too_large.add();
+        co_await send(json_error(beast_http::status::payload_too_large, "body too large"), false);
+    } else if (ec == beast_http::error::header_limit) {
+        rejected.header_too_large.add();
+        co_await send(
+            json_error(beast_http::status::request_header_fields_too_large, "header too large"),
+            false);
+    } else if (ec == beast::error::timeout) {
+        rejected.timeout.add();
+    } else if (is_malformed(ec)) {
+        rejected.bad_request.add();
+        co_await send(json_error(beast_http::status::bad_request, "bad request"), false);
+    }
+    co_return false;
+}
+
+template <class Stream>
+asio::awaitable<bool> session<Stream>::respond(request req)
+{
+    const bool head = req.method() == beast_http::verb::head;
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    auto res = co_await call_app(std::move(req));
+    res.version(version);
+    res.keep_alive(keep_alive && !context_->connections.draining());
+    co_return co_await send(std::move(res), head);
+}
+
+// The handler's exception text is logged because it is the application's own; the request,
+// which is the client's, is not.
+template <class Stream>
+asio::awaitable<response> session<Stream>::call_app(request req)
+{
+    try {
+        auto res = co_await context_->app(std::move(req), info_);
+        res.prepare_payload();
+        co_return res;
+    } catch (const std::exception& e) {
+        log::get("http")->error("handler failed, answered 500: {}", e.what());
+    } catch (...) {
+        log::get("http")->error("handler failed with a non-standard exception, answered 500");
+    }
+    co_return json_error(beast_http::status::internal_server_error, "internal error");
+}
+
+// The interim response is part of reading the request, so it runs under the read deadline.
+template <class Stream>
+asio::awaitable<bool> session<Stream>::send_continue()
+{
+    beast_http::response<beast_http::empty_body> res{beast_http::status::continue_, 11};
+    auto [ec, n] = co_await beast_http::async_write(stream_, res, use_tuple);
+    co_return !ec;
+}
+
+// Returns whether the connection stays open for another request.
+template <class Stream>
+asio::awaitable<bool> session<Stream>::send(response res, bool head)
+{
+    res.set(beast_http::field::server, "mailgate");
+    transport().expires_after(options().write_timeout);
+    beast_http::response_serializer<beast_http::string_body> serializer{res};
+    error_code ec;
+    if (head) {
+        std::tie(ec, std::ignore) =
+            co_await beast_http::async_write_header(stream_, serializer, use_tuple);
+    } else {
+        std::tie(ec, std::ignore) =
+            co_await beast_http::async_write(stream_, serializer, use_tuple);
+    }
+    co_return !ec && res.keep_alive();
+}
+
+template <class Stream>
+asio::awaitable<void> session<Stream>::close()
+{
+    transport().expires_after(linger);
+    if constexpr (tls) {
+        co_await stream_.async_shutdown(use_tuple);
+    } else {
+        error_code ec;
+        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+        std::array<char, 4096> discard;
+        while (!ec) {
+            std::tie(ec, std::ignore) =
+                co_await stream_.async_read_some(asio::buffer(discard), use_tuple);
+        }
+    }
+}
+
+asio::awaitable<void> serve(std::shared_ptr<session_context> context, asio::ip::tcp::socket socket)
+{
+    error_code ec;
+    connection_info info{socket.remote_endpoint(ec), context->tls.has_value()};
+    if (context->tls) {
+        auto& tls = *context->tls;
+        co_await std::make_shared<session<tls_stream>>(std::move(context), info, std::move(socket),
+                                                       tls)
+            ->run();
+    } else {
+        co_await std::make_shared<session<tcp_stream>>(std::move(context), info, std::move(socket))
+            ->run();
+    }
+}
+
+} // namespace
+
+rejection_counters::rejection_counters(metrics::registry& metrics)
+    : body_too_large(rejected_counter(metrics, "body_too_large")),
+      header_too_large(rejected_counter(metrics, "header_too_large")),
+      bad_request(rejected_counter(metrics, "bad_request")),
+      timeout(rejected_counter(metrics, "timeout")),
+      overloaded(rejected_counter(metrics, "overloaded"))
+{
+}
+
+session_context::session_context(server_options opts, handler application,
+                                 metrics::registry& metrics)
+    : options(std::move(opts)), app(std::move(application)), rejected(metrics)
+{
+    if (options.tls) {
+        tls.emplace(make_tls_context(*options.tls));
+    }
+}
+
+void start_session(std::shared_ptr<session_context> context, asio::ip::tcp::socket socket)
+{
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve(std::move(context), std::move(socket)),
+                   [](std::exception_ptr e) {
+                       if (!e) {
+                           return;
+                       }
+                       try {
+                           std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                           log::get("http")->error("connection failed: {}", ex.what());
+                       } catch (...) {
+                           log::get("http")->error("connection failed: non-standard exception");
+                       }
+                   });
+}
+
+} // namespace mailgate::core::http

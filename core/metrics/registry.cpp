@@ -1,0 +1,150 @@
+#include "core/metrics/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace mailgate::core::metrics {
+namespace {
+
+std::string escape(const std::string& value)
+{
+    std::string out;
+    for (char c : value) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string label_text(const labels& l, const std::string& extra = "")
+{
+    std::string out;
+    for (const auto& [k, v] : l) {
+        out += (out.empty() ? "" : ",") + k + "=\"" + escape(v) + "\"";
+    }
+    if (!extra.empty()) {
+        out += (out.empty() ? "" : ",") + extra;
+    }
+    return out.empty() ? "" : "{" + out + "}";
+}
+
+std::string number(double v)
+{
+    return fmt::format("{}", v);
+}
+
+} // namespace
+
+histogram::histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<uint64_t>[bounds_.size() + 1])
+{
+    if (!std::is_sorted(bounds_.begin(), bounds_.end())) {
+        throw std::invalid_argument("histogram bounds must ascend");
+    }
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+        counts_[i].store(0);
+    }
+}
+
+void histogram::observe(double value) noexcept
+{
+    auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
+    counts_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
+    sum_micros_.fetch_add(static_cast<uint64_t>(std::max(0.0, value) * 1e6),
+                          std::memory_order_relaxed);
+}
+
+std::vector<uint64_t> histogram::cumulative_counts() const
+{
+    std::vector<uint64_t> out(bounds_.size() + 1);
+    uint64_t running = 0;
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+        running += counts_[i].load(std::memory_order_relaxed);
+        out[i] = running;
+    }
+    return out;
+}
+
+double histogram::sum() const noexcept
+{
+    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+}
+
+registry::family& registry::family_of(const std::string& name, const std::string& help,
+                                      const char* type)
+{
+    family& f = families_[name];
+    if (f.type.empty()) {
+        f.help = help;
+        f.type = type;
+    } else if (f.type != type) {
+        throw std::logic_error("metric " + name + " registered as " + f.type + " and " + type);
+    }
+    return f;
+}
+
+counter& registry::get_counter(const std::string& name, const std::string& help, const labels& l)
+{
+    std::lock_guard lock(mutex_);
+    auto& slot = family_of(name, help, "counter").counters[l];
+    if (!slot) {
+        slot = std::make_unique<counter>();
+    }
+    return *slot;
+}
+
+histogram& registry::get_histogram(const std::string& name, const std::string& help,
+                                   const std::vector<double>& bounds, const labels& l)
+{
+    std::lock_guard lock(mutex_);
+    auto& slot = family_of(name, help, "histogram").histograms[l];
+    if (!slot) {
+        slot = std::make_unique<histogram>(bounds);
+    }
+    return *slot;
+}
+
+void registry::add_gauge(const std::string& name, const std::string& help,
+                         std::function<double()> read)
+{
+    std::lock_guard lock(mutex_);
+    family_of(name, help, "gauge").gauge = std::move(read);
+}
+
+std::string registry::render() const
+{
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& [name, f] : families_) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, f.help, name, f.type);
+        for (const auto& [l, c] : f.counters) {
+            out += fmt::format("{}{} {}\n", name, label_text(l), c->value());
+        }
+        for (const auto& [l, h] : f.histograms) {
+            auto counts = h->cumulative_counts();
+            for (std::size_t i = 0; i < h->bounds().size(); ++i) {
+                out +=
+                    fmt::format("{}_bucket{} {}\n", name,
+                                label_text(l, "le=\"" + number(h->bounds()[i]) + "\""), counts[i]);
+            }
+            out +=
+                fmt::format("{}_bucket{} {}\n", name, label_text(l, "le=\"+Inf\""), counts.back());
+            out += fmt::format("{}_sum{} {}\n", name, label_text(l), number(h->sum()));
+            out += fmt::format("{}_count{} {}\n", name, label_text(l), counts.back());
+        }
+        if (f.gauge) {
+            out += fmt::format("{} {}\n", name, number(f.gauge()));
+        }
+    }
+    return out;
+}
+
+} // namespace mailgate::core::metrics

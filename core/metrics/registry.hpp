@@ -1,0 +1,73 @@
+#pragma once
+
+// Process metrics in the Prometheus text format (version 0.0.4): counters and histograms with
+// labels, and gauges read at scrape time. Recording is lock-free; creating a series locks.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mailgate::core::metrics {
+
+using labels = std::map<std::string, std::string>;
+
+class counter {
+public:
+    void add(uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+    uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> value_{0};
+};
+
+class histogram {
+public:
+    /// `bounds`: the upper bounds of the buckets, ascending (the +Inf bucket is implied).
+    explicit histogram(std::vector<double> bounds);
+    void observe(double value) noexcept;
+
+    const std::vector<double>& bounds() const noexcept { return bounds_; }
+    /// Cumulative counts per bound, then the total count; and the sum.
+    std::vector<uint64_t> cumulative_counts() const;
+    double sum() const noexcept;
+
+private:
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<uint64_t>[]> counts_; // one per bound, plus +Inf
+    std::atomic<uint64_t> sum_micros_{0};             // the sum, in millionths
+};
+
+class registry {
+public:
+    /// The series `name{labels}`, created on first use. The reference stays valid for the
+    /// registry's life. THREAD: any.
+    counter& get_counter(const std::string& name, const std::string& help, const labels& l = {});
+    histogram& get_histogram(const std::string& name, const std::string& help,
+                             const std::vector<double>& bounds, const labels& l = {});
+    /// A value read when metrics are rendered (queue depth, connections).
+    void add_gauge(const std::string& name, const std::string& help, std::function<double()> read);
+
+    /// Every series, in the Prometheus text format.
+    std::string render() const;
+
+private:
+    struct family {
+        std::string help;
+        std::string type;
+        std::map<labels, std::unique_ptr<counter>> counters;
+        std::map<labels, std::unique_ptr<histogram>> histograms;
+        std::function<double()> gauge;
+    };
+
+    family& family_of(const std::string& name, const std::string& help, const char* type);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, family> families_;
+};
+
+} // namespace mailgate::core::metrics

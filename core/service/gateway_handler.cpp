@@ -1,0 +1,125 @@
+#include "core/service/gateway_handler.hpp"
+
+#include "core/http/json_response.hpp"
+
+#include <mailgate/sdk/str.hpp>
+
+#include <boost/url/parse.hpp>
+
+namespace mailgate::core::service {
+namespace {
+
+namespace bh = boost::beast::http;
+
+struct parsed_target {
+    std::vector<std::string> segments;
+    std::map<std::string, std::string> query;
+};
+
+std::optional<parsed_target> parse_target(std::string_view target)
+{
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) {
+        return std::nullopt;
+    }
+    parsed_target out;
+    for (auto segment : url->segments()) {
+        out.segments.push_back(segment);
+    }
+    for (auto param : url->params()) {
+        out.query.emplace(param.key, param.value);
+    }
+    return out;
+}
+
+bool is(const std::vector<std::string>& s, std::initializer_list<std::string_view> prefix)
+{
+    return s.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), s.begin());
+}
+
+http::response text_response(std::string body, const char* type, const http::request& req)
+{
+    http::response res{bh::status::ok, req.version()};
+    res.set(bh::field::content_type, type);
+    res.keep_alive(req.keep_alive());
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+} // namespace
+
+gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
+                                 const admin::admin_api& admin, metrics::registry& metrics,
+                                 std::string admin_token)
+    : callbacks_(callbacks), admin_(admin), metrics_(metrics), admin_token_(std::move(admin_token))
+{
+}
+
+boost::asio::awaitable<http::response> gateway_handler::operator()(http::request req,
+                                                                   http::connection_info) const
+{
+    std::string route = "other";
+    http::response res = co_await dispatch(req, route);
+    metrics_
+        .get_counter("mailgate_http_requests_total", "HTTP requests by route and status",
+                     {{"route", route}, {"status", std::to_string(res.result_int())}})
+        .add();
+    co_return res;
+}
+
+boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::request& req,
+                                                                 std::string& route) const
+{
+    auto target = parse_target(req.target());
+    if (!target) {
+        co_return http::error_response(bh::status::bad_request, "malformed request target", req);
+    }
+    const auto& s = target->segments;
+    if (s.size() == 3 && is(s, {"v1", "callbacks"})) {
+        route = "/v1/callbacks/{nickname}";
+        if (req.method() != bh::verb::post && req.method() != bh::verb::head) {
+            auto res =
+                http::error_response(bh::status::method_not_allowed, "method not allowed", req);
+            res.set(bh::field::allow, "POST, HEAD");
+            co_return res;
+        }
+        co_return co_await callbacks_.handle(req, s[2]);
+    }
+    if (s.size() == 1 && s[0] == "healthz") {
+        route = "/healthz";
+        co_return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
+    }
+    const bool metrics = s.size() == 1 && s[0] == "metrics";
+    const auto admin_route =
+        is(s, {"v1"}) ? admin::admin_api::route_of({s.begin() + 1, s.end()}) : std::nullopt;
+    if (!metrics && !admin_route) {
+        co_return http::error_response(bh::status::not_found, "no such route", req);
+    }
+    route = metrics ? "/metrics" : *admin_route;
+    if (!authorised(req)) {
+        auto res = http::error_response(bh::status::unauthorized, "admin token required", req);
+        res.set(bh::field::www_authenticate, "Bearer");
+        co_return res;
+    }
+    if (metrics) {
+        co_return text_response(metrics_.render(), "text/plain; version=0.0.4", req);
+    }
+    co_return *admin_.handle(req, {s.begin() + 1, s.end()}, target->query);
+}
+
+bool gateway_handler::authorised(const http::request& req) const
+{
+    constexpr std::string_view scheme = "Bearer ";
+    auto it = req.find(bh::field::authorization);
+    if (admin_token_.empty() || it == req.end()) {
+        return false;
+    }
+    std::string_view value(it->value().data(), it->value().size());
+    if (value.size() <= scheme.size() || !sdk::iequals(value.substr(0, scheme.size()), scheme)) {
+        return false;
+    }
+    return sdk::constant_time_equals(value.substr(scheme.size()), admin_token_);
+}
+
+} // namespace mailgate::core::service

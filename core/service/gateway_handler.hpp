@@ -1,0 +1,35 @@
+#pragma once
+
+// The gateway's HTTP application: routes each request to the callback endpoint, the admin API,
+// /healthz or /metrics, checks the admin token, and counts requests by route and status.
+
+#include "core/admin/admin_api.hpp"
+#include "core/callbacks/callback_endpoint.hpp"
+#include "core/http/handler.hpp"
+#include "core/metrics/registry.hpp"
+
+#include <string>
+
+namespace mailgate::core::service {
+
+class gateway_handler {
+public:
+    /// `admin_token` empty: every admin route answers 401. References must outlive the handler.
+    gateway_handler(const callbacks::callback_endpoint& callbacks, const admin::admin_api& admin,
+                    metrics::registry& metrics, std::string admin_token);
+
+    boost::asio::awaitable<http::response> operator()(http::request req,
+                                                      http::connection_info info) const;
+
+private:
+    boost::asio::awaitable<http::response> dispatch(const http::request& req,
+                                                    std::string& route) const;
+    bool authorised(const http::request& req) const;
+
+    const callbacks::callback_endpoint& callbacks_;
+    const admin::admin_api& admin_;
+    metrics::registry& metrics_;
+    std::string admin_token_;
+};
+
+} // namespace mailgate::core::service

@@ -1,0 +1,130 @@
+#include "core/storage/sqlite/migrations.hpp"
+
+#include "core/log/log.hpp"
+#include "core/storage/sqlite/transaction.hpp"
+
+#include <array>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace mailgate::core::storage::sqlite {
+namespace {
+
+// Text columns are NOT NULL: an absent value is '', as in the event model. The CHECKs keep
+// rows that would break idempotency out: with an empty key, unrelated events of a provider
+// would count as duplicates of each other.
+constexpr std::string_view initial_schema = R"sql(
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL CHECK (provider <> ''),
+    driver TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    permanent INTEGER NOT NULL,
+    email TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    description TEXT NOT NULL,
+    provider_event_id TEXT NOT NULL,
+    event_key TEXT NOT NULL CHECK (event_key <> ''),
+    detail_json TEXT NOT NULL,
+    UNIQUE (provider, event_key)
+);
+CREATE INDEX events_email ON events (email);
+CREATE INDEX events_campaign_id ON events (campaign_id);
+CREATE INDEX events_kind ON events (kind);
+CREATE INDEX events_provider ON events (provider);
+CREATE INDEX events_received_at ON events (received_at);
+
+CREATE TABLE system_events (
+    id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    name TEXT NOT NULL,
+    property TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX system_events_event_id ON system_events (event_id);
+
+CREATE TABLE suppressions (
+    email TEXT NOT NULL PRIMARY KEY,
+    reason TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX suppressions_reason ON suppressions (reason, email);
+
+CREATE TABLE campaign_counters (
+    campaign_id TEXT NOT NULL,
+    counter TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, counter)
+);
+)sql";
+
+constexpr std::array<migration, 1> migrations{{
+    {1, initial_schema},
+}};
+
+int64_t now_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int recorded_version(connection& db)
+{
+    db.execute_script("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    auto q = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    q.step();
+    return static_cast<int>(q.integer(0));
+}
+
+void refuse_newer(int version, std::span<const migration> list)
+{
+    int known = list.empty() ? 0 : list.back().version;
+    if (version > known) {
+        throw std::runtime_error("the database schema is version " + std::to_string(version) +
+                                 ", newer than this mailgate knows (" + std::to_string(known) +
+                                 ")");
+    }
+}
+
+void apply(connection& db, const migration& m)
+{
+    db.execute_script(std::string(m.sql));
+    db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+        .bind(int64_t{m.version})
+        .bind(now_ms())
+        .run();
+    log::get("storage")->info("applied schema migration {}", m.version);
+}
+
+} // namespace
+
+std::span<const migration> all_migrations() noexcept
+{
+    return migrations;
+}
+
+int migrate(connection& db, std::span<const migration> list)
+{
+    // IMMEDIATE: two processes opening one new file must not both apply the same migration.
+    transaction tx(db);
+    int version = recorded_version(db);
+    refuse_newer(version, list);
+    for (const auto& m : list) {
+        if (m.version > version) {
+            apply(db, m);
+            version = m.version;
+        }
+    }
+    tx.commit();
+    return version;
+}
+
+} // namespace mailgate::core::storage::sqlite

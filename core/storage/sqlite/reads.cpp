@@ -1,0 +1,168 @@
+#include "core/storage/sqlite/reads.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+#include <variant>
+
+namespace mailgate::core::storage::sqlite {
+namespace {
+
+/// One `column op ?` term of a WHERE clause with the value it binds.
+struct condition {
+    std::string_view sql;
+    std::variant<std::string_view, int64_t> value;
+};
+
+std::vector<condition> conditions_of(const event_filter& filter)
+{
+    std::vector<condition> out{{"id > ?", filter.after_id}};
+    if (filter.email) {
+        out.push_back({"email = ?", *filter.email});
+    }
+    if (filter.campaign_id) {
+        out.push_back({"campaign_id = ?", *filter.campaign_id});
+    }
+    if (filter.kind) {
+        out.push_back({"kind = ?", events::to_string(*filter.kind)});
+    }
+    if (filter.provider) {
+        out.push_back({"provider = ?", *filter.provider});
+    }
+    if (filter.since) {
+        out.push_back({"received_at >= ?", *filter.since});
+    }
+    return out;
+}
+
+// Each combination of filters is its own statement, so each can use its index; the
+// connection prepares each once (32 at most).
+std::string events_sql(const std::vector<condition>& conditions)
+{
+    std::string where;
+    for (const auto& c : conditions) {
+        where += (where.empty() ? "" : " AND ") + std::string(c.sql);
+    }
+    return "SELECT e.id, e.provider, e.driver, e.kind, e.permanent, e.email, e.occurred_at, "
+           "e.received_at, e.meta, e.message_id, e.campaign_id, e.profile, e.description, "
+           "e.provider_event_id, e.event_key, e.detail_json, s.name, s.property, s.reason "
+           "FROM (SELECT * FROM events WHERE " +
+           where +
+           " ORDER BY id LIMIT ?) AS e "
+           "LEFT JOIN system_events AS s ON s.event_id = e.id ORDER BY e.id, s.id";
+}
+
+int64_t page_size(std::size_t limit)
+{
+    return static_cast<int64_t>(std::min(limit, max_page_size));
+}
+
+events::event_kind kind_of(const std::string& name, int64_t id)
+{
+    auto kind = events::parse_event_kind(name);
+    if (!kind) {
+        throw std::runtime_error("event " + std::to_string(id) + " has an unknown kind: " + name);
+    }
+    return *kind;
+}
+
+stored_event event_of(const query& row)
+{
+    stored_event out;
+    out.id = row.integer(0);
+    auto& ev = out.ev;
+    ev.provider = row.text(1);
+    ev.driver = row.text(2);
+    ev.kind = kind_of(row.text(3), out.id);
+    ev.permanent = row.integer(4) != 0;
+    ev.email = row.text(5);
+    ev.occurred_at = row.integer(6);
+    ev.received_at = row.integer(7);
+    ev.meta = row.text(8);
+    ev.attributed = {row.text(9), row.text(10), row.text(11)};
+    ev.description = row.text(12);
+    ev.provider_event_id = row.text(13);
+    ev.event_key = row.text(14);
+    ev.detail_json = row.text(15);
+    return out;
+}
+
+/// Folds a joined row into `out`: the event's first row starts it, each adds a system event.
+void add_row(std::vector<stored_event>& out, const query& row)
+{
+    if (out.empty() || out.back().id != row.integer(0)) {
+        out.push_back(event_of(row));
+    }
+    if (!row.is_null(16)) {
+        out.back().system_events.push_back({row.text(16), row.text(17), row.text(18)});
+    }
+}
+
+suppression suppression_of(const query& row)
+{
+    return {row.text(0), row.text(1), row.text(2), row.integer(3)};
+}
+
+} // namespace
+
+std::vector<stored_event> select_events(connection& db, const event_filter& filter)
+{
+    auto conditions = conditions_of(filter);
+    auto q = db.prepare(events_sql(conditions));
+    for (const auto& c : conditions) {
+        std::visit([&q](auto value) { q.bind(value); }, c.value);
+    }
+    q.bind(page_size(filter.limit));
+    std::vector<stored_event> out;
+    while (q.step()) {
+        add_row(out, q);
+    }
+    return out;
+}
+
+std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter)
+{
+    auto q =
+        db.prepare(std::string("SELECT email, reason, provider, created_at FROM suppressions "
+                               "WHERE ") +
+                   (filter.reason ? "reason = ? AND " : "") + "email > ? ORDER BY email LIMIT ?");
+    if (filter.reason) {
+        q.bind(*filter.reason);
+    }
+    q.bind(filter.after_email).bind(page_size(filter.limit));
+    std::vector<suppression> out;
+    while (q.step()) {
+        out.push_back(suppression_of(q));
+    }
+    return out;
+}
+
+std::optional<suppression> select_suppression(connection& db, const std::string& email)
+{
+    auto q = db.prepare("SELECT email, reason, provider, created_at FROM suppressions "
+                        "WHERE email = ?");
+    if (!q.bind(email).step()) {
+        return std::nullopt;
+    }
+    return suppression_of(q);
+}
+
+campaign_report select_report(connection& db, const std::string& campaign_id)
+{
+    constexpr std::string_view kind_prefix = "kind:";
+    constexpr std::string_view system_prefix = "system:";
+    campaign_report out{campaign_id, {}, {}};
+    auto q = db.prepare("SELECT counter, count FROM campaign_counters WHERE campaign_id = ?");
+    q.bind(campaign_id);
+    while (q.step()) {
+        auto counter = q.text(0);
+        if (counter.starts_with(kind_prefix)) {
+            out.by_kind[counter.substr(kind_prefix.size())] = q.integer(1);
+        } else if (counter.starts_with(system_prefix)) {
+            out.by_system_event[counter.substr(system_prefix.size())] = q.integer(1);
+        }
+    }
+    return out;
+}
+
+} // namespace mailgate::core::storage::sqlite

@@ -1,0 +1,23 @@
+#pragma once
+
+// The store's reads, each one statement so it sees one snapshot. Throw sqlite_error, and
+// std::runtime_error for a row this version cannot read.
+
+#include "core/storage/sqlite/connection.hpp"
+#include "core/storage/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailgate::core::storage::sqlite {
+
+/// The most rows one page returns, whatever the filter asks.
+constexpr std::size_t max_page_size = 1000;
+
+std::vector<stored_event> select_events(connection& db, const event_filter& filter);
+std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
+std::optional<suppression> select_suppression(connection& db, const std::string& email);
+campaign_report select_report(connection& db, const std::string& campaign_id);
+
+} // namespace mailgate::core::storage::sqlite

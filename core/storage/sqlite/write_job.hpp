@@ -1,0 +1,39 @@
+#pragma once
+
+// What the writer thread runs inside a group's transaction: a batch of events, or a
+// suppression edit whose caller waits for it. The writer runs each job under its own
+// savepoint, so a job that fails undoes only its own writes.
+
+#include "core/events/event.hpp"
+#include "core/storage/sqlite/connection.hpp"
+#include "core/storage/store.hpp"
+
+#include <cstddef>
+#include <future>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace mailgate::core::storage::sqlite {
+
+class write_job {
+public:
+    virtual ~write_job() = default;
+
+    /// Its share of a group's event budget (max_batch_events).
+    virtual std::size_t weight() const noexcept = 0;
+    /// Writes, inside the group's transaction. Throws sqlite_error.
+    virtual void run(connection& db) = 0;
+    /// Reports the outcome once the group is over: no error means committed and durable; an
+    /// error means nothing of the job was applied.
+    virtual void finish(std::error_code error) noexcept = 0;
+};
+
+std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batch,
+                                          commit_handler done);
+std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::promise<void> done);
+/// The promise gets whether the address had a suppression.
+std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done);
+
+} // namespace mailgate::core::storage::sqlite

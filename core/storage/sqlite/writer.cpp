@@ -1,0 +1,147 @@
+#include "core/storage/sqlite/writer.hpp"
+
+#include "core/log/log.hpp"
+#include "core/storage/sqlite/error.hpp"
+#include "core/storage/sqlite/transaction.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+
+namespace mailgate::core::storage::sqlite {
+namespace {
+
+std::error_code error_of(const std::exception& e)
+{
+    if (const auto* failure = dynamic_cast<const std::system_error*>(&e)) {
+        return failure->code();
+    }
+    // Besides sqlite_error, the writes only throw std::bad_alloc.
+    return std::make_error_code(std::errc::not_enough_memory);
+}
+
+} // namespace
+
+writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
+               std::size_t max_group_events)
+    : db_(std::move(db)), commit_latency_(commit_latency), max_group_events_(max_group_events),
+      log_(log::get("storage")), thread_([this] { run(); })
+{
+}
+
+writer::~writer()
+{
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    queued_.notify_one();
+    thread_.join();
+}
+
+void writer::submit(std::unique_ptr<write_job> job)
+{
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(std::move(job));
+        ++submitted_;
+    }
+    queued_.notify_one();
+}
+
+void writer::flush()
+{
+    std::unique_lock lock(mutex_);
+    auto target = submitted_;
+    finished_.wait(lock, [&] { return finished_count_ >= target; });
+}
+
+std::size_t writer::pending() const
+{
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(submitted_ - finished_count_);
+}
+
+void writer::run() noexcept
+{
+    for (auto jobs = take_group(); !jobs.empty(); jobs = take_group()) {
+        auto errors = commit(jobs);
+        // Outside the lock: a handler may submit more, or ask for pending().
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            jobs[i]->finish(errors[i]);
+        }
+        mark_finished(jobs.size());
+    }
+}
+
+// Empty only when stopping with nothing left, so the destructor commits everything first.
+writer::group writer::take_group()
+{
+    std::unique_lock lock(mutex_);
+    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    group jobs;
+    std::size_t events = 0;
+    while (!queue_.empty() &&
+           (jobs.empty() || events + queue_.front()->weight() <= max_group_events_)) {
+        events += queue_.front()->weight();
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+    }
+    return jobs;
+}
+
+std::vector<std::error_code> writer::commit(const group& jobs)
+{
+    std::vector<std::error_code> errors(jobs.size());
+    auto start = std::chrono::steady_clock::now();
+    try {
+        transaction tx(*db_);
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            errors[i] = run_in_savepoint(*jobs[i]);
+        }
+        tx.commit();
+    } catch (const std::exception& e) {
+        log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
+        std::fill(errors.begin(), errors.end(), error_of(e));
+        return errors;
+    }
+    observe_latency(start);
+    return errors;
+}
+
+std::error_code writer::run_in_savepoint(write_job& job)
+{
+    db_->prepare("SAVEPOINT job").run();
+    try {
+        job.run(*db_);
+        db_->prepare("RELEASE SAVEPOINT job").run();
+        return {};
+    } catch (const sqlite_error& e) {
+        if (!db_->in_transaction()) {
+            throw; // SQLite rolled the whole transaction back: the group fails
+        }
+        log_->warn("a write job failed and was undone: {}", e.what());
+        db_->prepare("ROLLBACK TO SAVEPOINT job").run();
+        db_->prepare("RELEASE SAVEPOINT job").run();
+        return e.code();
+    }
+}
+
+void writer::observe_latency(std::chrono::steady_clock::time_point start) const noexcept
+{
+    if (commit_latency_ != nullptr) {
+        std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+        commit_latency_->observe(elapsed.count());
+    }
+}
+
+void writer::mark_finished(std::size_t count)
+{
+    {
+        std::lock_guard lock(mutex_);
+        finished_count_ += count;
+    }
+    finished_.notify_all();
+}
+
+} // namespace mailgate::core::storage::sqlite

@@ -1,0 +1,70 @@
+#pragma once
+
+// The one thread that writes. It takes everything queued (up to an event budget) and commits
+// it in one transaction, so many concurrent requests share one fsync (group commit). Each job
+// runs under its own savepoint: one that fails is undone and told so, the others commit.
+
+#include "core/metrics/registry.hpp"
+#include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/write_job.hpp"
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace mailgate::core::storage::sqlite {
+
+class writer {
+public:
+    /// `db`: configured and migrated. `commit_latency` may be null; it gets one observation
+    /// per committed transaction.
+    writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
+           std::size_t max_group_events);
+    /// Finishes everything submitted, then stops the thread.
+    ~writer();
+    writer(const writer&) = delete;
+    writer& operator=(const writer&) = delete;
+
+    /// THREAD: any.
+    void submit(std::unique_ptr<write_job> job);
+    /// Returns once every job submitted before the call is finished. THREAD: any but the
+    /// writer's (a job's `finish` must not wait for the writer).
+    void flush();
+    /// Jobs submitted and not yet finished. THREAD: any.
+    std::size_t pending() const;
+
+private:
+    using group = std::vector<std::unique_ptr<write_job>>;
+
+    void run() noexcept;
+    group take_group();
+    /// One error per job: its own, or the transaction's when that failed as a whole.
+    std::vector<std::error_code> commit(const group& jobs);
+    std::error_code run_in_savepoint(write_job& job);
+    void observe_latency(std::chrono::steady_clock::time_point start) const noexcept;
+    void mark_finished(std::size_t count);
+
+    std::unique_ptr<connection> db_;
+    metrics::histogram* commit_latency_;
+    std::size_t max_group_events_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable queued_;
+    std::condition_variable finished_;
+    std::deque<std::unique_ptr<write_job>> queue_;
+    uint64_t submitted_ = 0;
+    uint64_t finished_count_ = 0;
+    bool stopping_ = false;
+    std::thread thread_; // last: it starts once everything above exists
+};
+
+} // namespace mailgate::core::storage::sqlite

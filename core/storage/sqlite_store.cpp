@@ -1,0 +1,113 @@
+#include "core/storage/sqlite_store.hpp"
+
+#include "core/log/log.hpp"
+#include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/connection_pool.hpp"
+#include "core/storage/sqlite/migrations.hpp"
+#include "core/storage/sqlite/reads.hpp"
+#include "core/storage/sqlite/write_job.hpp"
+#include "core/storage/sqlite/writer.hpp"
+
+#include <future>
+#include <stdexcept>
+
+namespace mailgate::core::storage {
+namespace {
+
+void require_wal(sqlite::connection& db)
+{
+    auto q = db.prepare("PRAGMA journal_mode = WAL");
+    std::string mode = q.step() ? q.text(0) : "";
+    if (mode != "wal") {
+        throw std::runtime_error("cannot use write-ahead logging (journal mode: " + mode + ")");
+    }
+}
+
+std::unique_ptr<sqlite::connection> open_writer_connection(const std::filesystem::path& path)
+{
+    auto db = std::make_unique<sqlite::connection>(path, sqlite::access::read_write);
+    require_wal(*db);
+    // FULL: a commit is fsynced before its handlers run, and the gateway answers 2xx only then.
+    db->execute_script("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+    int version = sqlite::migrate(*db);
+    log::get("storage")->info("opened {} (schema version {})", path.string(), version);
+    return db;
+}
+
+class sqlite_store final : public store {
+public:
+    explicit sqlite_store(const sqlite_options& options)
+        : writer_(open_writer_connection(options.path), options.commit_latency,
+                  options.max_batch_events),
+          readers_(options.path, options.read_connections)
+    {
+    }
+
+    void apply(std::vector<events::routed_event> batch, commit_handler done) override
+    {
+        writer_.submit(sqlite::make_batch_job(std::move(batch), std::move(done)));
+    }
+
+    std::optional<suppression> find_suppression(const std::string& email) override
+    {
+        return sqlite::select_suppression(*readers_.acquire(), email);
+    }
+
+    std::vector<suppression> list_suppressions(const suppression_filter& filter) override
+    {
+        return sqlite::select_suppressions(*readers_.acquire(), filter);
+    }
+
+    void put_suppression(const suppression& s) override
+    {
+        std::promise<void> done;
+        auto committed = done.get_future();
+        writer_.submit(sqlite::make_put_suppression_job(s, std::move(done)));
+        committed.get();
+    }
+
+    bool remove_suppression(const std::string& email) override
+    {
+        std::promise<bool> done;
+        auto existed = done.get_future();
+        writer_.submit(sqlite::make_remove_suppression_job(email, std::move(done)));
+        return existed.get();
+    }
+
+    std::vector<stored_event> list_events(const event_filter& filter) override
+    {
+        return sqlite::select_events(*readers_.acquire(), filter);
+    }
+
+    campaign_report report(const std::string& campaign_id) override
+    {
+        return sqlite::select_report(*readers_.acquire(), campaign_id);
+    }
+
+    void flush() override { writer_.flush(); }
+
+    std::size_t pending() const override { return writer_.pending(); }
+
+private:
+    // The writer first: it creates the file, turns WAL on and migrates before readers open.
+    // Destroyed last, its destructor commits whatever is still queued.
+    sqlite::writer writer_;
+    sqlite::connection_pool readers_;
+};
+
+} // namespace
+
+std::unique_ptr<store> open_sqlite_store(const sqlite_options& options)
+{
+    try {
+        if (options.path.has_parent_path()) {
+            std::filesystem::create_directories(options.path.parent_path());
+        }
+        return std::make_unique<sqlite_store>(options);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open the SQLite store " + options.path.string() + ": " +
+                                 e.what());
+    }
+}
+
+} // namespace mailgate::core::storage

@@ -1,0 +1,90 @@
+#pragma once
+
+// The storage interface the core uses. SQL-portable: SQLite implements it (embedded default),
+// PostgreSQL will (several nodes, one database). Every implementation passes the same
+// contract tests.
+
+#include "core/events/event.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace mailgate::core::storage {
+
+struct commit_result {
+    std::size_t stored = 0;     ///< events applied
+    std::size_t duplicates = 0; ///< events whose (provider, event_key) was already stored
+};
+
+/// Called once, from a storage thread, after the batch is durable (or failed: then nothing of
+/// it was applied). Must not block.
+using commit_handler = std::function<void(std::error_code, commit_result)>;
+
+struct suppression {
+    std::string email;
+    std::string reason;     ///< hard_bounce, spam, unsubscribed, dropped, manual
+    std::string provider;   ///< who reported it, or empty (manual)
+    int64_t created_at = 0; ///< Unix milliseconds
+};
+
+struct stored_event {
+    int64_t id = 0; ///< store-assigned, increasing
+    events::event ev;
+    std::vector<events::system_event> system_events;
+};
+
+struct event_filter {
+    std::optional<std::string> email;
+    std::optional<std::string> campaign_id;
+    std::optional<events::event_kind> kind;
+    std::optional<std::string> provider;
+    std::optional<int64_t> since; ///< received_at >= since (Unix ms)
+    int64_t after_id = 0;         ///< paging: events with id > after_id
+    std::size_t limit = 100;
+};
+
+struct suppression_filter {
+    std::optional<std::string> reason;
+    std::string after_email; ///< paging: emails > after_email
+    std::size_t limit = 100;
+};
+
+struct campaign_report {
+    std::string campaign_id;
+    std::map<std::string, int64_t> by_kind;         ///< event kind -> count
+    std::map<std::string, int64_t> by_system_event; ///< "Notification Failed" -> count
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    /// Applies a batch: each event with its system events, suppression change and campaign
+    /// counters, atomically and at most once per (provider, event_key). Batches submitted
+    /// concurrently are committed together (group commit); `done` runs once they are durable.
+    /// THREAD: any.
+    virtual void apply(std::vector<events::routed_event> batch, commit_handler done) = 0;
+
+    virtual std::optional<suppression> find_suppression(const std::string& email) = 0;
+    virtual std::vector<suppression> list_suppressions(const suppression_filter& filter) = 0;
+    /// Durable when it returns. `put` replaces any existing entry for the address.
+    virtual void put_suppression(const suppression& s) = 0;
+    /// True when there was one.
+    virtual bool remove_suppression(const std::string& email) = 0;
+
+    virtual std::vector<stored_event> list_events(const event_filter& filter) = 0;
+    virtual campaign_report report(const std::string& campaign_id) = 0;
+
+    /// Waits until every batch submitted so far is committed. Called at shutdown.
+    virtual void flush() = 0;
+
+    /// Batches submitted and not yet committed (the metrics' queue depth). THREAD: any.
+    virtual std::size_t pending() const = 0;
+};
+
+} // namespace mailgate::core::storage

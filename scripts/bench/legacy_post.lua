@@ -1,0 +1,35 @@
+-- wrk script: POSTs legacy bounce batches of BATCH events (env, default 1) to the gateway.
+-- Every event has a fresh address, so the gateway stores each one (no duplicates).
+local batch = tonumber(os.getenv("BATCH") or "1")
+local counter = 0
+local thread_id = 0
+local next_id = 0
+
+function setup(thread)
+    next_id = next_id + 1
+    thread:set("thread_id", next_id)
+end
+
+function init(args)
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+    counter = counter + 1
+    local entries = {}
+    for i = 1, batch do
+        entries[i] = string.format('{"e":"t%d-r%d-e%d@bench.example","ts":1435322805}',
+                                   thread_id, counter, i)
+    end
+    local body = '[{"event":"softbounce","data":[' .. table.concat(entries, ",") .. ']}]'
+    return wrk.format(nil, nil, nil, body)
+end
+
+function done(summary, latency, requests)
+    io.write(string.format("RESULT requests=%d duration_s=%.3f errors=%d p50_ms=%.3f p99_ms=%.3f\n",
+        summary.requests, summary.duration / 1e6,
+        summary.errors.status + summary.errors.connect + summary.errors.read +
+        summary.errors.write + summary.errors.timeout,
+        latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end

@@ -1,0 +1,316 @@
+// The gateway end to end: the real binary, the real legacy driver, a real SQLite file, HTTP
+// over loopback.
+
+#include "gateway_process.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+namespace mailgate::test {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string seed = R"([
+  {"event":"softbounce","data":[{"e":"email1@emailprovider.com","ts":1435322805},
+                                {"e":"email2@emailprovider2.com","ts":1435322805}]},
+  {"event":"hardbounce","data":[{"e":"email3@emailprovider.com","ts":1435322805}]}
+])";
+
+json::value parse(const std::string& body)
+{
+    return json::parse(body);
+}
+
+std::string legacy_batch(const std::string& prefix, int count)
+{
+    std::string data;
+    for (int i = 0; i < count; ++i) {
+        data += (i == 0 ? "" : ",") + std::string("{\"e\":\"") + prefix + std::to_string(i) +
+                "@example.com\",\"ts\":1435322805}";
+    }
+    return "[{\"event\":\"softbounce\",\"data\":[" + data + "]}]";
+}
+
+// A raw connection, for what a well-behaved client would never send.
+class raw_client {
+public:
+    explicit raw_client(uint16_t port) : socket_(ioc_)
+    {
+        socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    }
+    void send(const std::string& bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+    /// Everything until the server closes (or `limit` bytes).
+    std::string read_until_close(std::size_t limit = 1 << 20)
+    {
+        std::string out;
+        boost::system::error_code ec;
+        char buffer[4096];
+        while (out.size() < limit) {
+            std::size_t n = socket_.read_some(boost::asio::buffer(buffer), ec);
+            if (ec) {
+                break;
+            }
+            out.append(buffer, n);
+        }
+        return out;
+    }
+
+private:
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::socket socket_;
+};
+
+TEST(Service, LegacySeedEndToEnd)
+{
+    gateway_process gw;
+    auto reply = gw.request("POST", "/v1/callbacks/legacy", seed);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.body, R"({"TOTAL_EVENTS":3,"PROCESSED_EVENTS":3,"UNPROCESSED_EVENTS":[]})");
+
+    auto events = parse(gw.admin("GET", "/v1/events?provider=legacy").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 3u);
+    const auto& hard = events.at("items").as_array()[2].as_object();
+    EXPECT_EQ(hard.at("kind"), "hard_bounce");
+    EXPECT_EQ(hard.at("email"), "email3@emailprovider.com");
+    EXPECT_EQ(hard.at("occurred_at"), "2015-06-26T12:46:45.000Z");
+    ASSERT_EQ(hard.at("system_events").as_array().size(), 2u);
+    EXPECT_EQ(hard.at("system_events").as_array()[0].at("name"), "Notification Failed");
+    EXPECT_EQ(hard.at("system_events").as_array()[1].at("name"), "Channel Unsubscribed");
+    EXPECT_EQ(
+        parse(gw.admin("GET", "/v1/events?kind=soft_bounce").body).at("items").as_array().size(),
+        2u);
+
+    // Only the hard bounce is suppressed.
+    auto suppressions = parse(gw.admin("GET", "/v1/suppressions").body).at("items").as_array();
+    ASSERT_EQ(suppressions.size(), 1u);
+    EXPECT_EQ(suppressions[0].at("email"), "email3@emailprovider.com");
+    EXPECT_EQ(suppressions[0].at("reason"), "hard_bounce");
+    EXPECT_EQ(suppressions[0].at("provider"), "legacy");
+    EXPECT_EQ(gw.admin("GET", "/v1/suppressions/email1@emailprovider.com").status, 404);
+
+    // Legacy items carry no attribution: no campaign counts them.
+    auto report = parse(gw.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(report.at("campaign_id"), "spring");
+    EXPECT_TRUE(report.at("events").as_object().empty());
+
+    const std::string metrics = gw.admin("GET", "/metrics").body;
+    EXPECT_THAT(metrics,
+                HasSubstr("mailgate_events_total{kind=\"soft_bounce\",provider=\"legacy\"} 2"));
+    EXPECT_THAT(metrics,
+                HasSubstr("mailgate_events_total{kind=\"hard_bounce\",provider=\"legacy\"} 1"));
+    EXPECT_THAT(metrics, HasSubstr("mailgate_http_requests_total{route=\"/v1/callbacks/"
+                                   "{nickname}\",status=\"200\"} 1"));
+    EXPECT_THAT(metrics, HasSubstr("mailgate_storage_commit_seconds_count"));
+}
+
+TEST(Service, ARetriedBatchCountsAsDuplicatesAndChangesNothing)
+{
+    gateway_process gw;
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/legacy", seed).status, 200);
+    auto again = gw.request("POST", "/v1/callbacks/legacy", seed);
+    ASSERT_EQ(again.status, 200);
+    EXPECT_EQ(again.body, R"({"TOTAL_EVENTS":3,"PROCESSED_EVENTS":3,"UNPROCESSED_EVENTS":[],)"
+                          R"("DUPLICATE_EVENTS":3})");
+    EXPECT_EQ(parse(gw.admin("GET", "/v1/events").body).at("items").as_array().size(), 3u);
+    EXPECT_THAT(gw.admin("GET", "/metrics").body,
+                HasSubstr("mailgate_events_duplicate_total{provider=\"legacy\"} 3"));
+}
+
+TEST(Service, PartlyProcessedBatchEchoesTheUnprocessedItems)
+{
+    gateway_process gw;
+    auto reply = gw.request("POST", "/v1/callbacks/legacy",
+                            R"([{"event":"hardbounce","data":[{"e":"ok@example.com"},{"ts":5}]},)"
+                            R"({"event":"bounced","data":[{"e":"x@example.com","ts":1}]}])");
+    ASSERT_EQ(reply.status, 200);
+    auto body = parse(reply.body);
+    EXPECT_EQ(body.at("error"), "2 event(s) failed to process");
+    EXPECT_EQ(body.at("TOTAL_EVENTS"), 3);
+    EXPECT_EQ(body.at("PROCESSED_EVENTS"), 1);
+    auto unprocessed = body.at("UNPROCESSED_EVENTS").as_array();
+    ASSERT_EQ(unprocessed.size(), 2u);
+    EXPECT_EQ(unprocessed[0].at("errorDescription"), "invalid email");
+    EXPECT_EQ(unprocessed[1].at("e"), "x@example.com");
+    EXPECT_EQ(unprocessed[1].at("errorDescription"), "Could not map event to any bounce type");
+}
+
+TEST(Service, RefusedRequests)
+{
+    gateway_process gw;
+    auto too_many = gw.request("POST", "/v1/callbacks/legacy", legacy_batch("many", 1001));
+    EXPECT_EQ(too_many.status, 400);
+    EXPECT_EQ(parse(too_many.body).at("error"), "More than allowed events received.");
+
+    auto malformed = gw.request("POST", "/v1/callbacks/legacy", "[{\"event\": ");
+    EXPECT_EQ(malformed.status, 400);
+    EXPECT_EQ(malformed.body, R"({"error":"Exception occurred while reading input stream",)"
+                              R"("TOTAL_EVENTS":0,"PROCESSED_EVENTS":0,"UNPROCESSED_EVENTS":[]})");
+
+    EXPECT_EQ(gw.request("POST", "/v1/callbacks/nobody", seed).status, 404);
+    EXPECT_EQ(gw.request("GET", "/v1/callbacks/legacy").status, 405);
+    EXPECT_EQ(gw.request("HEAD", "/v1/callbacks/legacy").status, 200);
+    EXPECT_EQ(parse(gw.admin("GET", "/v1/events").body).at("items").as_array().size(), 0u)
+        << "nothing of a refused request is stored";
+}
+
+TEST(Service, ABodyOverTheLimitGets413WithoutBeingRead)
+{
+    gateway_process gw;
+    raw_client client(gw.port());
+    client.send("POST /v1/callbacks/legacy HTTP/1.1\r\nHost: x\r\nContent-Length: 9437184\r\n\r\n");
+    const std::string reply = client.read_until_close();
+    EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
+}
+
+TEST(Service, ASlowClientIsCutOff)
+{
+    gateway_options options;
+    options.extra_server_yaml = "  read_timeout: 1s\n";
+    gateway_process gw(options);
+    raw_client client(gw.port());
+    const auto start = std::chrono::steady_clock::now();
+    std::atomic<bool> closed{false};
+    std::thread trickle([&] {
+        const std::string request = "POST /v1/callbacks/legacy HTTP/1.1\r\nHost: x\r\n";
+        try {
+            for (char c : request) {
+                client.send(std::string(1, c));
+                std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                if (closed) {
+                    return;
+                }
+            }
+        } catch (...) {
+        }
+    });
+    client.read_until_close();
+    closed = true;
+    const auto took = std::chrono::steady_clock::now() - start;
+    trickle.join();
+    EXPECT_LT(took, std::chrono::seconds(5)) << "the connection should be closed by the timeout";
+}
+
+TEST(Service, AdminRoutesNeedTheToken)
+{
+    gateway_process gw;
+    for (const char* target :
+         {"/v1/providers", "/v1/suppressions", "/v1/events", "/v1/suppressions/a@example.com",
+          "/v1/reports/campaigns/c", "/metrics"}) {
+        EXPECT_EQ(gw.request("GET", target).status, 401) << target;
+        EXPECT_EQ(gw.request("GET", target, "", {{"Authorization", "Bearer wrong"}}).status, 401)
+            << target;
+    }
+    EXPECT_EQ(gw.request("GET", "/healthz").status, 200);
+}
+
+TEST(Service, AdminRoutesAnswerAsDocumented)
+{
+    gateway_process gw;
+    auto providers = parse(gw.admin("GET", "/v1/providers").body).at("items").as_array();
+    ASSERT_EQ(providers.size(), 1u);
+    EXPECT_EQ(providers[0].at("nickname"), "legacy");
+    EXPECT_EQ(providers[0].at("driver"), "legacy");
+    EXPECT_EQ(providers[0].at("callback_url"), "https://gateway.test/v1/callbacks/legacy");
+    EXPECT_THAT(json::serialize(providers[0]), Not(HasSubstr("password")));
+
+    auto put = gw.admin("PUT", "/v1/suppressions/Some.One@Example.com", R"({"reason":"manual"})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    EXPECT_EQ(parse(put.body).at("email"), "some.one@example.com");
+    EXPECT_EQ(gw.admin("GET", "/v1/suppressions/some.one@example.com").status, 200);
+    EXPECT_EQ(
+        parse(gw.admin("GET", "/v1/suppressions?reason=manual").body).at("items").as_array().size(),
+        1u);
+    EXPECT_EQ(gw.admin("DELETE", "/v1/suppressions/some.one@example.com").status, 204);
+    EXPECT_EQ(gw.admin("DELETE", "/v1/suppressions/some.one@example.com").status, 404);
+    EXPECT_EQ(gw.admin("PUT", "/v1/suppressions/not-an-address").status, 400);
+
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/legacy", legacy_batch("page", 5)).status, 200);
+    auto first = parse(gw.admin("GET", "/v1/events?limit=2").body);
+    ASSERT_EQ(first.at("items").as_array().size(), 2u);
+    const std::string next(first.at("next").as_string());
+    auto second = parse(gw.admin("GET", "/v1/events?limit=2&after=" + next).body);
+    EXPECT_EQ(second.at("items").as_array()[0].at("email"), "page2@example.com");
+    EXPECT_EQ(parse(gw.admin("GET", "/v1/events?email=PAGE4@example.com").body)
+                  .at("items")
+                  .as_array()
+                  .size(),
+              1u);
+    EXPECT_EQ(gw.admin("GET", "/v1/events?kind=nonsense").status, 400);
+    EXPECT_EQ(gw.admin("GET", "/v1/events?limit=0").status, 400);
+    EXPECT_EQ(gw.admin("GET", "/v1/events?since=2999-01-01T00:00:00Z").status, 200);
+    EXPECT_EQ(gw.admin("GET", "/v1/nothing").status, 404);
+}
+
+TEST(Service, SigtermStopsCleanly)
+{
+    gateway_process gw;
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/legacy", seed).status, 200);
+    EXPECT_EQ(gw.stop(SIGTERM), 0) << gw.output();
+    EXPECT_THAT(gw.output(), HasSubstr("stopped; storage flushed"));
+    gw.start();
+    EXPECT_EQ(parse(gw.admin("GET", "/v1/events").body).at("items").as_array().size(), 3u);
+}
+
+// Every batch that got a 2xx is stored exactly once, even when the gateway dies mid-stream.
+TEST(Service, KillNineLosesNothingAcknowledged)
+{
+    gateway_process gw;
+    std::vector<std::string> acknowledged;
+    std::mutex mutex;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 4; ++c) {
+        clients.emplace_back([&, c] {
+            for (int b = 0; !stop; ++b) {
+                const std::string prefix = "c" + std::to_string(c) + "b" + std::to_string(b) + "x";
+                try {
+                    if (gw.request("POST", "/v1/callbacks/legacy", legacy_batch(prefix, 20))
+                            .status == 200) {
+                        std::lock_guard lock(mutex);
+                        acknowledged.push_back(prefix);
+                    }
+                } catch (...) {
+                    return; // the gateway is gone
+                }
+            }
+        });
+    }
+    while (true) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::lock_guard lock(mutex);
+        if (acknowledged.size() >= 40) {
+            break;
+        }
+    }
+    gw.stop(SIGKILL);
+    stop = true;
+    for (auto& t : clients) {
+        t.join();
+    }
+    gw.start();
+    for (const auto& prefix : acknowledged) {
+        for (int i : {0, 19}) {
+            auto items = parse(gw.admin("GET", "/v1/events?email=" + prefix + std::to_string(i) +
+                                                   "@example.com")
+                                   .body)
+                             .at("items")
+                             .as_array();
+            EXPECT_EQ(items.size(), 1u) << prefix << i;
+        }
+    }
+    EXPECT_GE(acknowledged.size(), 40u);
+}
+
+} // namespace
+} // namespace mailgate::test

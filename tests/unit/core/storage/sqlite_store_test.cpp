@@ -1,0 +1,294 @@
+// What only the SQLite backend does: the file, WAL, migrations, durability across reopen, the
+// writer's group budget and its error codes.
+
+#include "core/metrics/registry.hpp"
+#include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/error.hpp"
+#include "core/storage/sqlite/migrations.hpp"
+#include "core/storage/sqlite_store.hpp"
+#include "test_support.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <span>
+
+namespace mailgate::core::storage {
+namespace {
+
+using events::event_kind;
+using test::all_events;
+using test::apply_and_wait;
+using test::in_campaign;
+using test::keys_of;
+using test::routed;
+using test::suppressing;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class SqliteStore : public ::testing::Test {
+protected:
+    std::filesystem::path file() const { return folder_.path() / "mailgate.db"; }
+
+    std::unique_ptr<store> open(sqlite_options options = {})
+    {
+        options.path = file();
+        return open_sqlite_store(options);
+    }
+
+    /// A connection of the test's own to the store's file.
+    sqlite::connection raw(sqlite::access mode = sqlite::access::read_only) const
+    {
+        return sqlite::connection(file(), mode);
+    }
+
+    test::temp_folder folder_;
+};
+
+using migration_row = std::pair<int64_t, int64_t>; // version, applied_at
+
+std::vector<migration_row> migration_rows(sqlite::connection& db)
+{
+    auto q = db.prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version");
+    std::vector<migration_row> out;
+    while (q.step()) {
+        out.emplace_back(q.integer(0), q.integer(1));
+    }
+    return out;
+}
+
+TEST_F(SqliteStore, UsesWriteAheadLogging)
+{
+    auto s = open();
+    auto db = raw();
+
+    auto q = db.prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), "wal");
+}
+
+TEST_F(SqliteStore, CreatesTheParentFolders)
+{
+    auto path = folder_.path() / "a" / "b" / "mailgate.db";
+
+    sqlite_options options;
+    options.path = path;
+
+    auto s = open_sqlite_store(options);
+
+    EXPECT_TRUE(std::filesystem::is_regular_file(path));
+}
+
+TEST_F(SqliteStore, NamesAFileItCannotOpen)
+{
+    auto path = folder_.path() / "a-folder";
+    std::filesystem::create_directory(path);
+    sqlite_options options;
+    options.path = path;
+
+    try {
+        open_sqlite_store(options);
+        FAIL() << "a folder is no database";
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("cannot open the SQLite store " + path.string()));
+    }
+}
+
+TEST_F(SqliteStore, AppliesEachMigrationOnceAcrossReopen)
+{
+    open().reset();
+    auto db = raw();
+    auto first = migration_rows(db);
+    std::vector<int64_t> versions;
+    for (const auto& m : sqlite::all_migrations()) {
+        versions.push_back(m.version);
+    }
+    ASSERT_EQ(first.size(), versions.size());
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        EXPECT_EQ(first[i].first, versions[i]);
+    }
+
+    open().reset();
+
+    EXPECT_EQ(migration_rows(db), first) << "reopening applies nothing again";
+}
+
+TEST_F(SqliteStore, RefusesADatabaseNewerThanItself)
+{
+    open().reset();
+    raw(sqlite::access::read_write)
+        .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)")
+        .run();
+
+    try {
+        open();
+        FAIL() << "opened a schema it does not know";
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr(file().string()));
+        EXPECT_THAT(e.what(), HasSubstr("version 99"));
+    }
+}
+
+TEST_F(SqliteStore, KeepsEverythingAcrossCloseAndReopen)
+{
+    std::vector<stored_event> events_before;
+    {
+        auto s = open();
+        apply_and_wait(
+            *s,
+            {in_campaign(
+                 suppressing(routed("k1", event_kind::hard_bounce, "a@x.org"), "hard_bounce"), "c"),
+             in_campaign(routed("k2"), "c")});
+        s->put_suppression({"m@x.org", "manual", "", test::base_time});
+        events_before = all_events(*s);
+    }
+
+    auto s = open();
+
+    auto events_after = all_events(*s);
+    ASSERT_EQ(events_after.size(), events_before.size());
+    for (std::size_t i = 0; i < events_after.size(); ++i) {
+        EXPECT_EQ(events_after[i].id, events_before[i].id);
+        EXPECT_EQ(events_after[i].ev.event_key, events_before[i].ev.event_key);
+    }
+    EXPECT_THAT(test::emails_of(s->list_suppressions({})), ElementsAre("a@x.org", "m@x.org"));
+    EXPECT_EQ(s->report("c").by_kind,
+              (std::map<std::string, int64_t>{{"delivered", 1}, {"hard_bounce", 1}}));
+    EXPECT_EQ(apply_and_wait(*s, {routed("k1")}).result.duplicates, 1u)
+        << "keys stay known across reopen";
+}
+
+TEST_F(SqliteStore, CommitsWhatIsQueuedBeforeClosing)
+{
+    constexpr int batches = 50;
+    std::atomic<int> done{0};
+    {
+        auto s = open();
+        for (int i = 0; i < batches; ++i) {
+            s->apply({routed("k" + std::to_string(i))},
+                     [&](std::error_code error, commit_result) { done += error ? 0 : 1; });
+        }
+    }
+
+    EXPECT_EQ(done.load(), batches);
+    EXPECT_EQ(all_events(*open()).size(), std::size_t{batches});
+}
+
+TEST_F(SqliteStore, GivesAFailedBatchTheSqliteError)
+{
+    auto s = open();
+
+    auto failed = apply_and_wait(*s, {routed("k1"), routed("")});
+
+    EXPECT_EQ(failed.error, sqlite::make_sqlite_error_code(SQLITE_CONSTRAINT_CHECK));
+    EXPECT_STREQ(failed.error.category().name(), "sqlite");
+    EXPECT_THAT(failed.error.message(), HasSubstr("constraint failed"));
+    EXPECT_THAT(all_events(*s), IsEmpty());
+}
+
+TEST_F(SqliteStore, CapsAGroupAtMaxBatchEvents)
+{
+    metrics::histogram commit_latency({1.0});
+    sqlite_options options;
+    options.commit_latency = &commit_latency;
+    options.max_batch_events = 6;
+    auto s = open(options);
+    {
+        test::writer_gate gate(*s);
+        for (int i = 0; i < 10; ++i) {
+            auto n = std::to_string(i);
+            s->apply({routed(n + "a"), routed(n + "b"), routed(n + "c")},
+                     [](std::error_code, commit_result) {});
+        }
+    }
+    s->flush();
+
+    // The gate's own transaction, then ten batches of three events, two per transaction.
+    EXPECT_EQ(commit_latency.cumulative_counts().back(), 1u + 5u);
+    EXPECT_EQ(all_events(*s).size(), 30u);
+}
+
+TEST_F(SqliteStore, TakesABatchBiggerThanTheBudgetAlone)
+{
+    sqlite_options options;
+    options.max_batch_events = 2;
+    auto s = open(options);
+
+    auto applied = apply_and_wait(*s, {routed("k1"), routed("k2"), routed("k3")});
+
+    EXPECT_FALSE(applied.error);
+    EXPECT_EQ(applied.result.stored, 3u);
+}
+
+TEST_F(SqliteStore, ReadsDoNotWaitForAnotherWriter)
+{
+    auto s = open();
+    apply_and_wait(*s, {routed("k1")});
+    auto other = raw(sqlite::access::read_write);
+    other.prepare("BEGIN IMMEDIATE").run();
+    other
+        .prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
+                 "VALUES ('x@x.org', 'manual', '', 0)")
+        .run();
+
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_THAT(keys_of(s->list_events({})), ElementsAre("k1"));
+    EXPECT_FALSE(s->find_suppression("x@x.org")) << "not committed yet";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+
+    other.prepare("ROLLBACK").run();
+}
+
+class SqliteMigrations : public ::testing::Test {
+protected:
+    test::temp_folder folder_;
+    sqlite::connection db_{folder_.path() / "m.db", sqlite::access::read_write};
+
+    std::vector<std::string> steps()
+    {
+        auto q = db_.prepare("SELECT step FROM t ORDER BY rowid");
+        std::vector<std::string> out;
+        while (q.step()) {
+            out.push_back(q.text(0));
+        }
+        return out;
+    }
+};
+
+TEST_F(SqliteMigrations, AppliesPendingVersionsInOrderOnce)
+{
+    const std::vector<sqlite::migration> first{{1, "CREATE TABLE t (step TEXT NOT NULL)"}};
+    const std::vector<sqlite::migration> later{first[0],
+                                               {2, "INSERT INTO t (step) VALUES ('two')"},
+                                               {3, "INSERT INTO t (step) VALUES ('three')"}};
+
+    EXPECT_EQ(sqlite::migrate(db_, first), 1);
+    EXPECT_EQ(sqlite::migrate(db_, later), 3);
+    EXPECT_EQ(sqlite::migrate(db_, later), 3);
+
+    EXPECT_THAT(steps(), ElementsAre("two", "three"));
+    auto rows = migration_rows(db_);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[2].first, 3);
+}
+
+TEST_F(SqliteMigrations, AppliesNoneWhenOneFails)
+{
+    const std::vector<sqlite::migration> broken{{1, "CREATE TABLE t (step TEXT NOT NULL)"},
+                                                {2, "THIS IS NOT SQL"}};
+
+    EXPECT_THROW(sqlite::migrate(db_, broken), sqlite::sqlite_error);
+
+    auto q = db_.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                         "('t', 'schema_migrations')");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.integer(0), 0);
+}
+
+} // namespace
+} // namespace mailgate::core::storage

@@ -1,0 +1,185 @@
+#pragma once
+
+// What the storage tests share: a scratch folder, event builders, and ways to wait for the
+// asynchronous apply() or to hold the writer still.
+
+#include "core/events/event.hpp"
+#include "core/storage/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace mailgate::core::storage::test {
+
+/// A fresh folder under the system's temp folder, removed with everything in it.
+class temp_folder {
+public:
+    temp_folder()
+    {
+        auto pattern =
+            (std::filesystem::temp_directory_path() / "mailgate-storage-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("cannot create a folder like " + pattern);
+        }
+        path_ = pattern;
+    }
+    ~temp_folder()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    temp_folder(const temp_folder&) = delete;
+    temp_folder& operator=(const temp_folder&) = delete;
+
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline constexpr int64_t base_time = 1'700'000'000'000;
+
+/// A minimal event; the builders below add what a test needs.
+inline events::routed_event routed(std::string event_key,
+                                   events::event_kind kind = events::event_kind::delivered,
+                                   std::string email = "rcpt@example.com")
+{
+    events::routed_event r;
+    r.ev.provider = "postal";
+    r.ev.driver = "postal@1.0.0";
+    r.ev.kind = kind;
+    r.ev.email = std::move(email);
+    r.ev.occurred_at = base_time;
+    r.ev.received_at = base_time + 500;
+    r.ev.event_key = std::move(event_key);
+    return r;
+}
+
+inline events::routed_event suppressing(events::routed_event r, std::string reason)
+{
+    r.suppression = events::suppression_change::suppress;
+    r.suppression_reason = std::move(reason);
+    return r;
+}
+
+inline events::routed_event lifting(events::routed_event r, std::string reason)
+{
+    r.suppression = events::suppression_change::lift;
+    r.suppression_reason = std::move(reason);
+    return r;
+}
+
+inline events::routed_event in_campaign(events::routed_event r, std::string campaign_id)
+{
+    r.ev.attributed.campaign_id = std::move(campaign_id);
+    return r;
+}
+
+inline events::routed_event with_system_event(events::routed_event r, std::string name)
+{
+    r.system_events.push_back({std::move(name), "property", "reason"});
+    return r;
+}
+
+inline events::routed_event from_provider(events::routed_event r, std::string provider)
+{
+    r.ev.provider = std::move(provider);
+    return r;
+}
+
+struct outcome {
+    std::error_code error;
+    commit_result result;
+};
+
+/// apply(), then waits for its `done`.
+inline outcome apply_and_wait(store& s, std::vector<events::routed_event> batch)
+{
+    auto done = std::make_shared<std::promise<outcome>>();
+    auto result = done->get_future();
+    s.apply(std::move(batch), [done](std::error_code error, commit_result r) {
+        done->set_value({error, r});
+    });
+    return result.get();
+}
+
+/// Every event matching `filter`, page after page.
+inline std::vector<stored_event> all_events(store& s, event_filter filter = {})
+{
+    std::vector<stored_event> out;
+    filter.limit = 1000;
+    for (auto page = s.list_events(filter); !page.empty(); page = s.list_events(filter)) {
+        filter.after_id = page.back().id;
+        out.insert(out.end(), page.begin(), page.end());
+    }
+    return out;
+}
+
+inline std::vector<std::string> keys_of(const std::vector<stored_event>& events)
+{
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        out.push_back(e.ev.event_key);
+    }
+    return out;
+}
+
+inline std::vector<std::string> emails_of(const std::vector<suppression>& entries)
+{
+    std::vector<std::string> out;
+    for (const auto& s : entries) {
+        out.push_back(s.email);
+    }
+    return out;
+}
+
+inline void expect_same(const suppression& actual, const suppression& expected)
+{
+    EXPECT_EQ(actual.email, expected.email);
+    EXPECT_EQ(actual.reason, expected.reason);
+    EXPECT_EQ(actual.provider, expected.provider);
+    EXPECT_EQ(actual.created_at, expected.created_at);
+}
+
+/// Holds the store's writer inside a `done` handler, so that what is submitted meanwhile
+/// queues up and goes into the next group. Opens when destroyed, at the latest.
+class writer_gate {
+public:
+    explicit writer_gate(store& s)
+    {
+        auto entered = std::make_shared<std::promise<void>>();
+        auto writer_held = entered->get_future();
+        s.apply({}, [entered, released = released_](std::error_code, commit_result) {
+            entered->set_value();
+            released.wait();
+        });
+        writer_held.wait();
+    }
+    ~writer_gate() { open(); }
+    writer_gate(const writer_gate&) = delete;
+    writer_gate& operator=(const writer_gate&) = delete;
+
+    void open()
+    {
+        if (!open_) {
+            open_ = true;
+            release_.set_value();
+        }
+    }
+
+private:
+    std::promise<void> release_;
+    std::shared_future<void> released_{release_.get_future().share()};
+    bool open_ = false;
+};
+
+} // namespace mailgate::core::storage::test
