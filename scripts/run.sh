@@ -9,6 +9,5 @@ shift || true
 scripts/bootstrap.sh
 cmake -S . -B build -G Ninja >/dev/null
 cmake --build build -j"$(nproc)" --target mailgate_runtime
-build/bin/mailgate check-config --config "$config" "$@"
-# The HTTP server is not built yet: until it is, the gateway shows what it loaded.
-exec build/bin/mailgate plugins --config "$config" "$@"
+build/bin/mailgate check-config --config "$config"
+exec build/bin/mailgate serve --config "$config" "$@"

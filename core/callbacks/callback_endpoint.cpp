@@ -123,14 +123,19 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
                 .add(per_kind[k]);
         }
     }
-    metrics_
-        .get_counter("mailgate_events_duplicate_total", "Events already stored (provider retries)",
-                     by_provider)
-        .add(committed.duplicates);
-    metrics_
-        .get_counter("mailgate_events_rejected_total", "Callback items that were not events",
-                     by_provider)
-        .add(result.rejected.size());
+    // Most callbacks have neither: skip the registry's lock for counters that would not move.
+    if (committed.duplicates != 0) {
+        metrics_
+            .get_counter("mailgate_events_duplicate_total",
+                         "Events already stored (provider retries)", by_provider)
+            .add(committed.duplicates);
+    }
+    if (!result.rejected.empty()) {
+        metrics_
+            .get_counter("mailgate_events_rejected_total", "Callback items that were not events",
+                         by_provider)
+            .add(result.rejected.size());
+    }
     co_return http::json_response(bh::status::ok,
                                   processed_body(committed.stored + committed.duplicates,
                                                  committed.duplicates, result.rejected),

@@ -233,6 +233,10 @@ public:
     legacy_driver(const sdk::config_view& config, sdk::host_context host) : driver(host)
     {
         sdk::read_smtp_settings(config);
+        // Said at every start, since nothing else would tell the operator.
+        this->host().warn("the legacy format carries no signature: callbacks are accepted "
+                          "without authentication; keep the callback URL where only the "
+                          "provider can reach it");
     }
 
     void parse_callback(const sdk::callback_request& request, const sdk::callback_sink& sink) const

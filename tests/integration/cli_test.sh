@@ -75,6 +75,37 @@ YAML
     expect_out '3 problem\(s\)'
     expect_no_out 'hunter2-secret'
     ;;
+replay)
+    cat >"$work/replay.yaml" <<YAML
+storage:
+  path: $work/var/mailgate.db
+plugins:
+  directory: $plugins
+providers:
+  - {nickname: legacy, driver: legacy, host: 127.0.0.1, port: 2525, scheme: smtp}
+YAML
+    echo '[{"event":"hardbounce","data":[{"e":"A@Example.com","ts":1435322805},{"ts":1}]}]' \
+        >"$work/body.json"
+    run replay --config "$work/replay.yaml" --provider legacy "$work/body.json"
+    expect_rc 0
+    expect_out '"kind":"hard_bounce","email":"a@example.com","occurred_at_ms":1435322805000'
+    expect_out '"suppression":"suppress"'
+    expect_out 'unprocessed: \{"event":"hardbounce","ts":1\} \(invalid email\)'
+    expect_out 'dry run: nothing stored'
+    [ ! -e "$work/var/mailgate.db" ] || fail "a dry run created the database"
+    run replay --config "$work/replay.yaml" --provider legacy "$work/body.json" --apply
+    expect_rc 0
+    expect_out 'stored 1, duplicates 0'
+    run replay --config "$work/replay.yaml" --provider legacy "$work/body.json" --apply
+    expect_out 'stored 0, duplicates 1'
+    run replay --config "$work/replay.yaml" --provider nobody "$work/body.json"
+    expect_rc 1
+    expect_out "no provider 'nobody'"
+    echo 'not json' >"$work/bad.json"
+    run replay --config "$work/replay.yaml" --provider legacy "$work/bad.json"
+    expect_rc 1
+    expect_out 'refused \(status 1\): Exception occurred while reading input stream'
+    ;;
 unknown_command)
     run frobnicate
     expect_rc 2

@@ -36,8 +36,6 @@ CREATE TABLE events (
 );
 CREATE INDEX events_email ON events (email);
 CREATE INDEX events_campaign_id ON events (campaign_id);
-CREATE INDEX events_kind ON events (kind);
-CREATE INDEX events_provider ON events (provider);
 CREATE INDEX events_received_at ON events (received_at);
 
 CREATE TABLE system_events (

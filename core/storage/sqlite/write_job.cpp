@@ -122,8 +122,10 @@ public:
 
     std::size_t weight() const noexcept override { return batch_.size(); }
 
+    // Runs again after a rollback when another job of the group failed: counts start over.
     void run(connection& db) override
     {
+        result_ = {};
         for (const auto& routed : batch_) {
             ++(apply_event(db, routed) ? result_.stored : result_.duplicates);
         }

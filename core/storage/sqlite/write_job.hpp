@@ -23,7 +23,8 @@ public:
 
     /// Its share of a group's event budget (max_batch_events).
     virtual std::size_t weight() const noexcept = 0;
-    /// Writes, inside the group's transaction. Throws sqlite_error.
+    /// Writes, inside the group's transaction. Throws sqlite_error. May run a second time, when
+    /// the group is rolled back and retried job by job: each run starts over.
     virtual void run(connection& db) = 0;
     /// Reports the outcome once the group is over: no error means committed and durable; an
     /// error means nothing of the job was applied.

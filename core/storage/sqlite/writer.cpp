@@ -4,6 +4,8 @@
 #include "core/storage/sqlite/error.hpp"
 #include "core/storage/sqlite/transaction.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -64,6 +66,7 @@ std::size_t writer::pending() const
 
 void writer::run() noexcept
 {
+    pthread_setname_np(pthread_self(), "mg-writer");
     for (auto jobs = take_group(); !jobs.empty(); jobs = take_group()) {
         auto errors = commit(jobs);
         // Outside the lock: a handler may submit more, or ask for pending().
@@ -90,10 +93,32 @@ writer::group writer::take_group()
     return jobs;
 }
 
+// A failing job is rare: the group runs without savepoints first, and only when a job fails is
+// it run again with one savepoint per job, so the failing job is undone alone.
 std::vector<std::error_code> writer::commit(const group& jobs)
 {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        transaction tx(*db_);
+        for (const auto& job : jobs) {
+            job->run(*db_);
+        }
+        tx.commit();
+        observe_latency(start);
+        return std::vector<std::error_code>(jobs.size());
+    } catch (const sqlite_error&) {
+        // The transaction rolled back; fall through to the job-by-job run.
+    } catch (const std::exception& e) {
+        log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
+        return std::vector<std::error_code>(jobs.size(), error_of(e));
+    }
+    return commit_with_savepoints(jobs, start);
+}
+
+std::vector<std::error_code>
+writer::commit_with_savepoints(const group& jobs, std::chrono::steady_clock::time_point start)
+{
     std::vector<std::error_code> errors(jobs.size());
-    auto start = std::chrono::steady_clock::now();
     try {
         transaction tx(*db_);
         for (std::size_t i = 0; i < jobs.size(); ++i) {

@@ -1,8 +1,9 @@
 #pragma once
 
 // The one thread that writes. It takes everything queued (up to an event budget) and commits
-// it in one transaction, so many concurrent requests share one fsync (group commit). Each job
-// runs under its own savepoint: one that fails is undone and told so, the others commit.
+// it in one transaction, so many concurrent requests share one fsync (group commit). When a job
+// fails, the group runs again with a savepoint per job: that one is undone and told so, the
+// others commit.
 
 #include "core/metrics/registry.hpp"
 #include "core/storage/sqlite/connection.hpp"
@@ -48,6 +49,8 @@ private:
     group take_group();
     /// One error per job: its own, or the transaction's when that failed as a whole.
     std::vector<std::error_code> commit(const group& jobs);
+    std::vector<std::error_code>
+    commit_with_savepoints(const group& jobs, std::chrono::steady_clock::time_point start);
     std::error_code run_in_savepoint(write_job& job);
     void observe_latency(std::chrono::steady_clock::time_point start) const noexcept;
     void mark_finished(std::size_t count);

@@ -119,6 +119,56 @@ TEST_F(GatewayConfig, EveryProviderIsCheckedAndSecretsAreNeverPrinted)
                             Not(HasSubstr("s3cr3t-value"))));
 }
 
+TEST_F(GatewayConfig, SecretOptionsAreResolvedAndTheirErrorsNameWhereNotWhat)
+{
+    ::unsetenv("MAILGATE_TEST_UNSET_TOKEN");
+    const std::string text = problems("providers:\n"
+                                      "  - nickname: primary\n"
+                                      "    driver: fixture_good\n"
+                                      "    endpoint: x\n"
+                                      "    token: env:MAILGATE_TEST_UNSET_TOKEN\n");
+    EXPECT_THAT(text, HasSubstr(":5:12: provider 'primary': option 'token': environment variable "
+                                "MAILGATE_TEST_UNSET_TOKEN is not set"));
+
+    std::ofstream(dir_ / "token.txt") << "file-secret-value\n";
+    EXPECT_EQ(
+        problems("providers:\n"
+                 "  - {nickname: p, driver: fixture_good, endpoint: x, token: file:token.txt}\n"),
+        "")
+        << "file: paths are relative to the configuration file";
+    EXPECT_THAT(
+        problems("providers:\n"
+                 "  - {nickname: p, driver: fixture_good, endpoint: x, token: enc:v1:AAAA}\n"),
+        AllOf(HasSubstr("no secrets key configured"), Not(HasSubstr("AAAA"))));
+}
+
+TEST_F(GatewayConfig, ServerAndStorageSections)
+{
+    auto config = load_config(write("server:\n"
+                                    "  listen: '[::1]:9000'\n"
+                                    "  body_limit: 2MiB\n"
+                                    "  read_timeout: 250ms\n"
+                                    "  threads: 4\n"
+                                    "storage:\n"
+                                    "  path: data/gw.db\n"));
+    EXPECT_EQ(config.server.address, "::1");
+    EXPECT_EQ(config.server.port, 9000);
+    EXPECT_EQ(config.server.body_limit, 2u * 1024 * 1024);
+    EXPECT_EQ(config.server.read_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(config.server.threads, 4u);
+    EXPECT_EQ(config.storage.path, dir_ / "data/gw.db");
+    EXPECT_EQ(default_public_url(config.server, 9000), "http://[::1]:9000");
+
+    EXPECT_THAT(problems("server:\n  listen: nowhere\n"),
+                HasSubstr(":2:11: server.listen: must be"));
+    EXPECT_THAT(problems("server:\n  body_limit: lots\n"),
+                HasSubstr("server.body_limit: must be a size like 8MiB, got 'lots'"));
+    EXPECT_THAT(problems("server:\n  read_timeout: 0s\n"), HasSubstr("server.read_timeout"));
+    EXPECT_THAT(problems("server:\n  tls_certificate: a.pem\n"),
+                HasSubstr("tls_certificate and tls_private_key go together"));
+    EXPECT_THAT(problems("storage:\n  backend: oracle\n"), HasSubstr("storage.backend: must be"));
+}
+
 TEST_F(GatewayConfig, AValidFileCreatesItsProviders)
 {
     auto config = load_config(write("providers:\n"
