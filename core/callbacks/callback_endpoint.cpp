@@ -17,9 +17,11 @@ namespace {
 
 namespace bh = boost::beast::http;
 
-plugin::callback_request driver_request(const http::request& req, const std::string& url)
+plugin::callback_request driver_request(const http::request& req, const std::string& url,
+                                        const attribution::meta_codec* meta_codec)
 {
     plugin::callback_request out;
+    out.meta_codec = meta_codec;
     out.method = {req.method_string().data(), req.method_string().size()};
     out.public_url = url;
     out.target = {req.target().data(), req.target().size()};
@@ -50,8 +52,9 @@ bh::status refusal_status(mg_status status)
 } // namespace
 
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,
-                                     metrics::registry& metrics, std::string public_url)
-    : providers_(providers), store_(store), metrics_(metrics)
+                                     metrics::registry& metrics, std::string public_url,
+                                     const attribution::meta_codec* meta_codec)
+    : providers_(providers), store_(store), metrics_(metrics), meta_codec_(meta_codec)
 {
     set_public_url(std::move(public_url));
 }
@@ -77,7 +80,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
         co_return http::error_response(bh::status::not_found, "unknown provider", req);
     }
     plugin::callback_result result =
-        provider->parse_callback(driver_request(req, callback_url(nickname)));
+        provider->parse_callback(driver_request(req, callback_url(nickname), meta_codec_));
     const metrics::labels by_provider{{"provider", nickname}};
     if (result.status != MG_OK) {
         if (result.status == MG_UNAUTHORIZED) {
@@ -95,7 +98,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        events::unix_ms_now());
+                                        events::unix_ms_now(), meta_codec_);
     // Counted per kind before the batch moves to storage; one counter lookup per kind, not
     // per event, keeps the registry's lock off the hot path.
     std::array<uint64_t, 12> per_kind{};

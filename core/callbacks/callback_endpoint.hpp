@@ -3,6 +3,7 @@
 // POST (and HEAD) /v1/callbacks/{nickname}: the provider's driver parses the request, the
 // router derives what it changes, storage commits it, and only then the ESP gets its 200.
 
+#include "core/attribution/meta_token.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/plugin/provider_set.hpp"
@@ -16,8 +17,10 @@ class callback_endpoint {
 public:
     /// `public_url` is server.public_url: each provider's callback URL is it plus
     /// /v1/callbacks/{nickname}. All references must outlive the endpoint.
+    /// `meta_codec` may be null (then no attribution token verifies).
     callback_endpoint(const plugin::provider_set& providers, storage::store& store,
-                      metrics::registry& metrics, std::string public_url);
+                      metrics::registry& metrics, std::string public_url,
+                      const attribution::meta_codec* meta_codec);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -35,6 +38,7 @@ private:
     storage::store& store_;
     metrics::registry& metrics_;
     std::string public_url_;
+    const attribution::meta_codec* meta_codec_;
 };
 
 } // namespace mailgate::core::callbacks

@@ -15,6 +15,10 @@ struct command_options {
     std::optional<std::string> provider;             ///< replay: the provider's nickname
     std::optional<std::filesystem::path> input_file; ///< replay: the captured body
     bool apply = false;                              ///< replay: store, not a dry run
+    std::optional<std::string> email;                ///< meta: the recipient
+    std::optional<std::string> message_id;           ///< meta
+    std::optional<std::string> campaign_id;          ///< meta
+    std::optional<std::string> profile;              ///< meta
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.
@@ -30,6 +34,10 @@ int run_serve(const command_options& options);
 /// `mailgate replay --provider NICK FILE [--apply]`: a captured callback body through the same
 /// driver and router, printing the events; stored only with --apply.
 int run_replay(const command_options& options);
+
+/// `mailgate meta --email A [--message M] [--campaign C] [--profile P]`: the attribution
+/// token for that message, signed with the configured key.
+int run_meta(const command_options& options);
 
 /// `mailgate secret generate-key | encrypt | decrypt` (its own arguments).
 int run_secret(int argc, char** argv);

@@ -3,6 +3,7 @@
 // What `serve` and `replay` both build from a configuration file: the drivers, the providers
 // (secrets resolved), metrics and storage.
 
+#include "core/attribution/meta_token.hpp"
 #include "core/cli/command_options.hpp"
 #include "core/config/gateway_config.hpp"
 #include "core/metrics/registry.hpp"
@@ -20,6 +21,8 @@ struct gateway {
     plugin::driver_registry registry;
     plugin::provider_set providers;
     std::string admin_token; ///< resolved; empty when not configured
+    /// Signs and verifies attribution tokens; null when no attribution.key is configured.
+    std::unique_ptr<attribution::meta_codec> meta_codec;
     std::unique_ptr<metrics::registry> metrics;
     std::unique_ptr<storage::store> store; ///< declared after metrics: it records into them
 };

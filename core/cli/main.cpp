@@ -27,6 +27,9 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
         {"plugins", {&cli::run_plugins, "list the loaded drivers with their options"}},
         {"check-config",
          {&cli::run_check_config, "check the configuration file against the loaded drivers"}},
+        {"meta",
+         {&cli::run_meta, "print the attribution token of a message (--email A [--message M] "
+                          "[--campaign C] [--profile P])"}},
         {"serve", {&cli::run_serve, "run the gateway until SIGINT or SIGTERM"}},
         {"replay",
          {&cli::run_replay, "run a captured callback body through a provider's driver and the "
@@ -62,7 +65,11 @@ int run(int argc, char** argv)
         "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")(
         "port-file", po::value<std::string>(), "serve: write the bound port to this file")(
         "provider", po::value<std::string>(),
-        "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)");
+        "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)")(
+        "email", po::value<std::string>(),
+        "meta: the recipient")("message", po::value<std::string>(), "meta: the message id")(
+        "campaign", po::value<std::string>(),
+        "meta: the campaign id")("profile", po::value<std::string>(), "meta: the profile id");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())("input",
                                                                         po::value<std::string>());
@@ -107,6 +114,13 @@ int run(int argc, char** argv)
         parsed.input_file = vm["input"].as<std::string>();
     }
     parsed.apply = vm.count("apply") != 0;
+    for (auto [name, field] :
+         {std::pair{"email", &parsed.email}, std::pair{"message", &parsed.message_id},
+          std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile}}) {
+        if (vm.count(name) != 0) {
+            *field = vm[name].as<std::string>();
+        }
+    }
     return command->second.first(parsed);
 }
 

@@ -54,8 +54,7 @@ void print_driver(const plugin::driver_library& d)
     std::cout << "  options:\n";
     for (const auto& o : d.options()) {
         std::cout << fmt::format("    {:<20} {:<7} {:<28} {}\n", o.name,
-                                 plugin::option_type_name(o.type), option_traits(o),
-                                 o.description);
+                                 plugin::option_type_name(o.type), option_traits(o), o.description);
     }
 }
 

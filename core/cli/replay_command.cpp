@@ -42,6 +42,8 @@ void print_event(const events::routed_event& r)
                      {"occurred_at_ms", r.ev.occurred_at},
                      {"description", r.ev.description},
                      {"event_key", r.ev.event_key},
+                     {"message_id", r.ev.attributed.message_id},
+                     {"campaign_id", r.ev.attributed.campaign_id},
                      {"system_events", std::move(system_events)},
                      {"suppression", suppression},
                  })
@@ -68,14 +70,15 @@ int run_replay(const command_options& options)
             ? config::default_public_url(gw.config.server, gw.config.server.port)
             : gw.config.server.public_url;
     const std::string url = base + "/v1/callbacks/" + *options.provider;
+    const std::string target = "/v1/callbacks/" + *options.provider;
     auto result = provider->parse_callback(
-        plugin::callback_request{"POST", url, "/v1/callbacks/" + *options.provider, {}, body});
+        plugin::callback_request{gw.meta_codec.get(), "POST", url, target, {}, body});
     if (result.status != MG_OK) {
         std::cerr << fmt::format("refused (status {}): {}\n", result.status, result.error);
         return 1;
     }
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        events::unix_ms_now());
+                                        events::unix_ms_now(), gw.meta_codec.get());
     for (const auto& r : batch) {
         print_event(r);
     }

@@ -59,7 +59,7 @@ int run_serve(const command_options& options)
 
     gateway gw = open_gateway(options);
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
-                                           gw.config.server.public_url);
+                                           gw.config.server.public_url, gw.meta_codec.get());
     admin::admin_api admin(gw.providers, *gw.store, callbacks);
     service::gateway_handler handler(callbacks, admin, *gw.metrics, gw.admin_token);
     http::server server(server_options(gw.config.server), handler, *gw.metrics);

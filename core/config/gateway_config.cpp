@@ -108,6 +108,11 @@ public:
                              {{"token", [&](const YAML::Node& n, const std::string& f) {
                                    config.admin_token = located(n, f);
                                }}});
+            } else if (key == "attribution") {
+                read_section(entry.second, "attribution",
+                             {{"key", [&](const YAML::Node& n, const std::string& f) {
+                                   config.attribution_key = located(n, f);
+                               }}});
             } else if (key == "secrets") {
                 read_section(entry.second, "secrets",
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
@@ -115,8 +120,8 @@ public:
                                }}});
             } else {
                 problem(entry.first, key,
-                        "unknown section (known: server, storage, admin, secrets, plugins, "
-                        "providers)");
+                        "unknown section (known: server, storage, admin, secrets, attribution, "
+                        "plugins, providers)");
             }
         }
         return config;

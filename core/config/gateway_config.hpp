@@ -64,6 +64,9 @@ struct gateway_config {
     located_value admin_token;
     /// The key that decrypts enc:v1: values, as written (env:/file: or literal base64).
     located_value secrets_key;
+    /// The key that signs attribution (meta) tokens, as written (a secret: 32 bytes, base64).
+    /// Empty: no token verifies.
+    located_value attribution_key;
     std::vector<provider_config> providers;
 };
 

@@ -42,8 +42,8 @@ validated_options validate_options(const provider_config& provider,
                                    "' takes: " + known_names(table) + ")");
             continue;
         }
-        auto canonical = value.scalar ? plugin::canonical_value(spec->type, value.text)
-                                      : std::nullopt;
+        auto canonical =
+            value.scalar ? plugin::canonical_value(spec->type, value.text) : std::nullopt;
         if (!canonical) {
             std::string got = (!value.scalar || spec->secret) ? "" : ", got '" + value.text + "'";
             out.problems.push_back(value.where + ": " + who + "option '" + key + "' " +

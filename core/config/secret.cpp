@@ -1,5 +1,7 @@
 #include "core/config/secret.hpp"
 
+#include "core/encoding/base64.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -18,6 +20,9 @@
 
 namespace mailgate::core::config {
 namespace {
+
+using encoding::base64_decode;
+using encoding::base64_encode;
 
 constexpr std::string_view v1_prefix = "enc:v1:";
 // Authenticated with every value, so that a later format cannot be fed one of these unnoticed.
@@ -40,35 +45,6 @@ unsigned char* bytes_of(std::string& text)
 void wipe(std::string& text)
 {
     OPENSSL_cleanse(text.data(), text.size());
-}
-
-std::string base64_encode(std::string_view data)
-{
-    // EVP_EncodeBlock writes a terminating NUL after the text.
-    std::string text(4 * ((data.size() + 2) / 3) + 1, '\0');
-    text.resize(EVP_EncodeBlock(bytes_of(text), bytes_of(data), static_cast<int>(data.size())));
-    return text;
-}
-
-// Strict: EVP_DecodeBlock skips surrounding whitespace, ignores stray bits and counts padding
-// as data, so only a text that the result encodes back to exactly is accepted.
-std::optional<std::string> base64_decode(std::string_view text)
-{
-    if (text.size() % 4 != 0 || text.size() > INT_MAX) {
-        return std::nullopt;
-    }
-    std::string data(text.size() / 4 * 3, '\0');
-    const int length =
-        EVP_DecodeBlock(bytes_of(data), bytes_of(text), static_cast<int>(text.size()));
-    const auto padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
-    if (length < padding) {
-        return std::nullopt;
-    }
-    data.resize(length - padding);
-    if (base64_encode(data) != text) {
-        return std::nullopt;
-    }
-    return data;
 }
 
 using cipher_context = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;

@@ -1,5 +1,7 @@
 #include "core/events/router.hpp"
 
+#include "core/attribution/meta_token.hpp"
+
 #include <mailgate/sdk/abi.h>
 
 #include <openssl/evp.h>
@@ -162,7 +164,8 @@ routed_event route(event ev)
 
 std::vector<routed_event> route_callback(plugin::callback_result& result,
                                          const std::string& provider, const std::string& driver,
-                                         int64_t received_at)
+                                         int64_t received_at,
+                                         const core::attribution::meta_codec* codec)
 {
     std::vector<routed_event> batch;
     batch.reserve(result.events.size());
@@ -172,6 +175,9 @@ std::vector<routed_event> route_callback(plugin::callback_result& result,
             result.rejected.push_back(
                 {boost::json::serialize(boost::json::object{{"email", e.email}}), "invalid email"});
             continue;
+        }
+        if (codec != nullptr && !ev->meta.empty()) {
+            ev->attributed = codec->decode(ev->meta, ev->email).value_or(attribution{});
         }
         batch.push_back(route(std::move(*ev)));
     }

@@ -10,6 +10,10 @@
 #include <optional>
 #include <string>
 
+namespace mailgate::core::attribution {
+class meta_codec;
+}
+
 namespace mailgate::core::events {
 
 /// The address as the gateway keys it: surrounding white space removed, lower-case. Empty when
@@ -31,9 +35,11 @@ routed_event route(event ev);
 
 /// Routes every event of a parsed callback. An event whose email is not an address moves to
 /// `result.rejected` as "invalid email", like any item the gateway cannot use.
+/// Events carrying an attribution token that `codec` verifies get its fields.
 std::vector<routed_event> route_callback(plugin::callback_result& result,
                                          const std::string& provider, const std::string& driver,
-                                         int64_t received_at);
+                                         int64_t received_at,
+                                         const core::attribution::meta_codec* codec);
 
 /// The time now, in Unix milliseconds.
 int64_t unix_ms_now();

@@ -5,10 +5,16 @@
 #include <mailgate/sdk/abi.h>
 
 #include <cstdint>
+
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace mailgate::core::attribution {
+class meta_codec;
+}
 
 namespace mailgate::core::plugin {
 
@@ -37,6 +43,8 @@ struct callback_result {
 
 /// A callback request as the host hands it to a driver. Views borrow the caller's buffers.
 struct callback_request {
+    /// Verifies the attribution tokens the driver asks about; null: none verifies.
+    const attribution::meta_codec* meta_codec = nullptr;
     std::string_view method;
     std::string_view public_url;
     std::string_view target;

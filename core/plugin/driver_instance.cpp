@@ -36,7 +36,8 @@ driver_instance::driver_instance(std::shared_ptr<const driver_library> library,
     config_handle config;
     config.values = &values;
     mg_instance* created = nullptr;
-    mg_status status = library_->descriptor().create(handle(context_.get()), handle(&config), &created);
+    mg_status status =
+        library_->descriptor().create(handle(context_.get()), handle(&config), &created);
     if (status != MG_OK || created == nullptr) {
         throw create_error(create_failure(context_->provider, config, status));
     }
@@ -70,6 +71,7 @@ callback_result driver_instance::parse_callback(const callback_request& request)
 
     callback_collector collector;
     collector.limit = d.max_callback_events;
+    collector.meta_codec = request.meta_codec;
     mg_status status = d.parse_callback(instance_, &raw, handle(&collector));
     callback_result result = std::move(collector.result);
     result.status = known_status(status) ? status : MG_INTERNAL_ERROR;

@@ -1,5 +1,6 @@
 #include "core/plugin/host_api.hpp"
 
+#include "core/attribution/meta_token.hpp"
 #include "core/log/log.hpp"
 
 #include <mailgate/sdk/str.hpp>
@@ -44,8 +45,8 @@ void log_fn(mg_host_ctx* ctx, int32_t level, mg_str message) noexcept
     try {
         static const spdlog::level::level_enum levels[] = {
             spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err};
-        auto lvl = (level >= MG_LOG_DEBUG && level <= MG_LOG_ERROR) ? levels[level]
-                                                                     : spdlog::level::err;
+        auto lvl =
+            (level >= MG_LOG_DEBUG && level <= MG_LOG_ERROR) ? levels[level] : spdlog::level::err;
         const host_context& c = ctx_of(ctx);
         log::get("driver")->log(lvl, "provider={} driver={}: {}", c.provider, c.driver,
                                 to_view(message));
@@ -123,12 +124,10 @@ mg_status emit_event_fn(mg_callback_sink* sink, const mg_event* e) noexcept
                 {"", "the driver emitted unknown event kind " + std::to_string(e->kind)});
             return MG_OK;
         }
-        c.result.events.push_back(driver_event{e->kind, e->flags, e->occurred_at,
-                                               std::string(to_view(e->email)),
-                                               std::string(to_view(e->meta)),
-                                               std::string(to_view(e->description)),
-                                               std::string(to_view(e->provider_event_id)),
-                                               std::string(to_view(e->detail_json))});
+        c.result.events.push_back(driver_event{
+            e->kind, e->flags, e->occurred_at, std::string(to_view(e->email)),
+            std::string(to_view(e->meta)), std::string(to_view(e->description)),
+            std::string(to_view(e->provider_event_id)), std::string(to_view(e->detail_json))});
         return MG_OK;
     } catch (...) {
         return MG_INTERNAL_ERROR;
@@ -182,6 +181,17 @@ mg_status add_header_fn(mg_header_sink* sink, mg_str name, mg_str value) noexcep
     }
 }
 
+mg_status verify_meta_fn(mg_callback_sink* sink, mg_str meta, mg_str email) noexcept
+{
+    try {
+        const auto* codec = collector_of(sink).meta_codec;
+        return codec != nullptr && codec->decode(to_view(meta), to_view(email)) ? MG_OK
+                                                                                : MG_UNAUTHORIZED;
+    } catch (...) {
+        return MG_UNAUTHORIZED;
+    }
+}
+
 mg_host_api make_api()
 {
     mg_host_api api{};
@@ -197,6 +207,7 @@ mg_host_api make_api()
     api.reject_item = &reject_item_fn;
     api.callback_error = &callback_error_fn;
     api.add_header = &add_header_fn;
+    api.verify_meta = &verify_meta_fn;
     return api;
 }
 

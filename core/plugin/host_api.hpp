@@ -28,8 +28,9 @@ struct config_handle {
 
 /// Behind mg_callback_sink: collects one parse_callback call's output.
 struct callback_collector {
-    uint32_t limit = 0; ///< the driver's max_callback_events (0: none)
+    uint32_t limit = 0;      ///< the driver's max_callback_events (0: none)
     bool overflowed = false; ///< an item was refused for the limit, whatever the driver returns
+    const attribution::meta_codec* meta_codec = nullptr;
     callback_result result;
 };
 

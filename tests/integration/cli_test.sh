@@ -16,7 +16,7 @@ case $case_name in
 version)
     run --version
     expect_rc 0
-    expect_out '^mailgate [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.0\)$'
+    expect_out '^mailgate [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.1\)$'
     ;;
 help)
     run --help
@@ -31,7 +31,7 @@ plugins_lists_legacy)
     expect_rc 0
     expect_out '^legacy 1\.0\.0$'
     expect_out "file: +$plugins/mailgate-legacy.so"
-    expect_out 'ABI: +1\.0'
+    expect_out 'ABI: +1\.1'
     expect_out 'capabilities: +callbacks, smtp'
     expect_out 'max events: +1000 per callback'
     expect_out '^    host +string +required '
@@ -43,7 +43,7 @@ plugins_reports_bad_files)
     expect_rc 0
     expect_out '3 driver\(s\) loaded'
     expect_out "skipped $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0"
-    expect_out "skipped $fixtures/mailgate-newer_minor.so: built for driver ABI 1\.1, newer"
+    expect_out "skipped $fixtures/mailgate-newer_minor.so: built for driver ABI 1\.2, newer"
     expect_out "skipped $fixtures/mailgate-no_entry.so: no mg_driver_entry symbol"
     expect_out "skipped $fixtures/mailgate-not_a_library.so: cannot load"
     expect_out "skipped $fixtures/mailgate-zz_duplicate.so: duplicate driver id 'fixture_good'"
@@ -105,6 +105,25 @@ YAML
     run replay --config "$work/replay.yaml" --provider legacy "$work/bad.json"
     expect_rc 1
     expect_out 'refused \(status 1\): Exception occurred while reading input stream'
+    ;;
+meta)
+    cat >"$work/meta.yaml" <<YAML
+attribution:
+  key: env:MAILGATE_TEST_ATTRIBUTION_KEY
+plugins:
+  directory: $plugins
+YAML
+    export MAILGATE_TEST_ATTRIBUTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=
+    run meta --config "$work/meta.yaml" --email User@Example.com --message m1 --campaign spring
+    expect_rc 0
+    expect_out '^m1[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$'
+    run meta --config "$work/meta.yaml" --email user@example.com --campaign "$(printf 'x%.0s' {1..41})"
+    expect_rc 1
+    expect_out 'longer than 40 bytes'
+    printf 'plugins:\n  directory: %s\n' "$plugins" >"$work/nokey.yaml"
+    run meta --config "$work/nokey.yaml" --email user@example.com
+    expect_rc 1
+    expect_out 'no attribution.key'
     ;;
 unknown_command)
     run frobnicate

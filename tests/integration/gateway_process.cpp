@@ -60,7 +60,7 @@ void gateway_process::write_config() const
         << "  public_url: https://gateway.test\n"
         << options_.extra_server_yaml << "storage:\n"
         << "  path: " << (dir_ / "var/mailgate.db").string() << "\n"
-        << "admin:\n"
+        << options_.extra_sections_yaml << "admin:\n"
         << "  token: " << options_.admin_token << "\n"
         << "plugins:\n"
         << "  directory: " << MAILGATE_PLUGIN_DIR << "\n"

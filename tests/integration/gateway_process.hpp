@@ -21,6 +21,7 @@ struct gateway_options {
     std::string admin_token = "test-admin-token-0123456789";
     std::string extra_server_yaml;    ///< more lines under `server:` (indented by 2)
     std::string extra_providers_yaml; ///< more provider entries (indented by 2)
+    std::string extra_sections_yaml;  ///< more top-level sections
 };
 
 class gateway_process {

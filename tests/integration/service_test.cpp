@@ -3,6 +3,8 @@
 
 #include "gateway_process.hpp"
 
+#include "core/attribution/meta_token.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -310,6 +312,101 @@ TEST(Service, KillNineLosesNothingAcknowledged)
         }
     }
     EXPECT_GE(acknowledged.size(), 40u);
+}
+
+// The v2 format end to end: tokens as the gateway signs them (attribution.key below is the
+// bytes 0..31), the callback authenticated by its token, events attributed to their message
+// and campaign, suppression for hard bounce, spam and unsubscribe but not soft bounce.
+class V2Callbacks : public ::testing::Test {
+protected:
+    static gateway_options options()
+    {
+        gateway_options o;
+        o.extra_sections_yaml =
+            "attribution:\n  key: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+        o.extra_providers_yaml = "  - nickname: esp\n"
+                                 "    driver: smtp\n"
+                                 "    host: 127.0.0.1\n"
+                                 "    port: 2525\n"
+                                 "    scheme: smtp\n"
+                                 "    callback_token: esp-callback-token-0123456789\n";
+        return o;
+    }
+
+    static std::string token(const std::string& message, const std::string& email)
+    {
+        std::array<unsigned char, 32> key{};
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            key[i] = static_cast<unsigned char>(i);
+        }
+        return core::attribution::meta_codec(key).encode({message, "spring", "p-" + message},
+                                                         email);
+    }
+
+    static std::string item(const std::string& type, const std::string& email,
+                            const std::string& meta)
+    {
+        return json::serialize(json::object{
+            {"type", type}, {"email", email}, {"meta", meta}, {"description", type + " seen"}});
+    }
+
+    gateway_process gw_{options()};
+    const std::string url_ = "/v1/callbacks/esp?token=esp-callback-token-0123456789";
+};
+
+TEST_F(V2Callbacks, AttributesEventsAndSuppressesByType)
+{
+    const std::string body =
+        R"({"version":"v2","events":{"failed":[)" +
+        item("hard_bounce", "hard@example.com", token("m1", "hard@example.com")) + "," +
+        item("soft_bounce", "soft@example.com", token("m2", "soft@example.com")) + "," +
+        item("spam", "spam@example.com", token("m3", "spam@example.com")) + "," +
+        item("unsubscribed", "unsub@example.com", token("m4", "unsub@example.com")) + "]}}";
+    auto reply = gw_.request("POST", url_, body);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(reply.body, R"({"TOTAL_EVENTS":4,"PROCESSED_EVENTS":4,"UNPROCESSED_EVENTS":[]})");
+
+    auto hard = parse(gw_.admin("GET", "/v1/events?email=hard@example.com").body).at("items");
+    ASSERT_EQ(hard.as_array().size(), 1u);
+    EXPECT_EQ(hard.as_array()[0].at("message_id"), "m1");
+    EXPECT_EQ(hard.as_array()[0].at("campaign_id"), "spring");
+    EXPECT_EQ(hard.as_array()[0].at("profile"), "p-m1");
+
+    auto report = parse(gw_.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(json::serialize(report.at("events")),
+              R"({"hard_bounce":1,"soft_bounce":1,"spam":1,"unsubscribed":1})");
+    EXPECT_EQ(json::serialize(report.at("system_events")),
+              R"({"Channel Unsubscribed":3,"Notification Failed":2})");
+
+    for (const char* suppressed : {"hard@example.com", "spam@example.com", "unsub@example.com"}) {
+        EXPECT_EQ(gw_.admin("GET", std::string("/v1/suppressions/") + suppressed).status, 200)
+            << suppressed;
+    }
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/soft@example.com").status, 404);
+}
+
+TEST_F(V2Callbacks, ForgedOrMisdirectedTokensAreUnprocessed)
+{
+    const std::string body =
+        R"({"version":"v2","events":{"failed":[)" +
+        item("hard_bounce", "a@example.com", token("m1", "someone-else@example.com")) + "," +
+        item("hard_bounce", "b@example.com", "m1forged.AAAAAAAAAAAAAAAAAAAAAA") + "]}}";
+    auto reply = parse(gw_.request("POST", url_, body).body);
+    EXPECT_EQ(reply.at("PROCESSED_EVENTS"), 0);
+    ASSERT_EQ(reply.at("UNPROCESSED_EVENTS").as_array().size(), 2u);
+    EXPECT_EQ(reply.at("UNPROCESSED_EVENTS").as_array()[0].at("errorDescription"), "invalid meta");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/a@example.com").status, 404);
+}
+
+TEST_F(V2Callbacks, CallbacksWithoutTheTokenAreRefused)
+{
+    const std::string body = R"({"version":"v2","events":{"failed":[]}})";
+    EXPECT_EQ(gw_.request("POST", "/v1/callbacks/esp", body).status, 401);
+    EXPECT_EQ(gw_.request("POST", "/v1/callbacks/esp?token=wrong-token-0123456789", body).status,
+              401);
+    EXPECT_EQ(gw_.request("POST", url_, body).status, 200);
+    EXPECT_THAT(gw_.admin("GET", "/metrics").body,
+                HasSubstr("mailgate_signature_failures_total{provider=\"esp\"} 2"));
 }
 
 } // namespace

@@ -45,7 +45,9 @@ TEST(AbiCheck, RefusesAnotherMajorNamingBothVersions)
     d.abi_major = MG_ABI_VERSION_MAJOR + 1;
     auto problem = abi_problem(d);
     ASSERT_TRUE(problem);
-    EXPECT_THAT(*problem, HasSubstr("built for driver ABI 2.0"));
+    EXPECT_THAT(*problem,
+                HasSubstr("built for driver ABI " + std::to_string(MG_ABI_VERSION_MAJOR + 1) + "." +
+                          std::to_string(MG_ABI_VERSION_MINOR)));
     EXPECT_THAT(*problem, HasSubstr("majors differ"));
 }
 
@@ -76,7 +78,8 @@ TEST(AbiCheck, RefusesADescriptorTooSmallForAVersion)
 
 TEST(AbiCheck, RefusesMalformedIds)
 {
-    for (const char* id : {"", "Upper", "9lives", "has-dash", "a_very_long_driver_id_of_33_chars"}) {
+    for (const char* id :
+         {"", "Upper", "9lives", "has-dash", "a_very_long_driver_id_of_33_chars"}) {
         mg_driver d = valid_descriptor();
         d.id = id;
         EXPECT_TRUE(abi_problem(d)) << id;

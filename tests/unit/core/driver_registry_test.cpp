@@ -19,10 +19,7 @@ using ::testing::HasSubstr;
 class captured_log {
 public:
     captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)); }
-    ~captured_log()
-    {
-        log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr));
-    }
+    ~captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr)); }
     std::string text() const { return out_.str(); }
 
 private:
@@ -158,10 +155,10 @@ TEST_F(DriverInstance, DecorateAddsTheDriversHeaders)
     message.recipient = "r@example.com";
     auto result = d->decorate(message);
     EXPECT_EQ(result.status, MG_OK);
-    EXPECT_THAT(result.headers, ElementsAre(std::pair<std::string, std::string>{"X-Fixture-Meta",
-                                                                                "token-123"},
-                                            std::pair<std::string, std::string>{
-                                                "X-Fixture-Recipient", "r@example.com"}));
+    EXPECT_THAT(
+        result.headers,
+        ElementsAre(std::pair<std::string, std::string>{"X-Fixture-Meta", "token-123"},
+                    std::pair<std::string, std::string>{"X-Fixture-Recipient", "r@example.com"}));
 
     message.meta = "bad\r\nInjected: yes";
     EXPECT_EQ(d->decorate(message).status, MG_BAD_REQUEST) << "header injection is refused";

@@ -51,8 +51,8 @@ TEST(OptionTable, ReadsEveryField)
 
 TEST(OptionTable, RefusesInsaneTables)
 {
-    constexpr std::array<mg_option, 2> duplicate{
-        sdk::option(MG_OPTION_STRING, "host", ""), sdk::option(MG_OPTION_STRING, "host", "")};
+    constexpr std::array<mg_option, 2> duplicate{sdk::option(MG_OPTION_STRING, "host", ""),
+                                                 sdk::option(MG_OPTION_STRING, "host", "")};
     EXPECT_THAT(problem_of(with_options(duplicate.data(), 2)), HasSubstr("declared twice"));
 
     constexpr std::array<mg_option, 1> required_default{
@@ -68,7 +68,8 @@ TEST(OptionTable, RefusesInsaneTables)
     constexpr std::array<mg_option, 1> bad_name{sdk::option(MG_OPTION_STRING, "Host-Name", "")};
     EXPECT_THAT(problem_of(with_options(bad_name.data(), 1)), HasSubstr("name"));
 
-    constexpr std::array<mg_option, 1> bad_flags{sdk::option(MG_OPTION_STRING, "x", "", nullptr, 8)};
+    constexpr std::array<mg_option, 1> bad_flags{
+        sdk::option(MG_OPTION_STRING, "x", "", nullptr, 8)};
     EXPECT_THAT(problem_of(with_options(bad_flags.data(), 1)), HasSubstr("flags"));
 
     EXPECT_THAT(problem_of(with_options(nullptr, 2)), HasSubstr("NULL"));

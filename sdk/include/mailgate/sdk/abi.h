@@ -28,7 +28,7 @@ extern "C" {
 /* Major: any breaking change. Minor: additions at struct ends, new enum values. The host loads a
  * driver when the majors are equal and the driver's minor is not newer than the host's. */
 #define MG_ABI_VERSION_MAJOR 1
-#define MG_ABI_VERSION_MINOR 0
+#define MG_ABI_VERSION_MINOR 1
 
 /* True when the struct at `ptr` (whose first field is struct_size) is large enough to hold
  * `field`: the way to read anything added in a later minor version. */
@@ -226,6 +226,15 @@ typedef struct mg_host_api {
     /* Adds one header to the outbound message. MG_BAD_REQUEST for a name or value that is not
      * a valid header (CR, LF, or NUL in it). */
     mg_status (*add_header)(mg_header_sink* sink, mg_str name, mg_str value);
+
+    /* ---- ABI 1.1 ---- */
+
+    /* Checks an attribution token a provider echoed back (the value the gateway put in the
+     * message's meta header): MG_OK when this gateway signed it and it names `email` as its
+     * recipient; MG_UNAUTHORIZED when it is forged, altered, malformed or for another
+     * recipient. The host decodes it again when it stores the event. Callable only inside
+     * parse_callback, with its sink. */
+    mg_status (*verify_meta)(mg_callback_sink* sink, mg_str meta, mg_str email);
 } mg_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -90,6 +90,13 @@ public:
         check(host_->reject_item(sink_, &raw));
     }
 
+    /// Whether the gateway signed `meta` for `email` (ABI 1.1; see mg_host_api.verify_meta).
+    bool verify_meta(std::string_view meta, std::string_view email) const noexcept
+    {
+        return MG_HAS_FIELD(host_, mg_host_api, verify_meta) && host_->verify_meta != nullptr &&
+               host_->verify_meta(sink_, to_mg_str(meta), to_mg_str(email)) == MG_OK;
+    }
+
 private:
     static void check(mg_status status)
     {

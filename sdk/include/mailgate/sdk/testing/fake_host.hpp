@@ -90,6 +90,7 @@ public:
         api_.reject_item = &reject_item_fn;
         api_.callback_error = &callback_error_fn;
         api_.add_header = &add_header_fn;
+        api_.verify_meta = &verify_meta_fn;
     }
 
     ~fake_host()
@@ -185,6 +186,7 @@ public:
         raw.body = to_mg_str(req.body);
 
         sink s;
+        s.host = this;
         s.limit = inst.driver().max_callback_events;
         s.result.status =
             inst.driver().parse_callback(inst.raw(), &raw, reinterpret_cast<mg_callback_sink*>(&s));
@@ -219,6 +221,14 @@ public:
         return {status, std::move(headers)};
     }
 
+    /// Declares `meta` a token the gateway signed for `email`: verify_meta accepts exactly the
+    /// pairs declared here (a driver's tests need no signing key).
+    void accept_meta(const std::string& meta, const std::string& email)
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        metas_.emplace(meta, email);
+    }
+
     /// Every log line so far, as "LEVEL message".
     std::vector<std::string> logs() const
     {
@@ -234,6 +244,7 @@ private:
     };
 
     struct sink {
+        fake_host* host = nullptr;
         callback_result result;
         uint32_t limit = 0;
     };
@@ -392,8 +403,22 @@ private:
         return MG_OK;
     }
 
+    static mg_status verify_meta_fn(mg_callback_sink* s, mg_str meta, mg_str email) noexcept
+    {
+        fake_host* self = sink_of(s).host;
+        std::lock_guard<std::mutex> lock(self->mutex_);
+        auto range = self->metas_.equal_range(std::string(to_view(meta)));
+        for (auto it = range.first; it != range.second; ++it) {
+            if (it->second == to_view(email)) {
+                return MG_OK;
+            }
+        }
+        return MG_UNAUTHORIZED;
+    }
+
     mg_host_api api_{};
     mutable std::mutex mutex_;
+    std::multimap<std::string, std::string> metas_;
     std::vector<std::string> logs_;
     std::vector<void*> libraries_;
 };

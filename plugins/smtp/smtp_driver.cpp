@@ -1,0 +1,345 @@
+// The `smtp` driver: a provider reached over plain SMTP, STARTTLS or SMTPS (Gmail, Google
+// Workspace, an ESP's relay, the operator's own MTA), whose bounces, spam reports and
+// unsubscribes are posted in the gateway's v2 format:
+// {"version":"v2","events":{"failed":[{"type","email","meta","description"}, ...]}}
+// (see callback-formats.md). Every message is stamped with its meta token, which the callback
+// must echo so each item is attributed to the message it is about.
+
+#include <mailgate/sdk/driver.hpp>
+#include <mailgate/sdk/smtp.hpp>
+
+// Boost.JSON's and Boost.URL's implementations are compiled into this module alone. The module
+// exports nothing but mg_driver_entry, so neither can clash with another driver's or the host's
+// Boost.
+#include <boost/json/src.hpp>
+#include <boost/url/src.hpp>
+
+#include <boost/archive/iterators/base64_from_binary.hpp>
+#include <boost/archive/iterators/transform_width.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace {
+
+namespace json = boost::json;
+namespace sdk = mailgate::sdk;
+
+// The format's documented limit on the items of one callback.
+constexpr std::uint32_t max_items = 1000;
+// A v2 callback is four levels deep; the cap leaves room for extra fields in an item and makes
+// hostile nesting a clean parse error instead of work and memory that grow with it.
+constexpr std::size_t max_json_depth = 32;
+// 16 random characters are beyond guessing over HTTP; shorter ones may be a word or a PIN.
+constexpr std::size_t min_token_bytes = 16;
+
+// The header the ESP must echo back as `meta`.
+constexpr const char* meta_header = "X-Mailgate-Meta";
+// Where a callback may carry the shared token: ESPs that cannot set headers can still put it
+// in the URL they post to.
+constexpr const char* token_parameter = "token";
+constexpr const char* token_header = "X-Mailgate-Token";
+
+// The response texts ESPs integrated with the v2 format already know.
+constexpr const char* unreadable_body = "Exception occurred while reading input stream";
+constexpr const char* missing_parameters = "Bad request. Some mandatory parameters were missing.";
+constexpr const char* too_many_items = "More than allowed events received.";
+constexpr const char* unmapped_event = "Could not map event to any bounce type";
+constexpr const char* invalid_email = "invalid email";
+constexpr const char* invalid_meta = "invalid meta";
+constexpr const char* bad_credentials = "missing or wrong callback credentials";
+
+constexpr std::array<mg_option, 4> own_options{
+    sdk::option(MG_OPTION_BOOL, "verify_tls",
+                "verify the SMTP server's certificate and host name when sending", "true"),
+    sdk::option(MG_OPTION_STRING, "callback_token",
+                "at least 16 characters a callback must carry as ?token=, X-Mailgate-Token or "
+                "Authorization: Bearer",
+                nullptr, MG_OPTION_SECRET),
+    sdk::option(MG_OPTION_STRING, "callback_username",
+                "user name a callback must send with HTTP Basic authentication"),
+    sdk::option(MG_OPTION_STRING, "callback_password",
+                "password a callback must send with HTTP Basic authentication", nullptr,
+                MG_OPTION_SECRET),
+};
+
+std::optional<std::int32_t> event_kind(std::string_view type)
+{
+    if (type == "hard_bounce" || type == "bounce") {
+        return MG_EVENT_HARD_BOUNCE;
+    }
+    if (type == "soft_bounce") {
+        return MG_EVENT_SOFT_BOUNCE;
+    }
+    if (type == "spam") {
+        return MG_EVENT_SPAM;
+    }
+    if (type == "unsubscribed") {
+        return MG_EVENT_UNSUBSCRIBED;
+    }
+    return std::nullopt;
+}
+
+std::string base64(std::string_view bytes)
+{
+    namespace it = boost::archive::iterators;
+    using encoder = it::base64_from_binary<it::transform_width<const char*, 6, 8>>;
+    std::string out(encoder(bytes.data()), encoder(bytes.data() + bytes.size()));
+    // The iterators stop at the last sextet; the padding is the caller's.
+    out.append((3 - bytes.size() % 3) % 3, '=');
+    return out;
+}
+
+std::optional<std::string> read_token(const sdk::config_view& config)
+{
+    std::optional<std::string> token = config.optional_string("callback_token");
+    if (token && token->size() < min_token_bytes) {
+        throw sdk::config_error("callback_token", "must be at least " +
+                                                      std::to_string(min_token_bytes) +
+                                                      " characters long");
+    }
+    return token;
+}
+
+// The base64 credentials of the Basic header a callback must send, computed once here rather
+// than at every request.
+std::optional<std::string> read_basic_credentials(const sdk::config_view& config)
+{
+    std::optional<std::string> username = config.optional_string("callback_username");
+    std::optional<std::string> password = config.optional_string("callback_password");
+    if (username && !password) {
+        throw sdk::config_error("callback_password", "is required with callback_username");
+    }
+    if (password && !username) {
+        throw sdk::config_error("callback_username", "is required with callback_password");
+    }
+    if (!username) {
+        return std::nullopt;
+    }
+    return base64(*username + ":" + *password);
+}
+
+// The value of the query parameter `token`, percent-decoded; nothing when the target has no
+// such parameter (or is not an origin-form target at all).
+std::optional<std::string> query_token(std::string_view target)
+{
+    boost::urls::result<boost::urls::url_view> url = boost::urls::parse_origin_form(target);
+    if (!url) {
+        return std::nullopt;
+    }
+    boost::urls::params_view params = url->params();
+    auto found = params.find(token_parameter);
+    if (found == params.end()) {
+        return std::nullopt;
+    }
+    return (*found).value;
+}
+
+// The credentials of an `Authorization: <scheme> <credentials>` header of that scheme, which
+// compares without case (RFC 9110, 11.1).
+std::optional<std::string_view> authorization(const sdk::callback_request& request,
+                                              std::string_view scheme)
+{
+    std::optional<std::string_view> value = request.header("Authorization");
+    if (!value || value->size() <= scheme.size() ||
+        !sdk::iequals(value->substr(0, scheme.size()), scheme) || (*value)[scheme.size()] != ' ') {
+        return std::nullopt;
+    }
+    std::string_view credentials = value->substr(scheme.size());
+    credentials.remove_prefix(std::min(credentials.find_first_not_of(' '), credentials.size()));
+    return credentials;
+}
+
+json::value parse_body(std::string_view body, json::storage_ptr storage)
+{
+    json::parse_options options;
+    options.max_depth = max_json_depth;
+    json::error_code ec;
+    json::value root = json::parse(body, ec, std::move(storage), options);
+    if (ec) {
+        throw sdk::bad_request(unreadable_body);
+    }
+    return root;
+}
+
+// Checks the envelope and the item count before anything is emitted, so a malformed or
+// oversized callback is refused as a whole rather than after some of its events went out.
+const json::array& failed_items(const json::value& root)
+{
+    const json::object* body = root.if_object();
+    const json::value* version = body != nullptr ? body->if_contains("version") : nullptr;
+    const json::value* events = body != nullptr ? body->if_contains("events") : nullptr;
+    const json::object* groups = events != nullptr ? events->if_object() : nullptr;
+    const json::value* failed = groups != nullptr ? groups->if_contains("failed") : nullptr;
+    if (version == nullptr || !version->is_string() || version->get_string() != "v2" ||
+        failed == nullptr || !failed->is_array()) {
+        throw sdk::bad_request(missing_parameters);
+    }
+    if (failed->get_array().size() > max_items) {
+        throw sdk::error(MG_TOO_MANY_EVENTS, too_many_items);
+    }
+    return failed->get_array();
+}
+
+std::optional<std::string_view> string_field(const json::object& item, std::string_view key)
+{
+    const json::value* value = item.if_contains(key);
+    if (value == nullptr || !value->is_string()) {
+        return std::nullopt;
+    }
+    return std::string_view(value->get_string());
+}
+
+// Boost.JSON 1.81 reads a literal beyond double's range (1e400) as infinity, which it would then
+// serialize as a non-JSON token; the echo must stay JSON the host can embed. The recursion is
+// as deep as the parse allowed, max_json_depth at most.
+void null_non_finite(json::value& value)
+{
+    if (value.is_double() && !std::isfinite(value.get_double())) {
+        value = nullptr;
+    } else if (value.is_array()) {
+        for (json::value& element : value.get_array()) {
+            null_non_finite(element);
+        }
+    } else if (value.is_object()) {
+        for (json::key_value_pair& field : value.get_object()) {
+            null_non_finite(field.value());
+        }
+    }
+}
+
+// The item as received, for the ESP to find it again in the response.
+std::string echo(const json::value& item)
+{
+    json::value copy = item;
+    null_non_finite(copy);
+    return json::serialize(copy);
+}
+
+// Checks type, email, then meta: the reason an ESP gets is the first thing wrong, and meta is
+// checked last because verifying it needs the email it names.
+void parse_item(const json::value& item, const sdk::callback_sink& sink)
+{
+    auto reject = [&](std::string_view reason) { sink.reject(echo(item), reason); };
+    const json::object* fields = item.if_object();
+    if (fields == nullptr) {
+        reject(missing_parameters);
+        return;
+    }
+    std::optional<std::string_view> type = string_field(*fields, "type");
+    std::optional<std::int32_t> kind = type ? event_kind(*type) : std::nullopt;
+    if (!kind) {
+        reject(unmapped_event);
+        return;
+    }
+    std::optional<std::string_view> email = string_field(*fields, "email");
+    if (!email) {
+        reject(invalid_email);
+        return;
+    }
+    std::optional<std::string_view> meta = string_field(*fields, "meta");
+    if (!meta || !sink.verify_meta(*meta, *email)) {
+        reject(invalid_meta);
+        return;
+    }
+    // No provider event id: the host hashes the event instead, so an ESP that retries a batch
+    // has each identical item counted once.
+    sdk::event event;
+    event.kind = *kind;
+    event.email = *email;
+    event.meta = *meta;
+    event.description = string_field(*fields, "description").value_or("");
+    sink.emit(event);
+}
+
+class smtp_driver final : public sdk::driver {
+public:
+    static constexpr const char* id = "smtp";
+    static constexpr const char* version = "1.0.0";
+    static constexpr const char* description =
+        "Any SMTP or SMTPS server; the gateway's v2 JSON callbacks";
+    static constexpr std::uint64_t capabilities = MG_CAP_CALLBACKS | MG_CAP_DECORATE | MG_CAP_SMTP;
+    static constexpr std::uint32_t max_callback_events = max_items;
+    static constexpr auto options = sdk::join_options(sdk::smtp_options, own_options);
+
+    // The host does the sending (and reads verify_tls itself); the SMTP settings are checked
+    // here so that a misconfigured provider fails at start-up.
+    smtp_driver(const sdk::config_view& config, sdk::host_context host)
+        : driver(host), token_(read_token(config)),
+          basic_credentials_(read_basic_credentials(config))
+    {
+        sdk::read_smtp_settings(config);
+        if (!token_ && !basic_credentials_) {
+            // Said at every start, since nothing else would tell the operator.
+            this->host().warn("neither callback_token nor callback_username is set: callbacks "
+                              "are accepted without authentication; keep the callback URL "
+                              "where only the provider can reach it");
+        }
+    }
+
+    void decorate(const sdk::outbound_message& message, const sdk::header_sink& headers) const
+    {
+        // Without the token the ESP's callbacks about this message could never be attributed.
+        if (message.meta().empty()) {
+            throw sdk::error(MG_BAD_REQUEST, "the message has no meta token to stamp");
+        }
+        headers.add(meta_header, message.meta());
+    }
+
+    void parse_callback(const sdk::callback_request& request, const sdk::callback_sink& sink) const
+    {
+        // Providers probe a callback URL with HEAD, without credentials, before they start
+        // posting to it.
+        if (request.method() == "HEAD") {
+            return;
+        }
+        if (request.method() != "POST") {
+            throw sdk::error(MG_UNSUPPORTED, "method not allowed");
+        }
+        // Before the body is read: an unauthenticated caller learns nothing about the format.
+        authenticate(request);
+        // The parsed tree lives only for this call: a monotonic arena frees it in one go.
+        json::monotonic_resource arena;
+        json::value root = parse_body(request.body(), &arena);
+        for (const json::value& item : failed_items(root)) {
+            parse_item(item, sink);
+        }
+    }
+
+private:
+    // Each configured scheme must pass; a token matches wherever the ESP was able to put it.
+    void authenticate(const sdk::callback_request& request) const
+    {
+        if (token_) {
+            std::optional<std::string> in_query = query_token(request.target());
+            if (!matches_token(in_query) && !matches_token(request.header(token_header)) &&
+                !matches_token(authorization(request, "Bearer"))) {
+                throw sdk::unauthorized(bad_credentials);
+            }
+        }
+        if (basic_credentials_) {
+            std::optional<std::string_view> basic = authorization(request, "Basic");
+            if (!basic || !sdk::constant_time_equals(*basic, *basic_credentials_)) {
+                throw sdk::unauthorized(bad_credentials);
+            }
+        }
+    }
+
+    bool matches_token(std::optional<std::string_view> given) const noexcept
+    {
+        return given && sdk::constant_time_equals(*given, *token_);
+    }
+
+    std::optional<std::string> token_;
+    std::optional<std::string> basic_credentials_;
+};
+
+} // namespace
+
+MAILGATE_DRIVER(smtp_driver)

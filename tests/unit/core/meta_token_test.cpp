@@ -1,0 +1,80 @@
+#include "core/attribution/meta_token.hpp"
+#include "core/encoding/base64.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailgate::core::attribution {
+namespace {
+
+std::array<unsigned char, 32> key_of(unsigned char seed)
+{
+    std::array<unsigned char, 32> key{};
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        key[i] = static_cast<unsigned char>(seed + i);
+    }
+    return key;
+}
+
+const events::attribution fields{"msg-0001", "spring-sale", "profile-42"};
+
+TEST(MetaToken, RoundTripsAndIsShortAndUrlSafe)
+{
+    meta_codec codec(key_of(1));
+    const std::string token = codec.encode(fields, "User@Example.com");
+    auto decoded = codec.decode(token, "user@example.com");
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->message_id, "msg-0001");
+    EXPECT_EQ(decoded->campaign_id, "spring-sale");
+    EXPECT_EQ(decoded->profile, "profile-42");
+    EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-_."),
+              std::string::npos)
+        << token;
+
+    const std::string longest(meta_codec::max_field_size, 'x');
+    EXPECT_LT(codec.encode({longest, longest, longest}, "a@b.example").size(), 200u);
+}
+
+TEST(MetaToken, RefusesOtherRecipientsKeysAndAlterations)
+{
+    meta_codec codec(key_of(1));
+    const std::string token = codec.encode(fields, "user@example.com");
+    EXPECT_FALSE(codec.decode(token, "other@example.com")) << "another recipient";
+    EXPECT_FALSE(meta_codec(key_of(2)).decode(token, "user@example.com")) << "another key";
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        std::string altered = token;
+        altered[i] = altered[i] == 'A' ? 'B' : 'A';
+        EXPECT_FALSE(codec.decode(altered, "user@example.com")) << "altered at " << i;
+    }
+    for (const char* junk : {"", "m1", "m1.", "x1abc.def", "m1!!!.???", "m1AAAA.AAAA"}) {
+        EXPECT_FALSE(codec.decode(junk, "user@example.com")) << junk;
+    }
+    EXPECT_FALSE(codec.decode(token.substr(0, token.size() - 2), "user@example.com"));
+}
+
+TEST(MetaToken, RefusesFieldsThatWouldNotFit)
+{
+    meta_codec codec(key_of(1));
+    const std::string too_long(meta_codec::max_field_size + 1, 'x');
+    EXPECT_THROW(codec.encode({too_long, "", ""}, "a@b.example"), std::invalid_argument);
+    EXPECT_THROW(codec.encode(fields, "not an address"), std::invalid_argument);
+    EXPECT_TRUE(codec.decode(codec.encode({}, "a@b.example"), "a@b.example"))
+        << "every field may be empty";
+}
+
+TEST(Base64, StandardAndUrlSafe)
+{
+    using namespace encoding;
+    EXPECT_EQ(base64_encode("\xfb\xff"), "+/8=");
+    EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+    EXPECT_EQ(base64url_decode("-_8"), "\xfb\xff");
+    EXPECT_EQ(base64_decode("+/8="), "\xfb\xff");
+    EXPECT_FALSE(base64_decode("+/8"));
+    EXPECT_FALSE(base64_decode("+/9="));    // stray bits
+    EXPECT_FALSE(base64url_decode("+/8"));  // wrong alphabet
+    EXPECT_FALSE(base64url_decode("-_8=")); // no padding in the URL-safe form
+    EXPECT_EQ(base64url_decode(""), "");
+}
+
+} // namespace
+} // namespace mailgate::core::attribution
