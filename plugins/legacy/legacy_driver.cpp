@@ -3,6 +3,7 @@
 // see callback-formats.md) for a provider that sends its mail over SMTP.
 
 #include <mailgate/sdk/driver.hpp>
+#include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
 
 // Boost.JSON's implementation is compiled into this module alone. The module exports nothing but
@@ -24,20 +25,10 @@ namespace sdk = mailgate::sdk;
 
 // The format's documented limit on the entries of one callback.
 constexpr std::uint32_t max_entries = 1000;
-// A legacy callback is four levels deep; the cap leaves room for extra fields in an entry and
-// makes hostile nesting a clean parse error instead of work and memory that grow with it.
-constexpr std::size_t max_json_depth = 32;
-// RFC 5321's limit on a forward path, the longest address an SMTP server accepts.
 constexpr std::size_t max_email_bytes = 254;
 // 9999-12-31T23:59:59Z: every later time is a provider bug, and capping here keeps any value
 // that passes convertible to the host's calendar types.
 constexpr std::int64_t max_timestamp = 253402300799;
-
-// The response texts ESPs integrated with the legacy format already know.
-constexpr const char* unreadable_body = "Exception occurred while reading input stream";
-constexpr const char* missing_parameters = "Bad request. Some mandatory parameters were missing.";
-constexpr const char* too_many_entries = "More than allowed events received.";
-constexpr const char* unmapped_event = "Could not map event to any bounce type";
 
 std::optional<std::int32_t> bounce_kind(std::string_view event)
 {
@@ -58,29 +49,17 @@ struct group {
     const json::array* entries = nullptr;
 };
 
-json::value parse_body(std::string_view body, json::storage_ptr storage)
-{
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::error_code ec;
-    json::value root = json::parse(body, ec, std::move(storage), options);
-    if (ec) {
-        throw sdk::bad_request(unreadable_body);
-    }
-    return root;
-}
-
 group read_group(const json::value& value)
 {
     const json::object* object = value.if_object();
     const json::value* event = object != nullptr ? object->if_contains("event") : nullptr;
     const json::value* data = object != nullptr ? object->if_contains("data") : nullptr;
     if (event == nullptr || !event->is_string() || data == nullptr || !data->is_array()) {
-        throw sdk::bad_request(missing_parameters);
+        throw sdk::bad_request(sdk::responses::missing_parameters);
     }
     for (const json::value& entry : data->get_array()) {
         if (!entry.is_object()) {
-            throw sdk::bad_request(missing_parameters);
+            throw sdk::bad_request(sdk::responses::missing_parameters);
         }
     }
     std::string_view name = event->get_string();
@@ -93,7 +72,7 @@ std::vector<group> read_groups(const json::value& root)
 {
     const json::array* groups = root.if_array();
     if (groups == nullptr) {
-        throw sdk::bad_request(missing_parameters);
+        throw sdk::bad_request(sdk::responses::missing_parameters);
     }
     std::vector<group> out;
     out.reserve(groups->size());
@@ -103,7 +82,7 @@ std::vector<group> read_groups(const json::value& root)
         entries += out.back().entries->size();
     }
     if (entries > max_entries) {
-        throw sdk::error(MG_TOO_MANY_EVENTS, too_many_entries);
+        throw sdk::error(MG_TOO_MANY_EVENTS, sdk::responses::too_many_events);
     }
     return out;
 }
@@ -158,24 +137,6 @@ std::optional<std::int64_t> timestamp_of(const json::object& entry)
     }
 }
 
-// Boost.JSON reads a literal beyond double's range (1e400) as infinity, which it would then
-// serialize as the non-JSON word `Infinity`; the echo must stay JSON the host can embed. The
-// recursion is as deep as the parse allowed, max_json_depth at most.
-void null_non_finite(json::value& value)
-{
-    if (value.is_double() && !std::isfinite(value.get_double())) {
-        value = nullptr;
-    } else if (value.is_array()) {
-        for (json::value& element : value.get_array()) {
-            null_non_finite(element);
-        }
-    } else if (value.is_object()) {
-        for (json::key_value_pair& field : value.get_object()) {
-            null_non_finite(field.value());
-        }
-    }
-}
-
 // The entry as received with its group's event name first, so the ESP can tell which group a
 // rejected entry came from. An `event` key inside the entry is dropped: the group's name is the
 // one that decided its fate.
@@ -188,8 +149,7 @@ std::string rejected_item_json(std::string_view event, const json::object& entry
     for (const json::key_value_pair& field : entry) {
         fields.emplace(field.key(), field.value());
     }
-    null_non_finite(item);
-    return json::serialize(item);
+    return sdk::echo_json(std::move(item));
 }
 
 void parse_entry(const group& g, const json::object& entry, const sdk::callback_sink& sink)
@@ -198,12 +158,12 @@ void parse_entry(const group& g, const json::object& entry, const sdk::callback_
         sink.reject(rejected_item_json(g.event, entry), reason);
     };
     if (!g.kind) {
-        reject(unmapped_event);
+        reject(sdk::responses::unmapped_event);
         return;
     }
     std::optional<std::string_view> email = email_of(entry);
     if (!email) {
-        reject("invalid email");
+        reject(sdk::responses::invalid_email);
         return;
     }
     std::optional<std::int64_t> occurred_at = timestamp_of(entry);
@@ -250,7 +210,7 @@ public:
         }
         // The parsed tree lives only for this call: a monotonic arena frees it in one go.
         json::monotonic_resource arena;
-        json::value root = parse_body(request.body(), &arena);
+        json::value root = sdk::parse_json_body(request.body(), &arena);
         for (const group& g : read_groups(root)) {
             for (const json::value& entry : *g.entries) {
                 parse_entry(g, entry.get_object(), sink);

@@ -6,6 +6,7 @@
 // must echo so each item is attributed to the message it is about.
 
 #include <mailgate/sdk/driver.hpp>
+#include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
 
 // Boost.JSON's and Boost.URL's implementations are compiled into this module alone. The module
@@ -33,10 +34,6 @@ namespace sdk = mailgate::sdk;
 
 // The format's documented limit on the items of one callback.
 constexpr std::uint32_t max_items = 1000;
-// A v2 callback is four levels deep; the cap leaves room for extra fields in an item and makes
-// hostile nesting a clean parse error instead of work and memory that grow with it.
-constexpr std::size_t max_json_depth = 32;
-// 16 random characters are beyond guessing over HTTP; shorter ones may be a word or a PIN.
 constexpr std::size_t min_token_bytes = 16;
 
 // The header the ESP must echo back as `meta`.
@@ -46,13 +43,6 @@ constexpr const char* meta_header = "X-Mailgate-Meta";
 constexpr const char* token_parameter = "token";
 constexpr const char* token_header = "X-Mailgate-Token";
 
-// The response texts ESPs integrated with the v2 format already know.
-constexpr const char* unreadable_body = "Exception occurred while reading input stream";
-constexpr const char* missing_parameters = "Bad request. Some mandatory parameters were missing.";
-constexpr const char* too_many_items = "More than allowed events received.";
-constexpr const char* unmapped_event = "Could not map event to any bounce type";
-constexpr const char* invalid_email = "invalid email";
-constexpr const char* invalid_meta = "invalid meta";
 constexpr const char* bad_credentials = "missing or wrong callback credentials";
 
 constexpr std::array<mg_option, 4> own_options{
@@ -156,18 +146,6 @@ std::optional<std::string_view> authorization(const sdk::callback_request& reque
     return credentials;
 }
 
-json::value parse_body(std::string_view body, json::storage_ptr storage)
-{
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::error_code ec;
-    json::value root = json::parse(body, ec, std::move(storage), options);
-    if (ec) {
-        throw sdk::bad_request(unreadable_body);
-    }
-    return root;
-}
-
 // Checks the envelope and the item count before anything is emitted, so a malformed or
 // oversized callback is refused as a whole rather than after some of its events went out.
 const json::array& failed_items(const json::value& root)
@@ -179,10 +157,10 @@ const json::array& failed_items(const json::value& root)
     const json::value* failed = groups != nullptr ? groups->if_contains("failed") : nullptr;
     if (version == nullptr || !version->is_string() || version->get_string() != "v2" ||
         failed == nullptr || !failed->is_array()) {
-        throw sdk::bad_request(missing_parameters);
+        throw sdk::bad_request(sdk::responses::missing_parameters);
     }
     if (failed->get_array().size() > max_items) {
-        throw sdk::error(MG_TOO_MANY_EVENTS, too_many_items);
+        throw sdk::error(MG_TOO_MANY_EVENTS, sdk::responses::too_many_events);
     }
     return failed->get_array();
 }
@@ -196,56 +174,30 @@ std::optional<std::string_view> string_field(const json::object& item, std::stri
     return std::string_view(value->get_string());
 }
 
-// Boost.JSON 1.81 reads a literal beyond double's range (1e400) as infinity, which it would then
-// serialize as a non-JSON token; the echo must stay JSON the host can embed. The recursion is
-// as deep as the parse allowed, max_json_depth at most.
-void null_non_finite(json::value& value)
-{
-    if (value.is_double() && !std::isfinite(value.get_double())) {
-        value = nullptr;
-    } else if (value.is_array()) {
-        for (json::value& element : value.get_array()) {
-            null_non_finite(element);
-        }
-    } else if (value.is_object()) {
-        for (json::key_value_pair& field : value.get_object()) {
-            null_non_finite(field.value());
-        }
-    }
-}
-
-// The item as received, for the ESP to find it again in the response.
-std::string echo(const json::value& item)
-{
-    json::value copy = item;
-    null_non_finite(copy);
-    return json::serialize(copy);
-}
-
 // Checks type, email, then meta: the reason an ESP gets is the first thing wrong, and meta is
 // checked last because verifying it needs the email it names.
 void parse_item(const json::value& item, const sdk::callback_sink& sink)
 {
-    auto reject = [&](std::string_view reason) { sink.reject(echo(item), reason); };
+    auto reject = [&](std::string_view reason) { sink.reject(sdk::echo_json(item), reason); };
     const json::object* fields = item.if_object();
     if (fields == nullptr) {
-        reject(missing_parameters);
+        reject(sdk::responses::missing_parameters);
         return;
     }
     std::optional<std::string_view> type = string_field(*fields, "type");
     std::optional<std::int32_t> kind = type ? event_kind(*type) : std::nullopt;
     if (!kind) {
-        reject(unmapped_event);
+        reject(sdk::responses::unmapped_event);
         return;
     }
     std::optional<std::string_view> email = string_field(*fields, "email");
     if (!email) {
-        reject(invalid_email);
+        reject(sdk::responses::invalid_email);
         return;
     }
     std::optional<std::string_view> meta = string_field(*fields, "meta");
     if (!meta || !sink.verify_meta(*meta, *email)) {
-        reject(invalid_meta);
+        reject(sdk::responses::invalid_meta);
         return;
     }
     // No provider event id: the host hashes the event instead, so an ESP that retries a batch
@@ -306,7 +258,7 @@ public:
         authenticate(request);
         // The parsed tree lives only for this call: a monotonic arena frees it in one go.
         json::monotonic_resource arena;
-        json::value root = parse_body(request.body(), &arena);
+        json::value root = sdk::parse_json_body(request.body(), &arena);
         for (const json::value& item : failed_items(root)) {
             parse_item(item, sink);
         }

@@ -6,6 +6,7 @@
 
 #include <mailgate/sdk/abi.h>
 #include <mailgate/sdk/error.hpp>
+#include <mailgate/sdk/responses.hpp>
 #include <mailgate/sdk/str.hpp>
 
 #include <cstdint>
@@ -101,7 +102,7 @@ private:
     static void check(mg_status status)
     {
         if (status == MG_TOO_MANY_EVENTS) {
-            throw error(status, "More than allowed events received.");
+            throw error(status, responses::too_many_events);
         }
         if (status != MG_OK) {
             throw error(status, "the host refused the item");
