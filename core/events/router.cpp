@@ -1,10 +1,9 @@
 #include "core/events/router.hpp"
 
 #include "core/attribution/meta_token.hpp"
+#include "core/encoding/sha256.hpp"
 
 #include <mailgate/sdk/abi.h>
-
-#include <openssl/evp.h>
 
 #include <memory>
 
@@ -32,14 +31,12 @@ std::string hex(const unsigned char* bytes, std::size_t n)
     return out;
 }
 
-using digest_ctx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
 // Length-prefixed fields, so ("ab","c") and ("a","bc") hash differently.
-void add_field(EVP_MD_CTX* ctx, std::string_view field)
+void add_field(std::string& out, std::string_view field)
 {
     const uint64_t size = field.size();
-    EVP_DigestUpdate(ctx, &size, sizeof size);
-    EVP_DigestUpdate(ctx, field.data(), field.size());
+    out.append(reinterpret_cast<const char*>(&size), sizeof size);
+    out.append(field);
 }
 
 system_event notification_failed(std::string error, const std::string& description)
@@ -79,19 +76,14 @@ std::string event_key(const plugin::driver_event& e)
     if (!e.provider_event_id.empty()) {
         return "id:" + e.provider_event_id;
     }
-    digest_ctx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 is not available");
-    }
+    std::string input;
     for (const std::string& field :
          {std::to_string(e.kind), std::to_string(e.flags), std::to_string(e.occurred_at), e.email,
           e.meta, e.description, e.detail_json}) {
-        add_field(ctx.get(), field);
+        add_field(input, field);
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    EVP_DigestFinal_ex(ctx.get(), digest, &size);
-    return "sha256:" + hex(digest, size);
+    const auto digest = encoding::sha256(input);
+    return "sha256:" + hex(digest.data(), digest.size());
 }
 
 std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,

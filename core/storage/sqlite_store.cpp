@@ -8,7 +8,10 @@
 #include "core/storage/sqlite/write_job.hpp"
 #include "core/storage/sqlite/writer.hpp"
 
+#include <sqlite3.h>
+
 #include <future>
+#include <mutex>
 #include <stdexcept>
 
 namespace mailgate::core::storage {
@@ -23,8 +26,17 @@ void require_wal(sqlite::connection& db)
     }
 }
 
+// SQLite keeps allocation statistics under a global mutex by default, taken on every malloc;
+// nothing here reads them. A process-wide setting, valid only before SQLite initialises.
+void configure_sqlite_once()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 std::unique_ptr<sqlite::connection> open_writer_connection(const std::filesystem::path& path)
 {
+    configure_sqlite_once();
     auto db = std::make_unique<sqlite::connection>(path, sqlite::access::read_write);
     require_wal(*db);
     // FULL: a commit is fsynced before its handlers run, and the gateway answers 2xx only then.

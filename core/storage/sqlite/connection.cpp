@@ -68,6 +68,16 @@ void connection::execute_script(const std::string& sql)
     }
 }
 
+int64_t connection::changes() const noexcept
+{
+    return sqlite3_changes64(db_.get());
+}
+
+int64_t connection::last_insert_rowid() const noexcept
+{
+    return sqlite3_last_insert_rowid(db_.get());
+}
+
 bool connection::in_transaction() const noexcept
 {
     return sqlite3_get_autocommit(db_.get()) == 0;

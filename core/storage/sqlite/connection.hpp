@@ -35,6 +35,10 @@ public:
     /// (disk full, I/O error): then no savepoint is left to roll back to.
     bool in_transaction() const noexcept;
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE, and the rowid of the last insert.
+    int64_t changes() const noexcept;
+    int64_t last_insert_rowid() const noexcept;
+
 private:
     struct close_database {
         void operator()(sqlite3* db) const noexcept;

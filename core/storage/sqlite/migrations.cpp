@@ -32,7 +32,9 @@ CREATE TABLE events (
     provider_event_id TEXT NOT NULL,
     event_key TEXT NOT NULL CHECK (event_key <> ''),
     detail_json TEXT NOT NULL,
-    UNIQUE (provider, event_key)
+    -- The idempotency key: the first 16 bytes of SHA-256 over provider and event_key. Short
+    -- entries keep the unique index, which takes random keys, small and quick to search.
+    key_hash BLOB NOT NULL UNIQUE CHECK (length(key_hash) = 16)
 );
 CREATE INDEX events_email ON events (email);
 CREATE INDEX events_campaign_id ON events (campaign_id);

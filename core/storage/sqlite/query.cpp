@@ -21,6 +21,13 @@ query& query::bind(std::string_view text)
     return *this;
 }
 
+query& query::bind_blob(std::string_view bytes)
+{
+    check(sqlite3_bind_blob64(stmt_, next_parameter_++, bytes.data() != nullptr ? bytes.data() : "",
+                              bytes.size(), SQLITE_TRANSIENT));
+    return *this;
+}
+
 query& query::bind(int64_t value)
 {
     check(sqlite3_bind_int64(stmt_, next_parameter_++, value));

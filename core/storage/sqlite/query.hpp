@@ -23,6 +23,8 @@ public:
     /// Binds the next parameter (the first call binds ?1). Throws sqlite_error.
     query& bind(std::string_view text);
     query& bind(int64_t value);
+    /// Binds bytes as a BLOB.
+    query& bind_blob(std::string_view bytes);
 
     /// True when a row is ready, false when the statement is done. Throws sqlite_error.
     bool step();

@@ -1,7 +1,10 @@
 #include "core/storage/sqlite/write_job.hpp"
 
+#include "core/encoding/sha256.hpp"
 #include "core/log/log.hpp"
 
+#include <algorithm>
+#include <array>
 #include <exception>
 #include <optional>
 
@@ -11,15 +14,29 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (provider, event_key) DO NOTHING RETURNING id";
+    "detail_json, key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key_hash) DO NOTHING";
 
-/// The new row's id, or nothing when (provider, event_key) is already stored: by an earlier
-/// transaction, an earlier job of this group, or earlier in this batch.
-std::optional<int64_t> insert_event(connection& db, const events::event& ev)
+using key_hash = std::array<unsigned char, 16>;
+
+// NUL-separated: a provider's name cannot run into its key.
+key_hash hash_of(const events::event& ev)
 {
-    auto q = db.prepare(insert_event_sql);
-    q.bind(ev.provider)
+    std::string input = ev.provider;
+    input += '\0';
+    input += ev.event_key;
+    const auto digest = encoding::sha256(input);
+    key_hash out{};
+    std::copy(digest.begin(), digest.begin() + out.size(), out.begin());
+    return out;
+}
+
+/// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
+/// earlier job of this group, or earlier in this batch.
+std::optional<int64_t> insert_event(connection& db, const events::event& ev, const key_hash& key)
+{
+    db.prepare(insert_event_sql)
+        .bind(ev.provider)
         .bind(ev.driver)
         .bind(events::to_string(ev.kind))
         .bind(int64_t{ev.permanent ? 1 : 0})
@@ -33,11 +50,13 @@ std::optional<int64_t> insert_event(connection& db, const events::event& ev)
         .bind(ev.description)
         .bind(ev.provider_event_id)
         .bind(ev.event_key)
-        .bind(ev.detail_json);
-    if (!q.step()) {
+        .bind(ev.detail_json)
+        .bind_blob({reinterpret_cast<const char*>(key.data()), key.size()})
+        .run();
+    if (db.changes() == 0) {
         return std::nullopt;
     }
-    return q.integer(0);
+    return db.last_insert_rowid();
 }
 
 void insert_system_event(connection& db, int64_t event_id, const events::system_event& se)
@@ -99,9 +118,9 @@ void count_for_campaign(connection& db, const events::routed_event& routed)
 }
 
 /// False for a duplicate, which changes nothing.
-bool apply_event(connection& db, const events::routed_event& routed)
+bool apply_event(connection& db, const events::routed_event& routed, const key_hash& key)
 {
-    auto id = insert_event(db, routed.ev);
+    auto id = insert_event(db, routed.ev, key);
     if (!id) {
         return false;
     }
@@ -115,9 +134,14 @@ bool apply_event(connection& db, const events::routed_event& routed)
 
 class batch_job final : public write_job {
 public:
+    // The keys are hashed here, on the submitting thread, to keep work off the one writer.
     batch_job(std::vector<events::routed_event> batch, commit_handler done)
         : batch_(std::move(batch)), done_(std::move(done))
     {
+        keys_.reserve(batch_.size());
+        for (const auto& routed : batch_) {
+            keys_.push_back(hash_of(routed.ev));
+        }
     }
 
     std::size_t weight() const noexcept override { return batch_.size(); }
@@ -126,8 +150,8 @@ public:
     void run(connection& db) override
     {
         result_ = {};
-        for (const auto& routed : batch_) {
-            ++(apply_event(db, routed) ? result_.stored : result_.duplicates);
+        for (std::size_t i = 0; i < batch_.size(); ++i) {
+            ++(apply_event(db, batch_[i], keys_[i]) ? result_.stored : result_.duplicates);
         }
     }
 
@@ -145,6 +169,7 @@ public:
 
 private:
     std::vector<events::routed_event> batch_;
+    std::vector<key_hash> keys_;
     commit_handler done_;
     commit_result result_;
 };
