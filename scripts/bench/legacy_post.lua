@@ -1,5 +1,6 @@
 -- wrk script: POSTs legacy bounce batches of BATCH events (env, default 1) to the gateway.
--- Every event has a fresh address, so the gateway stores each one (no duplicates).
+-- Every event has a fresh, random-looking address, as real recipients are (addresses that
+-- arrive in sorted order would flatter the address index), so the gateway stores each one.
 local batch = tonumber(os.getenv("BATCH") or "1")
 local counter = 0
 local thread_id = 0
@@ -11,6 +12,7 @@ function setup(thread)
 end
 
 function init(args)
+    math.randomseed(thread_id * 7919 + os.time())
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
 end
@@ -19,8 +21,8 @@ function request()
     counter = counter + 1
     local entries = {}
     for i = 1, batch do
-        entries[i] = string.format('{"e":"t%d-r%d-e%d@bench.example","ts":1435322805}',
-                                   thread_id, counter, i)
+        entries[i] = string.format('{"e":"%08x%06x-t%d@bench.example","ts":1435322805}',
+                                   math.random(0, 0x7fffffff), counter % 0x1000000, thread_id)
     end
     local body = '[{"event":"softbounce","data":[' .. table.concat(entries, ",") .. ']}]'
     return wrk.format(nil, nil, nil, body)

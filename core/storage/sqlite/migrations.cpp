@@ -32,22 +32,20 @@ CREATE TABLE events (
     provider_event_id TEXT NOT NULL,
     event_key TEXT NOT NULL CHECK (event_key <> ''),
     detail_json TEXT NOT NULL,
+    -- The derived system events, a JSON array of [name, property, reason]: read with their
+    -- event only, so a row of their own (and its index) would only slow the writer.
+    system_events TEXT NOT NULL,
+    email_hash INTEGER NOT NULL,
     -- The idempotency key: the first 16 bytes of SHA-256 over provider and event_key. Short
     -- entries keep the unique index, which takes random keys, small and quick to search.
     key_hash BLOB NOT NULL UNIQUE CHECK (length(key_hash) = 16)
 );
-CREATE INDEX events_email ON events (email);
-CREATE INDEX events_campaign_id ON events (campaign_id);
+-- By a hash of the address: small integer entries for an index that takes random keys.
+CREATE INDEX events_email_hash ON events (email_hash);
+-- Only attributed events have a campaign: the others cost this index nothing.
+CREATE INDEX events_campaign_id ON events (campaign_id) WHERE campaign_id <> '';
 CREATE INDEX events_received_at ON events (received_at);
 
-CREATE TABLE system_events (
-    id INTEGER PRIMARY KEY,
-    event_id INTEGER NOT NULL REFERENCES events (id),
-    name TEXT NOT NULL,
-    property TEXT NOT NULL,
-    reason TEXT NOT NULL
-);
-CREATE INDEX system_events_event_id ON system_events (event_id);
 
 CREATE TABLE suppressions (
     email TEXT NOT NULL PRIMARY KEY,

@@ -1,5 +1,8 @@
 #include "core/storage/sqlite/reads.hpp"
 
+#include "core/storage/sqlite/email_hash.hpp"
+#include "core/storage/sqlite/system_events_column.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string_view>
@@ -18,10 +21,15 @@ std::vector<condition> conditions_of(const event_filter& filter)
 {
     std::vector<condition> out{{"id > ?", filter.after_id}};
     if (filter.email) {
+        // The hash finds the rows through its index; the address itself rules out collisions.
+        out.push_back({"email_hash = ?", email_hash(*filter.email)});
         out.push_back({"email = ?", *filter.email});
     }
     if (filter.campaign_id) {
-        out.push_back({"campaign_id = ?", *filter.campaign_id});
+        // The extra term lets SQLite use the partial index on attributed events.
+        out.push_back({filter.campaign_id->empty() ? "campaign_id = ?"
+                                                   : "campaign_id = ? AND campaign_id <> ''",
+                       *filter.campaign_id});
     }
     if (filter.kind) {
         out.push_back({"kind = ?", events::to_string(*filter.kind)});
@@ -45,11 +53,9 @@ std::string events_sql(const std::vector<condition>& conditions)
     }
     return "SELECT e.id, e.provider, e.driver, e.kind, e.permanent, e.email, e.occurred_at, "
            "e.received_at, e.meta, e.message_id, e.campaign_id, e.profile, e.description, "
-           "e.provider_event_id, e.event_key, e.detail_json, s.name, s.property, s.reason "
-           "FROM (SELECT * FROM events WHERE " +
-           where +
-           " ORDER BY id LIMIT ?) AS e "
-           "LEFT JOIN system_events AS s ON s.event_id = e.id ORDER BY e.id, s.id";
+           "e.provider_event_id, e.event_key, e.detail_json, e.system_events "
+           "FROM events AS e WHERE " +
+           where + " ORDER BY e.id LIMIT ?";
 }
 
 int64_t page_size(std::size_t limit)
@@ -84,18 +90,8 @@ stored_event event_of(const query& row)
     ev.provider_event_id = row.text(13);
     ev.event_key = row.text(14);
     ev.detail_json = row.text(15);
+    out.system_events = system_events_from_json(row.text(16));
     return out;
-}
-
-/// Folds a joined row into `out`: the event's first row starts it, each adds a system event.
-void add_row(std::vector<stored_event>& out, const query& row)
-{
-    if (out.empty() || out.back().id != row.integer(0)) {
-        out.push_back(event_of(row));
-    }
-    if (!row.is_null(16)) {
-        out.back().system_events.push_back({row.text(16), row.text(17), row.text(18)});
-    }
 }
 
 suppression suppression_of(const query& row)
@@ -115,7 +111,7 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
     q.bind(page_size(filter.limit));
     std::vector<stored_event> out;
     while (q.step()) {
-        add_row(out, q);
+        out.push_back(event_of(q));
     }
     return out;
 }

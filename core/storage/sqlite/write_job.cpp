@@ -2,6 +2,8 @@
 
 #include "core/encoding/sha256.hpp"
 #include "core/log/log.hpp"
+#include "core/storage/sqlite/email_hash.hpp"
+#include "core/storage/sqlite/system_events_column.hpp"
 
 #include <algorithm>
 #include <array>
@@ -14,10 +16,19 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "detail_json, system_events, email_hash, key_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (key_hash) DO NOTHING";
 
 using key_hash = std::array<unsigned char, 16>;
+
+/// What the writer needs of an event beyond the event itself, made before it reaches the
+/// writer's thread.
+struct prepared_event {
+    key_hash key;
+    std::string system_events_json;
+    int64_t email_hash;
+};
 
 // NUL-separated: a provider's name cannot run into its key.
 key_hash hash_of(const events::event& ev)
@@ -33,7 +44,8 @@ key_hash hash_of(const events::event& ev)
 
 /// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
 /// earlier job of this group, or earlier in this batch.
-std::optional<int64_t> insert_event(connection& db, const events::event& ev, const key_hash& key)
+std::optional<int64_t> insert_event(connection& db, const events::event& ev,
+                                    const prepared_event& prepared)
 {
     db.prepare(insert_event_sql)
         .bind(ev.provider)
@@ -51,22 +63,14 @@ std::optional<int64_t> insert_event(connection& db, const events::event& ev, con
         .bind(ev.provider_event_id)
         .bind(ev.event_key)
         .bind(ev.detail_json)
-        .bind_blob({reinterpret_cast<const char*>(key.data()), key.size()})
+        .bind(prepared.system_events_json)
+        .bind(prepared.email_hash)
+        .bind_blob({reinterpret_cast<const char*>(prepared.key.data()), prepared.key.size()})
         .run();
     if (db.changes() == 0) {
         return std::nullopt;
     }
     return db.last_insert_rowid();
-}
-
-void insert_system_event(connection& db, int64_t event_id, const events::system_event& se)
-{
-    db.prepare("INSERT INTO system_events (event_id, name, property, reason) VALUES (?, ?, ?, ?)")
-        .bind(event_id)
-        .bind(se.name)
-        .bind(se.property)
-        .bind(se.reason)
-        .run();
 }
 
 void change_suppression(connection& db, const events::routed_event& routed)
@@ -118,14 +122,10 @@ void count_for_campaign(connection& db, const events::routed_event& routed)
 }
 
 /// False for a duplicate, which changes nothing.
-bool apply_event(connection& db, const events::routed_event& routed, const key_hash& key)
+bool apply_event(connection& db, const events::routed_event& routed, const prepared_event& prepared)
 {
-    auto id = insert_event(db, routed.ev, key);
-    if (!id) {
+    if (!insert_event(db, routed.ev, prepared)) {
         return false;
-    }
-    for (const auto& se : routed.system_events) {
-        insert_system_event(db, *id, se);
     }
     change_suppression(db, routed);
     count_for_campaign(db, routed);
@@ -134,13 +134,14 @@ bool apply_event(connection& db, const events::routed_event& routed, const key_h
 
 class batch_job final : public write_job {
 public:
-    // The keys are hashed here, on the submitting thread, to keep work off the one writer.
+    // Keys and JSON are made here, on the submitting thread, to keep work off the one writer.
     batch_job(std::vector<events::routed_event> batch, commit_handler done)
         : batch_(std::move(batch)), done_(std::move(done))
     {
-        keys_.reserve(batch_.size());
+        prepared_.reserve(batch_.size());
         for (const auto& routed : batch_) {
-            keys_.push_back(hash_of(routed.ev));
+            prepared_.push_back({hash_of(routed.ev), system_events_to_json(routed.system_events),
+                                 email_hash(routed.ev.email)});
         }
     }
 
@@ -151,7 +152,7 @@ public:
     {
         result_ = {};
         for (std::size_t i = 0; i < batch_.size(); ++i) {
-            ++(apply_event(db, batch_[i], keys_[i]) ? result_.stored : result_.duplicates);
+            ++(apply_event(db, batch_[i], prepared_[i]) ? result_.stored : result_.duplicates);
         }
     }
 
@@ -169,7 +170,7 @@ public:
 
 private:
     std::vector<events::routed_event> batch_;
-    std::vector<key_hash> keys_;
+    std::vector<prepared_event> prepared_;
     commit_handler done_;
     commit_result result_;
 };
