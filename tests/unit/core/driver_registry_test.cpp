@@ -2,6 +2,8 @@
 #include "core/plugin/driver_instance.hpp"
 #include "core/plugin/driver_registry.hpp"
 
+#include "tests/support/captured_log.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -16,15 +18,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class captured_log {
-public:
-    captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)); }
-    ~captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr)); }
-    std::string text() const { return out_.str(); }
-
-private:
-    std::ostringstream out_;
-};
+using mailgate::test::captured_log;
 
 std::vector<std::string> ids(const driver_registry& r)
 {

@@ -4,6 +4,8 @@
 #include <mailgate/sdk/abi.h>
 #include <mailgate/sdk/testing/fake_host.hpp>
 
+#include "driver_test_support.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -18,11 +20,12 @@ namespace {
 
 using mailgate::sdk::testing::callback_result;
 using mailgate::sdk::testing::fake_host;
-
-constexpr const char* unreadable_body = "Exception occurred while reading input stream";
-constexpr const char* missing_parameters = "Bad request. Some mandatory parameters were missing.";
-constexpr const char* too_many_events = "More than allowed events received.";
-constexpr const char* unmapped_event = "Could not map event to any bounce type";
+using mailgate::test::missing_parameters;
+using mailgate::test::rejection;
+using mailgate::test::rejections;
+using mailgate::test::too_many_events;
+using mailgate::test::unmapped_event;
+using mailgate::test::unreadable_body;
 
 // What a user checks of an emitted event.
 struct bounce {
@@ -38,32 +41,11 @@ std::ostream& operator<<(std::ostream& out, const bounce& b)
     return out << "{kind " << b.kind << ", " << b.email << ", " << b.occurred_at << "}";
 }
 
-struct rejection {
-    std::string item_json;
-    std::string reason;
-
-    bool operator==(const rejection&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& out, const rejection& r)
-{
-    return out << "{" << r.item_json << ", " << r.reason << "}";
-}
-
 std::vector<bounce> bounces(const callback_result& result)
 {
     std::vector<bounce> out;
     for (const auto& e : result.events) {
         out.push_back({e.kind, e.email, e.occurred_at});
-    }
-    return out;
-}
-
-std::vector<rejection> rejections(const callback_result& result)
-{
-    std::vector<rejection> out;
-    for (const auto& r : result.rejected) {
-        out.push_back({r.item_json, r.reason});
     }
     return out;
 }

@@ -5,6 +5,8 @@
 #include <mailgate/sdk/abi.h>
 #include <mailgate/sdk/testing/fake_host.hpp>
 
+#include "driver_test_support.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -21,15 +23,17 @@ namespace {
 
 using mailgate::sdk::testing::callback_result;
 using mailgate::sdk::testing::fake_host;
+using mailgate::test::missing_parameters;
+using mailgate::test::rejection;
+using mailgate::test::rejections;
+using mailgate::test::too_many_events;
+using mailgate::test::unmapped_event;
+using mailgate::test::unreadable_body;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr const char* unreadable_body = "Exception occurred while reading input stream";
-constexpr const char* missing_parameters = "Bad request. Some mandatory parameters were missing.";
-constexpr const char* too_many_events = "More than allowed events received.";
-constexpr const char* unmapped_event = "Could not map event to any bounce type";
 constexpr const char* bad_credentials = "missing or wrong callback credentials";
 
 constexpr const char* token = "k7Qz2mW9xR4tL8vN";
@@ -51,32 +55,11 @@ std::ostream& operator<<(std::ostream& out, const failure& f)
                << "}";
 }
 
-struct rejection {
-    std::string item_json;
-    std::string reason;
-
-    bool operator==(const rejection&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& out, const rejection& r)
-{
-    return out << "{" << r.item_json << ", " << r.reason << "}";
-}
-
 std::vector<failure> failures(const callback_result& result)
 {
     std::vector<failure> out;
     for (const auto& e : result.events) {
         out.push_back({e.kind, e.email, e.meta, e.description});
-    }
-    return out;
-}
-
-std::vector<rejection> rejections(const callback_result& result)
-{
-    std::vector<rejection> out;
-    for (const auto& r : result.rejected) {
-        out.push_back({r.item_json, r.reason});
     }
     return out;
 }

@@ -3,6 +3,7 @@
 #include "core/log/log.hpp"
 #include "core/metrics/registry.hpp"
 
+#include "tests/support/captured_log.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -241,15 +243,7 @@ std::string get_request(const std::string& target)
     return "GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n";
 }
 
-class captured_log {
-public:
-    captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)); }
-    ~captured_log() { log::set_sink(std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr)); }
-    std::string text() const { return out_.str(); }
-
-private:
-    std::ostringstream out_;
-};
+using mailgate::test::captured_log;
 
 class temp_dir {
 public:
