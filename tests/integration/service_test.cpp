@@ -14,6 +14,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace mailgate::test {
@@ -407,6 +409,52 @@ TEST_F(V2Callbacks, CallbacksWithoutTheTokenAreRefused)
     EXPECT_EQ(gw_.request("POST", url_, body).status, 200);
     EXPECT_THAT(gw_.admin("GET", "/metrics").body,
                 HasSubstr("mailgate_signature_failures_total{provider=\"esp\"} 2"));
+}
+
+// Every case of SendGrid's official signature vectors through the real endpoint: valid ones
+// get past the signature (200, or 400 for the one whose body is a bare object), invalid ones get
+// 401 and store nothing. One provider per public key in the file; the vectors carry old
+// timestamps, so the replay window is off.
+TEST(SendgridVectors, EveryCaseGivesItsVerdictThroughTheEndpoint)
+{
+    std::ifstream in(MAILGATE_SENDGRID_VECTORS);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto cases = json::parse(text.str()).at("cases").as_array();
+
+    std::map<std::string, std::string> nickname_of_key;
+    gateway_options options;
+    for (const auto& c : cases) {
+        const std::string key(c.at("public_key_b64").as_string());
+        if (nickname_of_key.emplace(key, "sg" + std::to_string(nickname_of_key.size())).second) {
+            options.extra_providers_yaml += "  - nickname: " + nickname_of_key[key] +
+                                            "\n    driver: sendgrid\n    verification_key: " + key +
+                                            "\n    signature_tolerance: 0\n";
+        }
+    }
+    gateway_process gw(options);
+    for (const auto& c : cases) {
+        const std::string name(c.at("name").as_string());
+        const auto before =
+            parse(gw.admin("GET", "/v1/events?limit=1000").body).at("items").as_array().size();
+        auto reply = gw.request(
+            "POST",
+            "/v1/callbacks/" + nickname_of_key[std::string(c.at("public_key_b64").as_string())],
+            std::string(c.at("payload").as_string()),
+            {{"X-Twilio-Email-Event-Webhook-Signature",
+              std::string(c.at("signature_header").as_string())},
+             {"X-Twilio-Email-Event-Webhook-Timestamp",
+              std::string(c.at("timestamp_header").as_string())}});
+        const auto after =
+            parse(gw.admin("GET", "/v1/events?limit=1000").body).at("items").as_array().size();
+        if (c.at("expected_valid").as_bool()) {
+            EXPECT_NE(reply.status, 401) << name << ": " << reply.body;
+        } else {
+            EXPECT_EQ(reply.status, 401) << name << ": " << reply.body;
+            EXPECT_EQ(after, before) << name << ": a refused callback stored events";
+        }
+    }
+    EXPECT_THAT(gw.admin("GET", "/metrics").body, HasSubstr("mailgate_signature_failures_total"));
 }
 
 } // namespace
