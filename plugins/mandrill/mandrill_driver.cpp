@@ -36,8 +36,8 @@ namespace sdk = mailgate::sdk;
 
 // Mandrill's documented limit on the events of one batch.
 constexpr std::uint32_t max_items = 1000;
-// Mandrill's limit on a message's metadata, as JSON text (§2.4). A meta token is at most 189
-// characters, so the header fits with room to spare.
+// Mandrill's limit on a message's metadata, as JSON text ("Using Custom Message Metadata"). A meta
+// token is at most 189 characters, so the header fits with room to spare.
 constexpr std::size_t max_metadata_bytes = 250;
 
 // The metadata key our token travels under: Mandrill allows letters, digits and underscores,
@@ -48,7 +48,7 @@ constexpr const char* form_type = "application/x-www-form-urlencoded";
 
 constexpr const char* bad_signature = "missing or wrong X-Mandrill-Signature";
 
-// The standard SMTP set, with `option` in place of the entry of the same name.
+// The standard SMTP set, with `replacement` in place of the entry of the same name.
 constexpr std::array<mg_option, sdk::smtp_options.size()>
 with_option(std::array<mg_option, sdk::smtp_options.size()> options, mg_option replacement)
 {
@@ -109,8 +109,8 @@ bool is_form(std::optional<std::string_view> content_type)
 // %2B. The signature covers the decoded values, so the form is read before it is checked.
 std::vector<form_field> read_form(std::string_view body)
 {
-    // Boost.URL 1.81's parse_query reads an empty view as a C string, and an empty body's view
-    // has no data at all.
+    // Boost.URL 1.81's parse_query takes an empty view's data pointer for a C string, and an
+    // empty body's view has a null one.
     if (body.empty()) {
         return {};
     }
@@ -127,7 +127,8 @@ std::vector<form_field> read_form(std::string_view body)
     return fields;
 }
 
-// base64(HMAC-SHA1(key, url + each field's name and value, sorted by name)) (§2.5).
+// base64(HMAC-SHA1(key, url + each field's name and value, sorted by name)), as Mandrill's
+// "Authenticating webhook requests" describes it.
 std::string signature(std::string_view key, std::string_view url, std::vector<form_field> fields)
 {
     std::stable_sort(fields.begin(), fields.end(),
@@ -429,7 +430,8 @@ public:
             throw sdk::error(MG_BAD_REQUEST, "the message has no meta token to stamp");
         }
         std::string metadata = json::serialize(json::object{{meta_key, message.meta()}});
-        // Mandrill would drop or refuse metadata over its limit, and the events with it.
+        // Over the limit the token might not come back, and the message's events could not be
+        // attributed.
         if (metadata.size() > max_metadata_bytes) {
             throw sdk::error(MG_BAD_REQUEST, "X-MC-Metadata would be " +
                                                  std::to_string(metadata.size()) +

@@ -9,6 +9,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -455,6 +457,47 @@ TEST(SendgridVectors, EveryCaseGivesItsVerdictThroughTheEndpoint)
         }
     }
     EXPECT_THAT(gw.admin("GET", "/metrics").body, HasSubstr("mailgate_signature_failures_total"));
+}
+
+// Every case of the Mandrill signature vectors through the real endpoint. The signature covers
+// the webhook URL as configured at Mandrill, so each case gets a provider with its own key and
+// URL; a case signed over another URL must fail.
+TEST(MandrillVectors, EveryCaseGivesItsVerdictThroughTheEndpoint)
+{
+    std::ifstream in(MAILGATE_MANDRILL_VECTORS);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto cases = json::parse(text.str()).at("cases").as_array();
+
+    gateway_options options;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        options.extra_providers_yaml +=
+            "  - nickname: md" + std::to_string(i) + "\n    driver: mandrill\n    webhook_key: '" +
+            std::string(cases[i].at("webhook_key").as_string()) + "'\n    webhook_url: '" +
+            std::string(cases[i].at("webhook_url").as_string()) + "'\n";
+    }
+    gateway_process gw(options);
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto& c = cases[i].as_object();
+        const std::string name(c.at("name").as_string());
+        std::string body;
+        if (const auto* raw = c.if_contains("raw_body_x_www_form_urlencoded");
+            raw != nullptr && raw->is_string() && !raw->get_string().empty()) {
+            body = std::string(raw->get_string());
+        } else {
+            for (const auto& [key, value] : c.at("post_params_decoded").as_object()) {
+                body += (body.empty() ? "" : "&") +
+                        boost::urls::encode(key, boost::urls::unreserved_chars) + "=" +
+                        boost::urls::encode(value.as_string(), boost::urls::unreserved_chars);
+            }
+        }
+        auto reply = gw.request(
+            "POST", "/v1/callbacks/md" + std::to_string(i), body,
+            {{"Content-Type", "application/x-www-form-urlencoded"},
+             {"X-Mandrill-Signature", std::string(c.at("x_mandrill_signature").as_string())}});
+        EXPECT_EQ(reply.status, c.at("expected_valid").as_bool() ? 200 : 401)
+            << name << ": " << reply.body;
+    }
 }
 
 } // namespace
