@@ -125,6 +125,31 @@ YAML
     expect_rc 1
     expect_out 'no attribution.key'
     ;;
+examples)
+    # Every example in config/examples/ passes check-config once the operator's pieces exist: a
+    # secrets key, the encrypted credentials, the environment variables it names, a real
+    # SendGrid verification key (a P-256 public key, here the one of the official vectors).
+    "$mailgate" secret generate-key >"$work/secret.key"
+    password=$(printf 'an-api-key' | "$mailgate" secret encrypt --key-file "$work/secret.key")
+    sg_key=$(grep -o '"public_key_b64": *"[^"]*"' \
+        "$source/tests/fixtures/vectors/sendgrid-signed.json" | head -1 | sed 's/.*: *"//; s/"$//')
+    export MAILGATE_ADMIN_TOKEN=admin-token-0123456789abcdef
+    export MAILGATE_MANDRILL_WEBHOOK_KEY=mandrill-webhook-key
+    export MAILGATE_ESP_RELAY_CALLBACK_TOKEN=relay-callback-token-0123456789
+    export MAILGATE_GMAIL_CALLBACK_TOKEN=gmail-callback-token-0123456789
+    for example in "$source"/config/examples/*.yaml; do
+        sed -e "s|file:/etc/mailgate/secret.key|file:$work/secret.key|" \
+            -e "s|enc:v1:REPLACE-WITH-mailgate-secret-encrypt-OUTPUT|$password|" \
+            -e "s|verification_key: .*REPLACE-WITH-YOUR-KEY|verification_key: $sg_key|" \
+            -e "s|^  directory: .*|  directory: $plugins|" \
+            -e "s|/etc/mailgate/tls/|$source/config/examples/|" \
+            "$example" >"$work/example.yaml"
+        run check-config --config "$work/example.yaml"
+        expect_rc 0
+        expect_out 'OK \(1 provider\(s\)\)'
+        expect_no_out 'an-api-key'
+    done
+    ;;
 unknown_command)
     run frobnicate
     expect_rc 2
