@@ -6,6 +6,7 @@
 
 #include "event_signature.hpp"
 
+#include <mailgate/sdk/callback_token.hpp>
 #include <mailgate/sdk/driver.hpp>
 #include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
@@ -36,16 +37,11 @@ namespace json = boost::json;
 namespace sdk = mailgate::sdk;
 using mailgate::sendgrid::verification_key;
 
-constexpr std::size_t min_token_bytes = 16;
-
 constexpr const char* smtpapi_header = "X-SMTPAPI";
 // The unique arg our token travels in; SendGrid echoes it as a top-level key of every event.
 constexpr const char* meta_arg = "mailgate_meta";
 constexpr const char* signature_header = "X-Twilio-Email-Event-Webhook-Signature";
 constexpr const char* timestamp_header = "X-Twilio-Email-Event-Webhook-Timestamp";
-// Where a callback may carry the shared token: the URL SendGrid posts to, or the bearer token
-// of SendGrid's OAuth option.
-constexpr const char* token_parameter = "token";
 
 constexpr const char* bad_credentials = "missing or wrong callback credentials";
 constexpr const char* bad_signature = "missing or invalid event webhook signature";
@@ -126,48 +122,6 @@ std::int64_t read_tolerance(const sdk::config_view& config)
         throw sdk::config_error("signature_tolerance", "must be 0 (off) or a number of seconds");
     }
     return seconds;
-}
-
-std::optional<std::string> read_token(const sdk::config_view& config)
-{
-    std::optional<std::string> token = config.optional_string("callback_token");
-    if (token && token->size() < min_token_bytes) {
-        throw sdk::config_error("callback_token", "must be at least " +
-                                                      std::to_string(min_token_bytes) +
-                                                      " characters long");
-    }
-    return token;
-}
-
-// The value of the query parameter `token`, percent-decoded; nothing when the target has no
-// such parameter (or is not an origin-form target at all).
-std::optional<std::string> query_token(std::string_view target)
-{
-    boost::urls::result<boost::urls::url_view> url = boost::urls::parse_origin_form(target);
-    if (!url) {
-        return std::nullopt;
-    }
-    boost::urls::params_view params = url->params();
-    auto found = params.find(token_parameter);
-    if (found == params.end()) {
-        return std::nullopt;
-    }
-    return (*found).value;
-}
-
-// The credentials of an `Authorization: Bearer <token>` header; the scheme compares without
-// case (RFC 9110, 11.1).
-std::optional<std::string_view> bearer_token(const sdk::callback_request& request)
-{
-    constexpr std::string_view scheme = "Bearer";
-    std::optional<std::string_view> value = request.header("Authorization");
-    if (!value || value->size() <= scheme.size() ||
-        !sdk::iequals(value->substr(0, scheme.size()), scheme) || (*value)[scheme.size()] != ' ') {
-        return std::nullopt;
-    }
-    std::string_view credentials = value->substr(scheme.size());
-    credentials.remove_prefix(std::min(credentials.find_first_not_of(' '), credentials.size()));
-    return credentials;
 }
 
 // The timestamp header as SendGrid sends it: decimal Unix seconds, nothing else.
@@ -326,7 +280,7 @@ public:
 
     sendgrid_driver(const sdk::config_view& config, sdk::host_context host)
         : driver(host), key_(read_verification_key(config)), tolerance_(read_tolerance(config)),
-          token_(read_token(config))
+          token_(sdk::read_callback_token(config))
     {
         sdk::read_smtp_settings(config);
         if (key_) {
@@ -401,8 +355,8 @@ private:
         if (!token_) {
             return;
         }
-        std::optional<std::string> in_query = query_token(request.target());
-        if (!matches_token(in_query) && !matches_token(bearer_token(request))) {
+        std::optional<std::string> in_query = sdk::query_parameter(request.target(), "token");
+        if (!matches_token(in_query) && !matches_token(request.authorization("Bearer"))) {
             throw sdk::unauthorized(bad_credentials);
         }
     }

@@ -5,6 +5,7 @@
 // (see callback-formats.md). Every message is stamped with its meta token, which the callback
 // must echo so each item is attributed to the message it is about.
 
+#include <mailgate/sdk/callback_token.hpp>
 #include <mailgate/sdk/driver.hpp>
 #include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
@@ -34,13 +35,11 @@ namespace sdk = mailgate::sdk;
 
 // The format's documented limit on the items of one callback.
 constexpr std::uint32_t max_items = 1000;
-constexpr std::size_t min_token_bytes = 16;
 
 // The header the ESP must echo back as `meta`.
 constexpr const char* meta_header = "X-Mailgate-Meta";
 // Where a callback may carry the shared token: ESPs that cannot set headers can still put it
 // in the URL they post to.
-constexpr const char* token_parameter = "token";
 constexpr const char* token_header = "X-Mailgate-Token";
 
 constexpr const char* bad_credentials = "missing or wrong callback credentials";
@@ -86,17 +85,6 @@ std::string base64(std::string_view bytes)
     return out;
 }
 
-std::optional<std::string> read_token(const sdk::config_view& config)
-{
-    std::optional<std::string> token = config.optional_string("callback_token");
-    if (token && token->size() < min_token_bytes) {
-        throw sdk::config_error("callback_token", "must be at least " +
-                                                      std::to_string(min_token_bytes) +
-                                                      " characters long");
-    }
-    return token;
-}
-
 // The base64 credentials of the Basic header a callback must send, computed once here rather
 // than at every request.
 std::optional<std::string> read_basic_credentials(const sdk::config_view& config)
@@ -113,37 +101,6 @@ std::optional<std::string> read_basic_credentials(const sdk::config_view& config
         return std::nullopt;
     }
     return base64(*username + ":" + *password);
-}
-
-// The value of the query parameter `token`, percent-decoded; nothing when the target has no
-// such parameter (or is not an origin-form target at all).
-std::optional<std::string> query_token(std::string_view target)
-{
-    boost::urls::result<boost::urls::url_view> url = boost::urls::parse_origin_form(target);
-    if (!url) {
-        return std::nullopt;
-    }
-    boost::urls::params_view params = url->params();
-    auto found = params.find(token_parameter);
-    if (found == params.end()) {
-        return std::nullopt;
-    }
-    return (*found).value;
-}
-
-// The credentials of an `Authorization: <scheme> <credentials>` header of that scheme, which
-// compares without case (RFC 9110, 11.1).
-std::optional<std::string_view> authorization(const sdk::callback_request& request,
-                                              std::string_view scheme)
-{
-    std::optional<std::string_view> value = request.header("Authorization");
-    if (!value || value->size() <= scheme.size() ||
-        !sdk::iequals(value->substr(0, scheme.size()), scheme) || (*value)[scheme.size()] != ' ') {
-        return std::nullopt;
-    }
-    std::string_view credentials = value->substr(scheme.size());
-    credentials.remove_prefix(std::min(credentials.find_first_not_of(' '), credentials.size()));
-    return credentials;
 }
 
 // Checks the envelope and the item count before anything is emitted, so a malformed or
@@ -223,7 +180,7 @@ public:
     // The host does the sending (and reads verify_tls itself); the SMTP settings are checked
     // here so that a misconfigured provider fails at start-up.
     smtp_driver(const sdk::config_view& config, sdk::host_context host)
-        : driver(host), token_(read_token(config)),
+        : driver(host), token_(sdk::read_callback_token(config)),
           basic_credentials_(read_basic_credentials(config))
     {
         sdk::read_smtp_settings(config);
@@ -269,14 +226,14 @@ private:
     void authenticate(const sdk::callback_request& request) const
     {
         if (token_) {
-            std::optional<std::string> in_query = query_token(request.target());
+            std::optional<std::string> in_query = sdk::query_parameter(request.target(), "token");
             if (!matches_token(in_query) && !matches_token(request.header(token_header)) &&
-                !matches_token(authorization(request, "Bearer"))) {
+                !matches_token(request.authorization("Bearer"))) {
                 throw sdk::unauthorized(bad_credentials);
             }
         }
         if (basic_credentials_) {
-            std::optional<std::string_view> basic = authorization(request, "Basic");
+            std::optional<std::string_view> basic = request.authorization("Basic");
             if (!basic || !sdk::constant_time_equals(*basic, *basic_credentials_)) {
                 throw sdk::unauthorized(bad_credentials);
             }

@@ -39,6 +39,21 @@ public:
         return std::nullopt;
     }
 
+    /// The credentials of an `Authorization: <scheme> <credentials>` header of that scheme,
+    /// which compares without case (RFC 9110, 11.1); nothing for another scheme or none.
+    std::optional<std::string_view> authorization(std::string_view scheme) const noexcept
+    {
+        std::optional<std::string_view> value = header("Authorization");
+        if (!value || value->size() <= scheme.size() ||
+            !iequals(value->substr(0, scheme.size()), scheme) || (*value)[scheme.size()] != ' ') {
+            return std::nullopt;
+        }
+        std::string_view credentials = value->substr(scheme.size());
+        const auto start = credentials.find_first_not_of(' ');
+        credentials.remove_prefix(start == std::string_view::npos ? credentials.size() : start);
+        return credentials;
+    }
+
 private:
     const mg_http_request& raw_;
 };
