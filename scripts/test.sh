@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build needs, builds everything (warnings are errors) and runs every test.
-# Works on a fresh Debian 12 machine; CI runs exactly this.
+# Works on a fresh Debian 12 machine; CI runs exactly this, with MAILGATE_TEST_SANITIZE=1.
+#
+# MAILGATE_TEST_SANITIZE=1 also builds everything with AddressSanitizer and
+# UndefinedBehaviorSanitizer in build-asan/ and runs every test again there (leaks included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +12,10 @@ scripts/bootstrap.sh
 cmake -S . -B build -G Ninja -DMAILGATE_BUILD_TESTS=ON -DMAILGATE_WERROR=ON
 cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
+
+if [ "${MAILGATE_TEST_SANITIZE:-0}" = 1 ]; then
+    cmake -S . -B build-asan -G Ninja -DMAILGATE_BUILD_TESTS=ON -DMAILGATE_WERROR=ON \
+        -DMAILGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    cmake --build build-asan -j"$jobs"
+    ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" --output-on-failure
+fi
