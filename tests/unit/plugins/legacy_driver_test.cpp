@@ -20,6 +20,7 @@ namespace {
 
 using mailgate::sdk::testing::callback_result;
 using mailgate::sdk::testing::fake_host;
+using mailgate::sdk::testing::find_option;
 using mailgate::test::missing_parameters;
 using mailgate::test::rejection;
 using mailgate::test::rejections;
@@ -139,20 +140,7 @@ TEST_F(LegacyDriver, DescriptorDeclaresTheLegacyDriver)
 
 TEST_F(LegacyDriver, OptionTableIsTheStandardSmtpSet)
 {
-    std::vector<const mg_option*> options;
-    const char* bytes = reinterpret_cast<const char*>(driver_.options);
-    for (uint32_t i = 0; i < driver_.option_count; ++i) {
-        options.push_back(reinterpret_cast<const mg_option*>(bytes));
-        bytes += options.back()->struct_size;
-    }
-    auto find = [&](const char* name) -> const mg_option* {
-        for (const mg_option* o : options) {
-            if (std::strcmp(o->name, name) == 0) {
-                return o;
-            }
-        }
-        return nullptr;
-    };
+    auto find = [this](const char* name) { return find_option(driver_, name); };
     for (const char* name : {"host", "port", "scheme", "username", "password"}) {
         EXPECT_NE(find(name), nullptr) << name;
     }

@@ -32,6 +32,7 @@ namespace {
 namespace json = boost::json;
 using mailgate::sdk::testing::callback_result;
 using mailgate::sdk::testing::fake_host;
+using mailgate::sdk::testing::find_option;
 using mailgate::test::missing_parameters;
 using mailgate::test::rejection;
 using mailgate::test::rejections;
@@ -250,19 +251,6 @@ protected:
     const mg_driver& driver_ = host_.load_library(MAILGATE_SENDGRID_DRIVER);
     fake_host::instance instance_ = unsigned_provider();
 };
-
-const mg_option* find_option(const mg_driver& driver, const char* name)
-{
-    const char* bytes = reinterpret_cast<const char*>(driver.options);
-    for (uint32_t i = 0; i < driver.option_count; ++i) {
-        const auto* o = reinterpret_cast<const mg_option*>(bytes);
-        if (std::strcmp(o->name, name) == 0) {
-            return o;
-        }
-        bytes += o->struct_size;
-    }
-    return nullptr;
-}
 
 TEST_F(SendgridDriver, DescriptorDeclaresTheSendgridDriver)
 {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,21 @@ struct message {
     std::string from = "sender@example.com";
     std::string subject = "Hello";
 };
+
+/// The driver's option called `name`, or null. Steps through the table by each element's
+/// struct_size, as the gateway does.
+inline const mg_option* find_option(const mg_driver& driver, std::string_view name)
+{
+    const char* bytes = reinterpret_cast<const char*>(driver.options);
+    for (uint32_t i = 0; i < driver.option_count; ++i) {
+        const auto* o = reinterpret_cast<const mg_option*>(bytes);
+        if (name == o->name) {
+            return o;
+        }
+        bytes += o->struct_size;
+    }
+    return nullptr;
+}
 
 class fake_host {
 public:
