@@ -4,6 +4,7 @@
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/connection_pool.hpp"
 #include "core/storage/sqlite/migrations.hpp"
+#include "core/storage/sqlite/queue_jobs.hpp"
 #include "core/storage/sqlite/reads.hpp"
 #include "core/storage/sqlite/write_job.hpp"
 #include "core/storage/sqlite/writer.hpp"
@@ -100,6 +101,37 @@ public:
     {
         return sqlite::select_report(*readers_.acquire(), campaign_id);
     }
+
+    void enqueue(std::vector<queued_message> messages, done_handler done) override
+    {
+        writer_.submit(sqlite::make_enqueue_job(std::move(messages), std::move(done)));
+    }
+
+    void claim(const std::string& owner, std::size_t max, int64_t now, int64_t lease_until,
+               claim_handler done) override
+    {
+        writer_.submit(sqlite::make_claim_job(owner, max, now, lease_until, std::move(done)));
+    }
+
+    std::size_t release(const std::string& owner) override
+    {
+        std::promise<std::size_t> done;
+        auto released = done.get_future();
+        writer_.submit(sqlite::make_release_job(owner, std::move(done)));
+        return released.get();
+    }
+
+    void record(std::vector<delivery_outcome> outcomes, done_handler done) override
+    {
+        writer_.submit(sqlite::make_record_job(std::move(outcomes), std::move(done)));
+    }
+
+    std::optional<queued_message> find_message(const std::string& id) override
+    {
+        return sqlite::select_message(*readers_.acquire(), id);
+    }
+
+    int64_t queued_count() override { return sqlite::count_queued(*readers_.acquire()); }
 
     void flush() override { writer_.flush(); }
 

@@ -5,6 +5,7 @@
 // contract tests.
 
 #include "core/events/event.hpp"
+#include "core/storage/queued_message.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -24,6 +25,10 @@ struct commit_result {
 /// Called once, from a storage thread, after the batch is durable (or failed: then nothing of
 /// it was applied). Must not block.
 using commit_handler = std::function<void(std::error_code, commit_result)>;
+/// Called once, from a storage thread, when a queue write is durable (or failed: then nothing
+/// of it was applied). Must not block.
+using done_handler = std::function<void(std::error_code)>;
+using claim_handler = std::function<void(std::error_code, std::vector<queued_message>)>;
 
 struct suppression {
     std::string email;
@@ -79,6 +84,28 @@ public:
 
     virtual std::vector<stored_event> list_events(const event_filter& filter) = 0;
     virtual campaign_report report(const std::string& campaign_id) = 0;
+
+    // The outbound queue.
+
+    /// Stores accepted messages (state queued, due at once). `done` runs once they are durable.
+    /// THREAD: any.
+    virtual void enqueue(std::vector<queued_message> messages, done_handler done) = 0;
+    /// Takes up to `max` messages due at `now` (queued or deferred with next_attempt_at <= now,
+    /// or sending with a lease that ran out) for `owner`: marks them sending with one more
+    /// attempt, leased until `lease_until`, durably, and hands them over with their content.
+    /// THREAD: any.
+    virtual void claim(const std::string& owner, std::size_t max, int64_t now, int64_t lease_until,
+                       claim_handler done) = 0;
+    /// Makes every message `owner` has leased due at once: a node that restarts resumes what
+    /// it was sending when it stopped. Durable when it returns.
+    virtual std::size_t release(const std::string& owner) = 0;
+    /// Records attempts: each outcome with its events (applied as `apply` does), atomically.
+    /// THREAD: any.
+    virtual void record(std::vector<delivery_outcome> outcomes, done_handler done) = 0;
+    /// A message without its content, or nothing.
+    virtual std::optional<queued_message> find_message(const std::string& id) = 0;
+    /// Messages not yet in a final state (queued, sending, deferred).
+    virtual int64_t queued_count() = 0;
 
     /// Waits until every batch submitted so far is committed. Called at shutdown.
     virtual void flush() = 0;

@@ -63,8 +63,38 @@ CREATE TABLE campaign_counters (
 );
 )sql";
 
-constexpr std::array<migration, 1> migrations{{
+// The outbound queue. One row per recipient; `content` is emptied once the message reaches a
+// final state. For a message being sent, next_attempt_at is when its lease runs out, so one
+// index finds everything due.
+constexpr std::string_view outbound_queue_schema = R"sql(
+CREATE TABLE outbound_messages (
+    id TEXT NOT NULL PRIMARY KEY,
+    provider TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    mail_from TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    smtputf8 INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    state TEXT NOT NULL
+        CHECK (state IN ('queued', 'sending', 'sent', 'deferred', 'failed')),
+    attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    lease_owner TEXT NOT NULL,
+    last_reply TEXT NOT NULL,
+    failure TEXT NOT NULL,
+    provider_message_id TEXT NOT NULL
+);
+CREATE INDEX outbound_messages_due ON outbound_messages (next_attempt_at)
+    WHERE state IN ('queued', 'sending', 'deferred');
+CREATE INDEX outbound_messages_leased ON outbound_messages (lease_owner)
+    WHERE state = 'sending';
+)sql";
+
+constexpr std::array<migration, 2> migrations{{
     {1, initial_schema},
+    {2, outbound_queue_schema},
 }};
 
 int64_t now_ms()

@@ -161,4 +161,42 @@ campaign_report select_report(connection& db, const std::string& campaign_id)
     return out;
 }
 
+std::optional<queued_message> select_message(connection& db, const std::string& id)
+{
+    auto q = db.prepare("SELECT id, provider, campaign_id, mail_from, recipient, smtputf8, state, "
+                        "attempts, created_at, next_attempt_at, updated_at, last_reply, failure, "
+                        "provider_message_id FROM outbound_messages WHERE id = ?");
+    if (!q.bind(id).step()) {
+        return std::nullopt;
+    }
+    queued_message m;
+    m.id = q.text(0);
+    m.provider = q.text(1);
+    m.campaign_id = q.text(2);
+    m.mail_from = q.text(3);
+    m.recipient = q.text(4);
+    m.smtputf8 = q.integer(5) != 0;
+    auto state = parse_delivery_state(q.text(6));
+    if (!state) {
+        throw std::runtime_error("message " + id + " has an unknown state: " + q.text(6));
+    }
+    m.state = *state;
+    m.attempts = q.integer(7);
+    m.created_at = q.integer(8);
+    m.next_attempt_at = q.integer(9);
+    m.updated_at = q.integer(10);
+    m.last_reply = q.text(11);
+    m.failure = q.text(12);
+    m.provider_message_id = q.text(13);
+    return m;
+}
+
+int64_t count_queued(connection& db)
+{
+    auto q = db.prepare("SELECT count(*) FROM outbound_messages "
+                        "WHERE state IN ('queued', 'sending', 'deferred')");
+    q.step();
+    return q.integer(0);
+}
+
 } // namespace mailgate::core::storage::sqlite

@@ -19,5 +19,8 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
 std::optional<suppression> select_suppression(connection& db, const std::string& email);
 campaign_report select_report(connection& db, const std::string& campaign_id);
+/// The message without its content.
+std::optional<queued_message> select_message(connection& db, const std::string& id);
+int64_t count_queued(connection& db);
 
 } // namespace mailgate::core::storage::sqlite

@@ -1,8 +1,8 @@
 // What every storage backend must do, written against the `store` interface only. A backend
-// joins with one more INSTANTIATE_TEST_SUITE_P at the end of this file.
+// joins by being listed in backends.hpp.
 
+#include "backends.hpp"
 #include "core/metrics/registry.hpp"
-#include "core/storage/sqlite_store.hpp"
 #include "core/storage/store.hpp"
 #include "test_support.hpp"
 
@@ -34,20 +34,7 @@ using test::with_system_event;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-struct backend {
-    std::string name;
-    /// Opens the store under test on a fresh `folder` (a backend without files derives its
-    /// database from it). Opening the same folder again opens the same data.
-    std::function<std::unique_ptr<store>(const std::filesystem::path& folder,
-                                         metrics::histogram* commit_latency)>
-        open;
-};
-
-// Names the backend in test output instead of dumping its bytes.
-void PrintTo(const backend& b, std::ostream* out)
-{
-    *out << b.name;
-}
+using test::backend;
 
 class StoreContract : public ::testing::TestWithParam<backend> {
 protected:
@@ -659,24 +646,8 @@ TEST_P(StoreContract, CallsDoneOnAStorageThread)
     EXPECT_NE(thread.get(), std::this_thread::get_id());
 }
 
-backend sqlite_backend()
-{
-    return {"sqlite", [](const std::filesystem::path& folder, metrics::histogram* commit_latency) {
-                sqlite_options options;
-                options.path = folder / "mailgate.db";
-                options.commit_latency = commit_latency;
-                return open_sqlite_store(options);
-            }};
-}
-
-std::string name_of(const ::testing::TestParamInfo<backend>& info)
-{
-    return info.param.name;
-}
-
-INSTANTIATE_TEST_SUITE_P(sqlite, StoreContract, ::testing::Values(sqlite_backend()), name_of);
-INSTANTIATE_TEST_SUITE_P(sqlite, StoreContractFilters, ::testing::Values(sqlite_backend()),
-                         name_of);
+INSTANTIATE_TEST_SUITE_P(backend, StoreContract, test::all_backends(), test::name_of);
+INSTANTIATE_TEST_SUITE_P(backend, StoreContractFilters, test::all_backends(), test::name_of);
 
 } // namespace
 } // namespace mailgate::core::storage

@@ -1,0 +1,54 @@
+#pragma once
+
+// The outbound queue's records: one message to one recipient, from acceptance to its final
+// state. The queue lives in the storage backend, so a message accepted is as durable as an
+// event stored, and several nodes sharing one database share one queue.
+
+#include "core/events/event.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailgate::core::storage {
+
+/// queued -> sending -> sent | deferred -> sending ... | failed.
+enum class delivery_state { queued, sending, sent, deferred, failed };
+
+std::string_view to_string(delivery_state state) noexcept;
+std::optional<delivery_state> parse_delivery_state(std::string_view name) noexcept;
+
+struct queued_message {
+    std::string id; ///< the gateway's message id (one per recipient)
+    std::string provider;
+    std::string campaign_id;
+    std::string mail_from; ///< the envelope sender
+    std::string recipient; ///< the envelope recipient
+    bool smtputf8 = false;
+    std::string content; ///< the RFC 5322 text; empty once the message reached a final state
+    delivery_state state = delivery_state::queued;
+    int64_t attempts = 0;
+    int64_t created_at = 0;      ///< Unix ms
+    int64_t next_attempt_at = 0; ///< Unix ms; for `sending`, when the lease runs out
+    int64_t updated_at = 0;      ///< Unix ms
+    std::string last_reply;      ///< the server's last reply, or the connection error
+    std::string failure;         ///< the failure class of the last attempt, or empty
+    std::string provider_message_id;
+};
+
+/// The result of one attempt, recorded with whatever events it caused (an in-band hard bounce)
+/// in one transaction.
+struct delivery_outcome {
+    std::string id;
+    delivery_state state = delivery_state::sent; ///< sent, deferred or failed
+    int64_t next_attempt_at = 0;                 ///< deferred: when to try again
+    int64_t at = 0;                              ///< Unix ms
+    std::string last_reply;
+    std::string failure;
+    std::string provider_message_id;
+    std::vector<events::routed_event> events;
+};
+
+} // namespace mailgate::core::storage

@@ -1,0 +1,129 @@
+#include "core/storage/sqlite/event_writes.hpp"
+
+#include "core/encoding/sha256.hpp"
+#include "core/storage/sqlite/email_hash.hpp"
+#include "core/storage/sqlite/system_events_column.hpp"
+
+#include <algorithm>
+#include <optional>
+
+namespace mailgate::core::storage::sqlite {
+namespace {
+
+constexpr std::string_view insert_event_sql =
+    "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
+    "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
+    "detail_json, system_events, email_hash, key_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (key_hash) DO NOTHING";
+
+// NUL-separated: a provider's name cannot run into its key.
+key_hash hash_of(const events::event& ev)
+{
+    std::string input = ev.provider;
+    input += '\0';
+    input += ev.event_key;
+    const auto digest = encoding::sha256(input);
+    key_hash out{};
+    std::copy(digest.begin(), digest.begin() + out.size(), out.begin());
+    return out;
+}
+
+/// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
+/// earlier job of this group, or earlier in this batch.
+std::optional<int64_t> insert_event(connection& db, const events::event& ev,
+                                    const prepared_event& prepared)
+{
+    db.prepare(insert_event_sql)
+        .bind(ev.provider)
+        .bind(ev.driver)
+        .bind(events::to_string(ev.kind))
+        .bind(int64_t{ev.permanent ? 1 : 0})
+        .bind(ev.email)
+        .bind(ev.occurred_at)
+        .bind(ev.received_at)
+        .bind(ev.meta)
+        .bind(ev.attributed.message_id)
+        .bind(ev.attributed.campaign_id)
+        .bind(ev.attributed.profile)
+        .bind(ev.description)
+        .bind(ev.provider_event_id)
+        .bind(ev.event_key)
+        .bind(ev.detail_json)
+        .bind(prepared.system_events_json)
+        .bind(prepared.email_hash)
+        .bind_blob({reinterpret_cast<const char*>(prepared.key.data()), prepared.key.size()})
+        .run();
+    if (db.changes() == 0) {
+        return std::nullopt;
+    }
+    return db.last_insert_rowid();
+}
+
+void change_suppression(connection& db, const events::routed_event& routed)
+{
+    const auto& ev = routed.ev;
+    switch (routed.suppression) {
+    case events::suppression_change::none:
+        return;
+    case events::suppression_change::suppress:
+        // The first reason stays: a later spam report does not hide the hard bounce.
+        db.prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
+                   "VALUES (?, ?, ?, ?) ON CONFLICT (email) DO NOTHING")
+            .bind(ev.email)
+            .bind(routed.suppression_reason)
+            .bind(ev.provider)
+            .bind(ev.received_at)
+            .run();
+        return;
+    case events::suppression_change::lift:
+        // Only what was suppressed for that reason: a resubscribe never lifts a hard bounce.
+        db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ?")
+            .bind(ev.email)
+            .bind(routed.suppression_reason)
+            .run();
+        return;
+    }
+}
+
+void count(connection& db, const std::string& campaign_id, const std::string& counter)
+{
+    db.prepare("INSERT INTO campaign_counters (campaign_id, counter, count) VALUES (?, ?, 1) "
+               "ON CONFLICT (campaign_id, counter) "
+               "DO UPDATE SET count = campaign_counters.count + 1")
+        .bind(campaign_id)
+        .bind(counter)
+        .run();
+}
+
+void count_for_campaign(connection& db, const events::routed_event& routed)
+{
+    const auto& campaign_id = routed.ev.attributed.campaign_id;
+    if (campaign_id.empty()) {
+        return;
+    }
+    count(db, campaign_id, "kind:" + std::string(events::to_string(routed.ev.kind)));
+    for (const auto& se : routed.system_events) {
+        count(db, campaign_id, "system:" + se.name);
+    }
+}
+
+} // namespace
+
+prepared_event prepare_event(const events::routed_event& routed)
+{
+    return {hash_of(routed.ev), system_events_to_json(routed.system_events),
+            email_hash(routed.ev.email)};
+}
+
+bool apply_event(connection& db, const events::routed_event& routed, const prepared_event& prepared)
+{
+    if (!insert_event(db, routed.ev, prepared)) {
+        return false;
+    }
+    change_suppression(db, routed);
+    count_for_campaign(db, routed);
+    return true;
+}
+
+} // namespace mailgate::core::storage::sqlite

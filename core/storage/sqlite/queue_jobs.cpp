@@ -1,0 +1,225 @@
+#include "core/storage/sqlite/queue_jobs.hpp"
+
+#include "core/storage/sqlite/event_writes.hpp"
+#include "core/storage/sqlite/job_completion.hpp"
+
+namespace mailgate::core::storage::sqlite {
+namespace {
+
+class enqueue_job final : public write_job {
+public:
+    enqueue_job(std::vector<queued_message> messages, done_handler done)
+        : messages_(std::move(messages)), done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return messages_.size(); }
+
+    void run(connection& db) override
+    {
+        for (const auto& m : messages_) {
+            db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
+                       "recipient, smtputf8, content, state, attempts, created_at, "
+                       "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
+                       "provider_message_id) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, '', '', '', '')")
+                .bind(m.id)
+                .bind(m.provider)
+                .bind(m.campaign_id)
+                .bind(m.mail_from)
+                .bind(m.recipient)
+                .bind(int64_t{m.smtputf8 ? 1 : 0})
+                .bind_blob(m.content)
+                .bind(m.created_at)
+                .bind(m.created_at)
+                .bind(m.created_at)
+                .run();
+        }
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        call_handler([&] { done_(error); });
+    }
+
+private:
+    std::vector<queued_message> messages_;
+    done_handler done_;
+};
+
+class claim_job final : public write_job {
+public:
+    claim_job(std::string owner, std::size_t max, int64_t now, int64_t lease_until,
+              claim_handler done)
+        : owner_(std::move(owner)), max_(max), now_(now), lease_until_(lease_until),
+          done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return max_; }
+
+    void run(connection& db) override
+    {
+        claimed_.clear();
+        auto q = db.prepare(
+            "UPDATE outbound_messages SET state = 'sending', attempts = attempts + 1, "
+            "next_attempt_at = ?, lease_owner = ?, updated_at = ? "
+            "WHERE id IN (SELECT id FROM outbound_messages "
+            "WHERE state IN ('queued', 'sending', 'deferred') AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at LIMIT ?) "
+            "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, content, "
+            "attempts, created_at");
+        q.bind(lease_until_).bind(owner_).bind(now_).bind(now_).bind(static_cast<int64_t>(max_));
+        while (q.step()) {
+            claimed_.push_back(message_of(q));
+        }
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        if (error) {
+            claimed_.clear();
+        }
+        call_handler([&] { done_(error, std::move(claimed_)); });
+    }
+
+private:
+    queued_message message_of(const query& row) const
+    {
+        queued_message m;
+        m.id = row.text(0);
+        m.provider = row.text(1);
+        m.campaign_id = row.text(2);
+        m.mail_from = row.text(3);
+        m.recipient = row.text(4);
+        m.smtputf8 = row.integer(5) != 0;
+        m.content = row.text(6);
+        m.state = delivery_state::sending;
+        m.attempts = row.integer(7);
+        m.created_at = row.integer(8);
+        m.next_attempt_at = lease_until_;
+        m.updated_at = now_;
+        return m;
+    }
+
+    std::string owner_;
+    std::size_t max_;
+    int64_t now_;
+    int64_t lease_until_;
+    claim_handler done_;
+    std::vector<queued_message> claimed_;
+};
+
+bool final_state(delivery_state s)
+{
+    return s == delivery_state::sent || s == delivery_state::failed;
+}
+
+class record_job final : public write_job {
+public:
+    record_job(std::vector<delivery_outcome> outcomes, done_handler done)
+        : outcomes_(std::move(outcomes)), done_(std::move(done))
+    {
+        for (const auto& o : outcomes_) {
+            for (const auto& routed : o.events) {
+                prepared_.push_back(prepare_event(routed));
+            }
+        }
+    }
+
+    std::size_t weight() const noexcept override { return outcomes_.size(); }
+
+    void run(connection& db) override
+    {
+        std::size_t next_prepared = 0;
+        for (const auto& o : outcomes_) {
+            record(db, o);
+            for (const auto& routed : o.events) {
+                apply_event(db, routed, prepared_[next_prepared++]);
+            }
+        }
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        call_handler([&] { done_(error); });
+    }
+
+private:
+    // A message's content goes once it is final: the queue keeps its history, not its bytes.
+    static void record(connection& db, const delivery_outcome& o)
+    {
+        db.prepare("UPDATE outbound_messages SET state = ?, next_attempt_at = ?, updated_at = ?, "
+                   "lease_owner = '', last_reply = ?, failure = ?, provider_message_id = ?, "
+                   "content = CASE WHEN ? THEN x'' ELSE content END "
+                   "WHERE id = ? AND state = 'sending'")
+            .bind(to_string(o.state))
+            .bind(o.next_attempt_at)
+            .bind(o.at)
+            .bind(o.last_reply)
+            .bind(o.failure)
+            .bind(o.provider_message_id)
+            .bind(int64_t{final_state(o.state) ? 1 : 0})
+            .bind(o.id)
+            .run();
+    }
+
+    std::vector<delivery_outcome> outcomes_;
+    std::vector<prepared_event> prepared_;
+    done_handler done_;
+};
+
+class release_job final : public write_job {
+public:
+    release_job(std::string owner, std::promise<std::size_t> done)
+        : owner_(std::move(owner)), done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return 1; }
+
+    void run(connection& db) override
+    {
+        db.prepare("UPDATE outbound_messages SET next_attempt_at = 0, lease_owner = '' "
+                   "WHERE state = 'sending' AND lease_owner = ?")
+            .bind(owner_)
+            .run();
+        released_ = static_cast<std::size_t>(db.changes());
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        settle(done_, error, "releasing leases failed", [this] { done_.set_value(released_); });
+    }
+
+private:
+    std::string owner_;
+    std::promise<std::size_t> done_;
+    std::size_t released_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<write_job> make_enqueue_job(std::vector<queued_message> messages, done_handler done)
+{
+    return std::make_unique<enqueue_job>(std::move(messages), std::move(done));
+}
+
+std::unique_ptr<write_job> make_claim_job(std::string owner, std::size_t max, int64_t now,
+                                          int64_t lease_until, claim_handler done)
+{
+    return std::make_unique<claim_job>(std::move(owner), max, now, lease_until, std::move(done));
+}
+
+std::unique_ptr<write_job> make_record_job(std::vector<delivery_outcome> outcomes,
+                                           done_handler done)
+{
+    return std::make_unique<record_job>(std::move(outcomes), std::move(done));
+}
+
+std::unique_ptr<write_job> make_release_job(std::string owner, std::promise<std::size_t> done)
+{
+    return std::make_unique<release_job>(std::move(owner), std::move(done));
+}
+
+} // namespace mailgate::core::storage::sqlite
