@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build needs, builds everything (warnings are errors) and runs every test.
 # Works on a fresh Debian 12 machine; CI runs exactly this, with MAILGATE_TEST_SANITIZE=1.
+# The PostgreSQL tests run against a throwaway server (scripts/lib/postgres.sh) started here
+# and stopped on exit.
 #
 # MAILGATE_TEST_SANITIZE=1 also builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer in build-asan/ and runs every test again there (leaks included).
@@ -11,6 +13,10 @@ jobs=$(nproc)
 scripts/bootstrap.sh
 cmake -S . -B build -G Ninja -DMAILGATE_BUILD_TESTS=ON -DMAILGATE_WERROR=ON
 cmake --build build -j"$jobs"
+. scripts/lib/postgres.sh
+# fsync off: the server lives for this run only, and the tests check commits, not disks.
+trap postgres_stop EXIT
+postgres_start -c fsync=off -c full_page_writes=off
 ctest --test-dir build -j"$jobs" --output-on-failure
 
 if [ "${MAILGATE_TEST_SANITIZE:-0}" = 1 ]; then

@@ -2,6 +2,7 @@
 
 #include "core/config/config_error.hpp"
 #include "core/config/secret_resolver.hpp"
+#include "core/storage/postgres_store.hpp"
 #include "core/storage/sqlite_store.hpp"
 
 namespace mailgate::core::cli {
@@ -22,6 +23,23 @@ std::unique_ptr<attribution::meta_codec> meta_codec_of(const config::gateway_con
         throw config::config_error(
             {config.attribution_key.where + ": attribution.key: " + std::string(e.what())});
     }
+}
+
+std::unique_ptr<storage::store> open_store(const config::gateway_config& config,
+                                           const config::secret_resolver& secrets,
+                                           metrics::histogram& commit_latency)
+{
+    if (config.storage.backend == "postgres") {
+        storage::postgres_options options;
+        options.url = secrets.resolve(config.storage.url, "storage.url");
+        options.pool_size = config.storage.pool_size;
+        options.commit_latency = &commit_latency;
+        return storage::open_postgres_store(options);
+    }
+    storage::sqlite_options options;
+    options.path = config.storage.path;
+    options.commit_latency = &commit_latency;
+    return storage::open_sqlite_store(options);
 }
 
 } // namespace
@@ -47,12 +65,11 @@ gateway open_gateway(const command_options& options, bool with_store)
                std::make_unique<metrics::registry>(),
                nullptr};
     if (with_store) {
-        storage::sqlite_options store_options;
-        store_options.path = gw.config.storage.path;
-        store_options.commit_latency = &gw.metrics->get_histogram(
-            "mailgate_storage_commit_seconds", "Time to commit one group of callback batches",
-            {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5});
-        gw.store = storage::open_sqlite_store(store_options);
+        gw.store = open_store(
+            gw.config, secrets,
+            gw.metrics->get_histogram(
+                "mailgate_storage_commit_seconds", "Time to commit one group of callback batches",
+                {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5}));
         gw.metrics->add_gauge("mailgate_storage_queue_depth",
                               "Callback batches waiting for their commit",
                               [s = gw.store.get()] { return static_cast<double>(s->pending()); });

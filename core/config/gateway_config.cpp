@@ -9,6 +9,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <string_view>
 
 #ifndef MAILGATE_DEFAULT_PLUGIN_DIR
 #define MAILGATE_DEFAULT_PLUGIN_DIR "/usr/local/lib/mailgate/plugins"
@@ -254,13 +255,46 @@ private:
                      {{"backend",
                        [&](const YAML::Node& n, const std::string& f) {
                            storage.backend = n.as<std::string>();
-                           if (storage.backend != "sqlite") {
-                               problem(n, f, "must be sqlite");
+                           if (storage.backend != "sqlite" && storage.backend != "postgres") {
+                               problem(n, f, "must be sqlite or postgres");
                            }
                        }},
-                      {"path", [&](const YAML::Node& n, const std::string&) {
+                      {"path",
+                       [&](const YAML::Node& n, const std::string&) {
                            storage.path = relative_to_file(n.as<std::string>());
+                       }},
+                      {"url",
+                       [&](const YAML::Node& n, const std::string& f) {
+                           storage.url = located(n, f);
+                           if (storage.url.text.empty()) {
+                               problem(n, f, "must not be empty");
+                           }
+                       }},
+                      {"pool_size", [&](const YAML::Node& n, const std::string& f) {
+                           typed(n, f, storage.pool_size, parse_count<std::size_t, 1, 1000>,
+                                 "1 to 1000");
                        }}});
+        if (node.IsMap() && (storage.backend == "sqlite" || storage.backend == "postgres")) {
+            check_backend_fields(node, storage.backend);
+        }
+    }
+
+    // Each backend's own fields: one given to the other backend is a mistake worth naming.
+    void check_backend_fields(const YAML::Node& node, const std::string& backend)
+    {
+        const bool postgres = backend == "postgres";
+        if (postgres && !node["url"]) {
+            problem(node, "storage.url",
+                    "is required for the postgres backend (e.g. env:MAILGATE_DATABASE_URL)");
+        }
+        for (const char* field : {"url", "pool_size", "path"}) {
+            const bool postgres_field = std::string_view(field) != "path";
+            if (node[field] && postgres_field != postgres) {
+                problem(node[field], std::string("storage.") + field,
+                        std::string("is for the ") + (postgres_field ? "postgres" : "sqlite") +
+                            " backend, not " + backend);
+            }
+        }
     }
 
     std::filesystem::path relative_to_file(const std::string& path) const

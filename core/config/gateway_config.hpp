@@ -50,8 +50,12 @@ struct server_config {
 };
 
 struct storage_config {
-    std::string backend = "sqlite";
-    std::filesystem::path path; ///< the SQLite file
+    std::string backend = "sqlite"; ///< sqlite or postgres
+    std::filesystem::path path;     ///< sqlite: the file
+    /// postgres: the libpq connection string or URI as written (a secret: env:/file:/enc: or
+    /// literal). Resolve with resolve_secret.
+    located_value url;
+    std::size_t pool_size = 8; ///< postgres: connections for reads
 };
 
 struct gateway_config {

@@ -43,6 +43,9 @@ struct stored_event {
     std::vector<events::system_event> system_events;
 };
 
+/// The most rows one page of events or suppressions holds, whatever the filter asks.
+inline constexpr std::size_t max_page_size = 1000;
+
 struct event_filter {
     std::optional<std::string> email;
     std::optional<std::string> campaign_id;

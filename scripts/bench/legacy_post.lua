@@ -1,7 +1,10 @@
 -- wrk script: POSTs legacy bounce batches of BATCH events (env, default 1) to the gateway.
 -- Every event has a fresh, random-looking address, as real recipients are (addresses that
 -- arrive in sorted order would flatter the address index), so the gateway stores each one.
+-- Several wrk at once (one per node) each get their own NODE (env, default 0): otherwise they
+-- would draw the same addresses.
 local batch = tonumber(os.getenv("BATCH") or "1")
+local node = tonumber(os.getenv("NODE") or "0")
 local counter = 0
 local thread_id = 0
 local next_id = 0
@@ -12,7 +15,7 @@ function setup(thread)
 end
 
 function init(args)
-    math.randomseed(thread_id * 7919 + os.time())
+    math.randomseed(thread_id * 7919 + node * 104729 + os.time())
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
 end
@@ -21,8 +24,9 @@ function request()
     counter = counter + 1
     local entries = {}
     for i = 1, batch do
-        entries[i] = string.format('{"e":"%08x%06x-t%d@bench.example","ts":1435322805}',
-                                   math.random(0, 0x7fffffff), counter % 0x1000000, thread_id)
+        entries[i] = string.format('{"e":"%08x%06x-t%d-n%d@bench.example","ts":1435322805}',
+                                   math.random(0, 0x7fffffff), counter % 0x1000000, thread_id,
+                                   node)
     end
     local body = '[{"event":"softbounce","data":[' .. table.concat(entries, ",") .. ']}]'
     return wrk.format(nil, nil, nil, body)

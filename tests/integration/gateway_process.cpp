@@ -58,8 +58,10 @@ void gateway_process::write_config() const
         << "server:\n"
         << "  listen: 127.0.0.1:0\n"
         << "  public_url: https://gateway.test\n"
-        << options_.extra_server_yaml << "storage:\n"
-        << "  path: " << (dir_ / "var/mailgate.db").string() << "\n"
+        << options_.extra_server_yaml
+        << (options_.storage_yaml.empty()
+                ? "storage:\n  path: " + (dir_ / "var/mailgate.db").string() + "\n"
+                : options_.storage_yaml)
         << options_.extra_sections_yaml << "admin:\n"
         << "  token: " << options_.admin_token << "\n"
         << "plugins:\n"

@@ -22,6 +22,8 @@ struct gateway_options {
     std::string extra_server_yaml;    ///< more lines under `server:` (indented by 2)
     std::string extra_providers_yaml; ///< more provider entries (indented by 2)
     std::string extra_sections_yaml;  ///< more top-level sections
+    /// The storage section; empty: SQLite in the process's own folder.
+    std::string storage_yaml;
 };
 
 class gateway_process {

@@ -2,8 +2,7 @@
 // over loopback.
 
 #include "gateway_process.hpp"
-
-#include "core/attribution/meta_token.hpp"
+#include "v2_callbacks.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -326,36 +325,24 @@ protected:
     static gateway_options options()
     {
         gateway_options o;
-        o.extra_sections_yaml =
-            "attribution:\n  key: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
-        o.extra_providers_yaml = "  - nickname: esp\n"
-                                 "    driver: smtp\n"
-                                 "    host: 127.0.0.1\n"
-                                 "    port: 2525\n"
-                                 "    scheme: smtp\n"
-                                 "    callback_token: esp-callback-token-0123456789\n";
+        o.extra_sections_yaml = v2_attribution_yaml;
+        o.extra_providers_yaml = v2_provider_yaml;
         return o;
     }
 
     static std::string token(const std::string& message, const std::string& email)
     {
-        std::array<unsigned char, 32> key{};
-        for (std::size_t i = 0; i < key.size(); ++i) {
-            key[i] = static_cast<unsigned char>(i);
-        }
-        return core::attribution::meta_codec(key).encode({message, "spring", "p-" + message},
-                                                         email);
+        return v2_token(message, email);
     }
 
     static std::string item(const std::string& type, const std::string& email,
                             const std::string& meta)
     {
-        return json::serialize(json::object{
-            {"type", type}, {"email", email}, {"meta", meta}, {"description", type + " seen"}});
+        return v2_item(type, email, meta, type + " seen");
     }
 
     gateway_process gw_{options()};
-    const std::string url_ = "/v1/callbacks/esp?token=esp-callback-token-0123456789";
+    const std::string url_ = v2_callback_url;
 };
 
 TEST_F(V2Callbacks, AttributesEventsAndSuppressesByType)

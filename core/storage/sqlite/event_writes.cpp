@@ -1,10 +1,5 @@
 #include "core/storage/sqlite/event_writes.hpp"
 
-#include "core/encoding/sha256.hpp"
-#include "core/storage/sqlite/email_hash.hpp"
-#include "core/storage/sqlite/system_events_column.hpp"
-
-#include <algorithm>
 #include <optional>
 
 namespace mailgate::core::storage::sqlite {
@@ -16,18 +11,6 @@ constexpr std::string_view insert_event_sql =
     "detail_json, system_events, email_hash, key_hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (key_hash) DO NOTHING";
-
-// NUL-separated: a provider's name cannot run into its key.
-key_hash hash_of(const events::event& ev)
-{
-    std::string input = ev.provider;
-    input += '\0';
-    input += ev.event_key;
-    const auto digest = encoding::sha256(input);
-    key_hash out{};
-    std::copy(digest.begin(), digest.begin() + out.size(), out.begin());
-    return out;
-}
 
 /// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
 /// earlier job of this group, or earlier in this batch.
@@ -109,12 +92,6 @@ void count_for_campaign(connection& db, const events::routed_event& routed)
 }
 
 } // namespace
-
-prepared_event prepare_event(const events::routed_event& routed)
-{
-    return {hash_of(routed.ev), system_events_to_json(routed.system_events),
-            email_hash(routed.ev.email)};
-}
 
 bool apply_event(connection& db, const events::routed_event& routed, const prepared_event& prepared)
 {

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <chrono>
-#include <stdexcept>
 #include <string>
 
 namespace mailgate::core::storage::sqlite {
@@ -110,16 +109,6 @@ int recorded_version(connection& db)
     auto q = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     q.step();
     return static_cast<int>(q.integer(0));
-}
-
-void refuse_newer(int version, std::span<const migration> list)
-{
-    int known = list.empty() ? 0 : list.back().version;
-    if (version > known) {
-        throw std::runtime_error("the database schema is version " + std::to_string(version) +
-                                 ", newer than this mailgate knows (" + std::to_string(known) +
-                                 ")");
-    }
 }
 
 void apply(connection& db, const migration& m)

@@ -4,17 +4,14 @@
 // schema_migrations; a database is never changed by a version that does not know its schema.
 // The SQL stays portable: the PostgreSQL backend mirrors it version by version.
 
+#include "core/storage/migration.hpp"
 #include "core/storage/sqlite/connection.hpp"
 
 #include <span>
-#include <string_view>
 
 namespace mailgate::core::storage::sqlite {
 
-struct migration {
-    int version = 0;
-    std::string_view sql;
-};
+using storage::migration;
 
 /// Every migration of the schema, ascending.
 std::span<const migration> all_migrations() noexcept;

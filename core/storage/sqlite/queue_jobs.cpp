@@ -1,7 +1,7 @@
 #include "core/storage/sqlite/queue_jobs.hpp"
 
+#include "core/storage/job_completion.hpp"
 #include "core/storage/sqlite/event_writes.hpp"
-#include "core/storage/sqlite/job_completion.hpp"
 
 namespace mailgate::core::storage::sqlite {
 namespace {

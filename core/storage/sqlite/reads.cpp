@@ -1,7 +1,7 @@
 #include "core/storage/sqlite/reads.hpp"
 
-#include "core/storage/sqlite/email_hash.hpp"
-#include "core/storage/sqlite/system_events_column.hpp"
+#include "core/storage/prepared_event.hpp"
+#include "core/storage/system_events_column.hpp"
 
 #include <algorithm>
 #include <stdexcept>

@@ -12,9 +12,6 @@
 
 namespace mailgate::core::storage::sqlite {
 
-/// The most rows one page returns, whatever the filter asks.
-constexpr std::size_t max_page_size = 1000;
-
 std::vector<stored_event> select_events(connection& db, const event_filter& filter);
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
 std::optional<suppression> select_suppression(connection& db, const std::string& email);

@@ -26,71 +26,43 @@ std::error_code error_of(const std::exception& e)
 
 writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
                std::size_t max_group_events)
-    : db_(std::move(db)), commit_latency_(commit_latency), max_group_events_(max_group_events),
-      log_(log::get("storage")), thread_([this] { run(); })
+    : db_(std::move(db)), commit_latency_(commit_latency), log_(log::get("storage")),
+      queue_(max_group_events), thread_([this] { run(); })
 {
 }
 
 writer::~writer()
 {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    queued_.notify_one();
+    queue_.stop();
     thread_.join();
 }
 
 void writer::submit(std::unique_ptr<write_job> job)
 {
-    {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(std::move(job));
-        ++submitted_;
-    }
-    queued_.notify_one();
+    queue_.push(std::move(job));
 }
 
 void writer::flush()
 {
-    std::unique_lock lock(mutex_);
-    auto target = submitted_;
-    finished_.wait(lock, [&] { return finished_count_ >= target; });
+    queue_.flush();
 }
 
 std::size_t writer::pending() const
 {
-    std::lock_guard lock(mutex_);
-    return static_cast<std::size_t>(submitted_ - finished_count_);
+    return queue_.pending();
 }
 
 void writer::run() noexcept
 {
     pthread_setname_np(pthread_self(), "mg-writer");
-    for (auto jobs = take_group(); !jobs.empty(); jobs = take_group()) {
+    for (auto jobs = queue_.take_group(); !jobs.empty(); jobs = queue_.take_group()) {
         auto errors = commit(jobs);
         // Outside the lock: a handler may submit more, or ask for pending().
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             jobs[i]->finish(errors[i]);
         }
-        mark_finished(jobs.size());
+        queue_.mark_finished(jobs.size());
     }
-}
-
-// Empty only when stopping with nothing left, so the destructor commits everything first.
-writer::group writer::take_group()
-{
-    std::unique_lock lock(mutex_);
-    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    group jobs;
-    std::size_t events = 0;
-    while (!queue_.empty() &&
-           (jobs.empty() || events + queue_.front()->weight() <= max_group_events_)) {
-        events += queue_.front()->weight();
-        jobs.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-    }
-    return jobs;
 }
 
 // A failing job is rare: the group runs without savepoints first, and only when a job fails is
@@ -158,15 +130,6 @@ void writer::observe_latency(std::chrono::steady_clock::time_point start) const 
         std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
         commit_latency_->observe(elapsed.count());
     }
-}
-
-void writer::mark_finished(std::size_t count)
-{
-    {
-        std::lock_guard lock(mutex_);
-        finished_count_ += count;
-    }
-    finished_.notify_all();
 }
 
 } // namespace mailgate::core::storage::sqlite

@@ -8,15 +8,12 @@
 #include "core/metrics/registry.hpp"
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/write_job.hpp"
+#include "core/storage/write_queue.hpp"
 
 #include <spdlog/logger.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -43,30 +40,20 @@ public:
     std::size_t pending() const;
 
 private:
-    using group = std::vector<std::unique_ptr<write_job>>;
+    using group = write_queue<write_job>::group;
 
     void run() noexcept;
-    group take_group();
     /// One error per job: its own, or the transaction's when that failed as a whole.
     std::vector<std::error_code> commit(const group& jobs);
     std::vector<std::error_code>
     commit_with_savepoints(const group& jobs, std::chrono::steady_clock::time_point start);
     std::error_code run_in_savepoint(write_job& job);
     void observe_latency(std::chrono::steady_clock::time_point start) const noexcept;
-    void mark_finished(std::size_t count);
 
     std::unique_ptr<connection> db_;
     metrics::histogram* commit_latency_;
-    std::size_t max_group_events_;
     std::shared_ptr<spdlog::logger> log_;
-
-    mutable std::mutex mutex_;
-    std::condition_variable queued_;
-    std::condition_variable finished_;
-    std::deque<std::unique_ptr<write_job>> queue_;
-    uint64_t submitted_ = 0;
-    uint64_t finished_count_ = 0;
-    bool stopping_ = false;
+    write_queue<write_job> queue_;
     std::thread thread_; // last: it starts once everything above exists
 };
 

@@ -166,7 +166,34 @@ TEST_F(GatewayConfig, ServerAndStorageSections)
     EXPECT_THAT(problems("server:\n  read_timeout: 0s\n"), HasSubstr("server.read_timeout"));
     EXPECT_THAT(problems("server:\n  tls_certificate: a.pem\n"),
                 HasSubstr("tls_certificate and tls_private_key go together"));
-    EXPECT_THAT(problems("storage:\n  backend: oracle\n"), HasSubstr("storage.backend: must be"));
+    EXPECT_THAT(problems("storage:\n  backend: oracle\n"),
+                HasSubstr("storage.backend: must be sqlite or postgres"));
+}
+
+TEST_F(GatewayConfig, PostgresStorage)
+{
+    auto config = load_config(write("storage:\n"
+                                    "  backend: postgres\n"
+                                    "  url: env:MAILGATE_DATABASE_URL\n"
+                                    "  pool_size: 16\n"));
+    EXPECT_EQ(config.storage.backend, "postgres");
+    EXPECT_EQ(config.storage.url.text, "env:MAILGATE_DATABASE_URL");
+    EXPECT_EQ(config.storage.url.where, write("").string() + ":3:8");
+    EXPECT_EQ(config.storage.pool_size, 16u);
+    EXPECT_EQ(load_config(write("storage:\n  backend: postgres\n  url: x\n")).storage.pool_size,
+              8u);
+
+    EXPECT_THAT(problems("storage:\n  backend: postgres\n"),
+                HasSubstr(":2:3: storage.url: is required for the postgres backend"));
+    EXPECT_THAT(problems("storage:\n  backend: postgres\n  url: ''\n"),
+                HasSubstr(":3:8: storage.url: must not be empty"));
+    EXPECT_THAT(problems("storage:\n  backend: postgres\n  url: x\n  pool_size: 0\n"),
+                HasSubstr(":4:14: storage.pool_size: must be 1 to 1000, got '0'"));
+    EXPECT_THAT(problems("storage:\n  backend: postgres\n  url: x\n  path: a.db\n"),
+                HasSubstr(":4:9: storage.path: is for the sqlite backend, not postgres"));
+    EXPECT_THAT(problems("storage:\n  url: x\n"),
+                HasSubstr(":2:8: storage.url: is for the postgres backend, not sqlite"));
+    EXPECT_THAT(problems("storage:\n  url: [a, b]\n"), HasSubstr("storage.url: must be a single"));
 }
 
 TEST_F(GatewayConfig, AValidFileCreatesItsProviders)

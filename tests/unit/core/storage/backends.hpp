@@ -4,16 +4,21 @@
 // all_backends().
 
 #include "core/metrics/registry.hpp"
+#include "core/storage/postgres_store.hpp"
 #include "core/storage/sqlite_store.hpp"
 #include "core/storage/store.hpp"
+#include "tests/support/postgres_test_database.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace mailgate::core::storage::test {
 
@@ -24,6 +29,8 @@ struct backend {
     std::function<std::unique_ptr<store>(const std::filesystem::path& folder,
                                          metrics::histogram* commit_latency)>
         open;
+    /// Why the backend cannot run here (the suites skip it), or empty.
+    std::string unavailable;
 };
 
 // Names the backend in test output instead of dumping its bytes.
@@ -34,17 +41,49 @@ inline void PrintTo(const backend& b, std::ostream* out)
 
 inline backend sqlite_backend()
 {
-    return {"sqlite", [](const std::filesystem::path& folder, metrics::histogram* commit_latency) {
+    return {"sqlite",
+            [](const std::filesystem::path& folder, metrics::histogram* commit_latency) {
                 sqlite_options options;
                 options.path = folder / "mailgate.db";
                 options.commit_latency = commit_latency;
                 return open_sqlite_store(options);
-            }};
+            },
+            ""};
+}
+
+/// The folder's schema, made on first use and dropped when the process exits: opening the same
+/// folder again opens the same data.
+inline const mailgate::test::scratch_schema& schema_for(const std::filesystem::path& folder)
+{
+    static std::mutex mutex;
+    static std::map<std::filesystem::path, std::unique_ptr<mailgate::test::scratch_schema>> schemas;
+    std::lock_guard lock(mutex);
+    auto& schema = schemas[folder];
+    if (!schema) {
+        schema = std::make_unique<mailgate::test::scratch_schema>();
+    }
+    return *schema;
+}
+
+inline backend postgres_backend()
+{
+    return {"postgres",
+            [](const std::filesystem::path& folder, metrics::histogram* commit_latency) {
+                postgres_options options;
+                options.url = schema_for(folder).url();
+                options.commit_latency = commit_latency;
+                options.pool_size = 2;
+                return open_postgres_store(options);
+            },
+            mailgate::test::postgres_test_url()
+                ? ""
+                : "MAILGATE_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server and "
+                  "sets it)"};
 }
 
 inline auto all_backends()
 {
-    return ::testing::Values(sqlite_backend());
+    return ::testing::Values(sqlite_backend(), postgres_backend());
 }
 
 inline std::string name_of(const ::testing::TestParamInfo<backend>& info)

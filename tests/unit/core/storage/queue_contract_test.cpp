@@ -44,7 +44,13 @@ delivery_outcome outcome(std::string id, delivery_state state, int64_t at = base
 
 class QueueContract : public ::testing::TestWithParam<backend> {
 protected:
-    void SetUp() override { reopen(); }
+    void SetUp() override
+    {
+        if (!GetParam().unavailable.empty()) {
+            GTEST_SKIP() << GetParam().unavailable;
+        }
+        reopen();
+    }
 
     void reopen()
     {

@@ -38,7 +38,13 @@ using test::backend;
 
 class StoreContract : public ::testing::TestWithParam<backend> {
 protected:
-    void SetUp() override { store_ = GetParam().open(folder_.path(), &commit_latency_); }
+    void SetUp() override
+    {
+        if (!GetParam().unavailable.empty()) {
+            GTEST_SKIP() << GetParam().unavailable;
+        }
+        store_ = GetParam().open(folder_.path(), &commit_latency_);
+    }
 
     /// The store observes commit latency once per transaction.
     uint64_t transactions() const { return commit_latency_.cumulative_counts().back(); }

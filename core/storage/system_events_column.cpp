@@ -1,10 +1,10 @@
-#include "core/storage/sqlite/system_events_column.hpp"
+#include "core/storage/system_events_column.hpp"
 
 #include <boost/json.hpp>
 
 #include <stdexcept>
 
-namespace mailgate::core::storage::sqlite {
+namespace mailgate::core::storage {
 
 std::string system_events_to_json(const std::vector<events::system_event>& system_events)
 {
@@ -36,4 +36,4 @@ std::vector<events::system_event> system_events_from_json(std::string_view json)
     return out;
 }
 
-} // namespace mailgate::core::storage::sqlite
+} // namespace mailgate::core::storage

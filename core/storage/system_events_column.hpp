@@ -9,11 +9,11 @@
 #include <string_view>
 #include <vector>
 
-namespace mailgate::core::storage::sqlite {
+namespace mailgate::core::storage {
 
 std::string system_events_to_json(const std::vector<events::system_event>& system_events);
 
 /// Throws std::runtime_error for a value the writer could not have written.
 std::vector<events::system_event> system_events_from_json(std::string_view json);
 
-} // namespace mailgate::core::storage::sqlite
+} // namespace mailgate::core::storage

@@ -9,7 +9,7 @@
 #include <future>
 #include <system_error>
 
-namespace mailgate::core::storage::sqlite {
+namespace mailgate::core::storage {
 
 /// Runs a caller's handler, logging whatever it throws.
 template <typename Call>
@@ -35,4 +35,4 @@ void settle(std::promise<T>& done, std::error_code error, const char* what, Fulf
     }
 }
 
-} // namespace mailgate::core::storage::sqlite
+} // namespace mailgate::core::storage

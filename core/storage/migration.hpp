@@ -1,0 +1,30 @@
+#pragma once
+
+// The schema as numbered migrations, each applied once, in order, and recorded in
+// schema_migrations. Each backend has its own SQL for the same versions.
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mailgate::core::storage {
+
+struct migration {
+    int version = 0;
+    std::string_view sql;
+};
+
+/// A database is never changed by a version that does not know its schema. Throws
+/// std::runtime_error when `version` is newer than the last of `list`.
+inline void refuse_newer(int version, std::span<const migration> list)
+{
+    const int known = list.empty() ? 0 : list.back().version;
+    if (version > known) {
+        throw std::runtime_error("the database schema is version " + std::to_string(version) +
+                                 ", newer than this mailgate knows (" + std::to_string(known) +
+                                 ")");
+    }
+}
+
+} // namespace mailgate::core::storage

@@ -1,0 +1,225 @@
+#include "core/storage/postgres/event_writes.hpp"
+
+#include "core/storage/postgres/array_literal.hpp"
+
+#include <boost/algorithm/hex.hpp>
+
+#include <algorithm>
+#include <array>
+#include <iterator>
+
+namespace mailgate::core::storage::postgres {
+namespace {
+
+// The ids are drawn in the order given (a materialized CTE evaluates nextval row by row as
+// unnest produces them), the rows inserted in key order: so ids follow the callbacks while
+// every node takes the unique index's locks in one order. Within the statement the first row
+// of a key wins, as in SQLite.
+constexpr std::string_view insert_events_sql = R"sql(
+WITH input AS MATERIALIZED (
+    SELECT nextval('events_id_seq') AS id, e.*
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::bigint[],
+                $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[])
+        WITH ORDINALITY AS e(provider, driver, kind, permanent, email, occurred_at, received_at,
+                             meta, message_id, campaign_id, profile, description,
+                             provider_event_id, event_key, detail_json, system_events,
+                             email_hash, key_hex, ord))
+INSERT INTO events (id, provider, driver, kind, permanent, email, occurred_at, received_at, meta,
+                    message_id, campaign_id, profile, description, provider_event_id, event_key,
+                    detail_json, system_events, email_hash, key_hash)
+SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, message_id,
+       campaign_id, profile, description, provider_event_id, event_key, detail_json,
+       system_events, email_hash, decode(key_hex, 'hex')
+FROM input ORDER BY key_hex COLLATE "C", ord
+ON CONFLICT (key_hash) DO NOTHING
+RETURNING encode(key_hash, 'hex'))sql";
+
+// First reason stays: a later spam report does not hide the hard bounce.
+constexpr std::string_view suppress_sql = R"sql(
+INSERT INTO suppressions (email, reason, provider, created_at)
+SELECT email, reason, provider, created_at
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+    WITH ORDINALITY AS s(email, reason, provider, created_at, ord)
+ORDER BY ord
+ON CONFLICT (email) DO NOTHING)sql";
+
+// Only what was suppressed for that reason: a resubscribe never lifts a hard bounce.
+constexpr std::string_view lift_sql = "DELETE FROM suppressions WHERE email = $1 AND reason = $2";
+
+constexpr std::string_view put_sql =
+    "INSERT INTO suppressions (email, reason, provider, created_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, provider = excluded.provider, "
+    "created_at = excluded.created_at";
+
+constexpr std::string_view remove_sql = "DELETE FROM suppressions WHERE email = $1";
+
+// Exact under concurrent writers: the conflicting row is locked and incremented, never
+// read and rewritten.
+constexpr std::string_view add_counters_sql = R"sql(
+INSERT INTO campaign_counters (campaign_id, counter, count)
+SELECT campaign_id, counter, delta
+FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS c(campaign_id, counter,
+                                                                       delta, ord)
+ORDER BY ord
+ON CONFLICT (campaign_id, counter) DO UPDATE SET count = campaign_counters.count + excluded.count
+)sql";
+
+using change_kind = suppression_change::kind;
+using statement_with_handler = std::pair<statement, std::function<void(const result&)>>;
+
+// One array per column, filled row by row, in insert_events_sql's parameter order.
+struct event_columns {
+    std::array<array_literal, 18> columns;
+
+    void add(const event_ref& e)
+    {
+        const auto& ev = e.routed->ev;
+        std::size_t i = 0;
+        columns[i++].add(ev.provider);
+        columns[i++].add(ev.driver);
+        columns[i++].add(events::to_string(ev.kind));
+        columns[i++].add_boolean(ev.permanent);
+        columns[i++].add(ev.email);
+        columns[i++].add(ev.occurred_at);
+        columns[i++].add(ev.received_at);
+        columns[i++].add(ev.meta);
+        columns[i++].add(ev.attributed.message_id);
+        columns[i++].add(ev.attributed.campaign_id);
+        columns[i++].add(ev.attributed.profile);
+        columns[i++].add(ev.description);
+        columns[i++].add(ev.provider_event_id);
+        columns[i++].add(ev.event_key);
+        columns[i++].add(ev.detail_json);
+        columns[i++].add(e.prepared->system_events_json);
+        columns[i++].add(e.prepared->email_hash);
+        columns[i].add(key_hex(*e.prepared));
+    }
+};
+
+statement suppress_all(std::span<const suppression_change> run)
+{
+    array_literal emails;
+    array_literal reasons;
+    array_literal providers;
+    array_literal times;
+    for (const auto& c : run) {
+        emails.add(c.email);
+        reasons.add(c.reason);
+        providers.add(c.provider);
+        times.add(c.created_at);
+    }
+    params values;
+    values.text(emails.str()).text(reasons.str()).text(providers.str()).text(times.str());
+    return {suppress_sql, std::move(values)};
+}
+
+// Suppress changes go in runs (suppress_all); these are the others.
+statement_with_handler single_change(const suppression_change& c)
+{
+    if (c.what == change_kind::lift) {
+        return {{lift_sql, params().text(c.email).text(c.reason)}, {}};
+    }
+    if (c.what == change_kind::put) {
+        return {
+            {put_sql, params().text(c.email).text(c.reason).text(c.provider).integer(c.created_at)},
+            {}};
+    }
+    return {{remove_sql, params().text(c.email)},
+            [removed = c.removed](const result& r) { removed(r.changed() > 0); }};
+}
+
+} // namespace
+
+std::string key_hex(const prepared_event& prepared)
+{
+    std::string out;
+    out.reserve(prepared.key.size() * 2);
+    boost::algorithm::hex_lower(prepared.key.begin(), prepared.key.end(), std::back_inserter(out));
+    return out;
+}
+
+statement insert_events(std::span<const event_ref> events)
+{
+    event_columns rows;
+    for (const auto& e : events) {
+        rows.add(e);
+    }
+    params values;
+    for (const auto& column : rows.columns) {
+        values.text(column.str());
+    }
+    return {insert_events_sql, std::move(values)};
+}
+
+std::unordered_set<std::string> stored_keys(const result& inserted)
+{
+    std::unordered_set<std::string> out;
+    for (int row = 0; row < inserted.rows(); ++row) {
+        out.insert(inserted.text(row, 0));
+    }
+    return out;
+}
+
+std::optional<suppression_change> change_of(const events::routed_event& routed)
+{
+    const auto& ev = routed.ev;
+    switch (routed.suppression) {
+    case events::suppression_change::suppress:
+        return suppression_change{change_kind::suppress, ev.email,       routed.suppression_reason,
+                                  ev.provider,           ev.received_at, {}};
+    case events::suppression_change::lift:
+        return suppression_change{
+            change_kind::lift, ev.email, routed.suppression_reason, "", 0, {}};
+    case events::suppression_change::none:
+        break;
+    }
+    return std::nullopt;
+}
+
+std::vector<statement_with_handler> suppression_statements(std::vector<suppression_change> changes)
+{
+    std::stable_sort(changes.begin(), changes.end(),
+                     [](const auto& a, const auto& b) { return a.email < b.email; });
+    std::vector<statement_with_handler> out;
+    for (auto it = changes.begin(); it != changes.end();) {
+        auto run_end = std::find_if(it, changes.end(),
+                                    [](const auto& c) { return c.what != change_kind::suppress; });
+        if (run_end != it) {
+            out.push_back({suppress_all({it, run_end}), {}});
+            it = run_end;
+        } else {
+            out.push_back(single_change(*it++));
+        }
+    }
+    return out;
+}
+
+void count(const events::routed_event& routed, counter_deltas& deltas)
+{
+    const auto& campaign_id = routed.ev.attributed.campaign_id;
+    if (campaign_id.empty()) {
+        return;
+    }
+    ++deltas[{campaign_id, "kind:" + std::string(events::to_string(routed.ev.kind))}];
+    for (const auto& se : routed.system_events) {
+        ++deltas[{campaign_id, "system:" + se.name}];
+    }
+}
+
+statement add_counters(const counter_deltas& deltas)
+{
+    array_literal campaigns;
+    array_literal counters;
+    array_literal amounts;
+    for (const auto& [key, delta] : deltas) {
+        campaigns.add(key.first);
+        counters.add(key.second);
+        amounts.add(delta);
+    }
+    params values;
+    values.text(campaigns.str()).text(counters.str()).text(amounts.str());
+    return {add_counters_sql, std::move(values)};
+}
+
+} // namespace mailgate::core::storage::postgres

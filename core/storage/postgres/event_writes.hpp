@@ -1,0 +1,63 @@
+#pragma once
+
+// The statements that write events and what follows from them: one multi-row insert for the
+// events of a whole transaction, the suppression changes in address order, and the campaign
+// counters added up per (campaign, counter).
+
+#include "core/events/event.hpp"
+#include "core/storage/postgres/connection.hpp"
+#include "core/storage/prepared_event.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace mailgate::core::storage::postgres {
+
+struct event_ref {
+    const events::routed_event* routed;
+    const prepared_event* prepared;
+};
+
+/// Inserts `events` in key order, each one unless its key is stored (ON CONFLICT DO NOTHING),
+/// with ids in the order given; returns the keys it stored (key_hex). Both outlive the
+/// statement.
+statement insert_events(std::span<const event_ref> events);
+std::string key_hex(const prepared_event& prepared);
+/// The keys an insert_events statement stored.
+std::unordered_set<std::string> stored_keys(const result& inserted);
+
+struct suppression_change {
+    enum class kind { suppress, lift, put, remove };
+    kind what = kind::suppress;
+    std::string email;
+    std::string reason;
+    std::string provider;
+    int64_t created_at = 0;
+    /// For remove: told whether there was an entry.
+    std::function<void(bool existed)> removed;
+};
+
+/// The change a new event makes to the suppression list, if any.
+std::optional<suppression_change> change_of(const events::routed_event& routed);
+
+/// The statements for `changes`, ordered by address and, for one address, as given; a run of
+/// suppress changes goes in one multi-row insert. Each comes with what takes its result.
+std::vector<std::pair<statement, std::function<void(const result&)>>>
+suppression_statements(std::vector<suppression_change> changes);
+
+/// (campaign_id, counter) -> how much to add.
+using counter_deltas = std::map<std::pair<std::string, std::string>, int64_t>;
+
+/// Adds what a new event counts for its campaign, if it has one.
+void count(const events::routed_event& routed, counter_deltas& deltas);
+/// One statement adding every delta, in key order. `deltas` outlives it.
+statement add_counters(const counter_deltas& deltas);
+
+} // namespace mailgate::core::storage::postgres

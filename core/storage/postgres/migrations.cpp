@@ -1,0 +1,141 @@
+#include "core/storage/postgres/migrations.hpp"
+
+#include "core/log/log.hpp"
+
+#include <array>
+#include <string>
+
+namespace mailgate::core::storage::postgres {
+namespace {
+
+// As SQLite's, with PostgreSQL types. Keys and the addresses the API pages through compare
+// bytewise (COLLATE "C"), as in SQLite: the database's locale would order them differently,
+// and C keeps their unique indexes quicker.
+constexpr std::string_view initial_schema = R"sql(
+CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    provider text NOT NULL CHECK (provider <> ''),
+    driver text NOT NULL,
+    kind text NOT NULL,
+    permanent boolean NOT NULL,
+    email text NOT NULL,
+    occurred_at bigint NOT NULL,
+    received_at bigint NOT NULL,
+    meta text NOT NULL,
+    message_id text NOT NULL,
+    campaign_id text COLLATE "C" NOT NULL,
+    profile text NOT NULL,
+    description text NOT NULL,
+    provider_event_id text NOT NULL,
+    event_key text NOT NULL CHECK (event_key <> ''),
+    detail_json text NOT NULL,
+    system_events text NOT NULL,
+    email_hash bigint NOT NULL,
+    key_hash bytea NOT NULL UNIQUE CHECK (length(key_hash) = 16)
+);
+CREATE INDEX events_email_hash ON events (email_hash);
+CREATE INDEX events_campaign_id ON events (campaign_id) WHERE campaign_id <> '';
+CREATE INDEX events_received_at ON events (received_at);
+
+CREATE TABLE suppressions (
+    email text COLLATE "C" NOT NULL PRIMARY KEY,
+    reason text COLLATE "C" NOT NULL,
+    provider text NOT NULL,
+    created_at bigint NOT NULL
+);
+CREATE INDEX suppressions_reason ON suppressions (reason, email);
+
+CREATE TABLE campaign_counters (
+    campaign_id text COLLATE "C" NOT NULL,
+    counter text COLLATE "C" NOT NULL,
+    count bigint NOT NULL,
+    PRIMARY KEY (campaign_id, counter)
+);
+)sql";
+
+constexpr std::string_view outbound_queue_schema = R"sql(
+CREATE TABLE outbound_messages (
+    id text COLLATE "C" NOT NULL PRIMARY KEY,
+    provider text NOT NULL,
+    campaign_id text NOT NULL,
+    mail_from text NOT NULL,
+    recipient text NOT NULL,
+    smtputf8 boolean NOT NULL,
+    content bytea NOT NULL,
+    state text NOT NULL
+        CHECK (state IN ('queued', 'sending', 'sent', 'deferred', 'failed')),
+    attempts bigint NOT NULL,
+    created_at bigint NOT NULL,
+    next_attempt_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    lease_owner text COLLATE "C" NOT NULL,
+    last_reply text NOT NULL,
+    failure text NOT NULL,
+    provider_message_id text NOT NULL
+);
+CREATE INDEX outbound_messages_due ON outbound_messages (next_attempt_at)
+    WHERE state IN ('queued', 'sending', 'deferred');
+CREATE INDEX outbound_messages_leased ON outbound_messages (lease_owner)
+    WHERE state = 'sending';
+)sql";
+
+constexpr std::array<migration, 2> migrations{{
+    {1, initial_schema},
+    {2, outbound_queue_schema},
+}};
+
+// "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.
+constexpr std::string_view lock_sql = "SELECT pg_advisory_xact_lock(7881696737186903141)";
+
+int recorded_version(connection& db)
+{
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+               "version integer PRIMARY KEY, applied_at bigint NOT NULL)");
+    return static_cast<int>(
+        db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").integer(0, 0));
+}
+
+void apply(connection& db, const migration& m)
+{
+    db.execute(std::string(m.sql));
+    db.query("INSERT INTO schema_migrations (version, applied_at) "
+             "VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)",
+             params().integer(m.version));
+    log::get("storage")->info("applied schema migration {}", m.version);
+}
+
+int migrate_locked(connection& db, std::span<const migration> list)
+{
+    db.query(lock_sql);
+    int version = recorded_version(db);
+    refuse_newer(version, list);
+    for (const auto& m : list) {
+        if (m.version > version) {
+            apply(db, m);
+            version = m.version;
+        }
+    }
+    return version;
+}
+
+} // namespace
+
+std::span<const migration> all_migrations() noexcept
+{
+    return migrations;
+}
+
+int migrate(connection& db, std::span<const migration> list)
+{
+    db.execute("BEGIN");
+    try {
+        const int version = migrate_locked(db, list);
+        db.execute("COMMIT");
+        return version;
+    } catch (...) {
+        db.rollback();
+        throw;
+    }
+}
+
+} // namespace mailgate::core::storage::postgres

@@ -1,0 +1,219 @@
+#include "core/storage/postgres/reads.hpp"
+
+#include "core/storage/prepared_event.hpp"
+#include "core/storage/system_events_column.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+#include <variant>
+
+namespace mailgate::core::storage::postgres {
+namespace {
+
+/// One `column op $n` term of a WHERE clause ('?' stands for the parameter) and its value.
+struct condition {
+    std::string_view sql;
+    std::variant<std::string_view, int64_t> value;
+};
+
+std::vector<condition> conditions_of(const event_filter& filter)
+{
+    std::vector<condition> out{{"id > ?", filter.after_id}};
+    if (filter.email) {
+        // The hash finds the rows through its index; the address itself rules out collisions.
+        out.push_back({"email_hash = ?", email_hash(*filter.email)});
+        out.push_back({"email = ?", *filter.email});
+    }
+    if (filter.campaign_id) {
+        // The extra term lets PostgreSQL use the partial index on attributed events.
+        out.push_back({filter.campaign_id->empty() ? "campaign_id = ?"
+                                                   : "campaign_id = ? AND campaign_id <> ''",
+                       *filter.campaign_id});
+    }
+    if (filter.kind) {
+        out.push_back({"kind = ?", events::to_string(*filter.kind)});
+    }
+    if (filter.provider) {
+        out.push_back({"provider = ?", *filter.provider});
+    }
+    if (filter.since) {
+        out.push_back({"received_at >= ?", *filter.since});
+    }
+    return out;
+}
+
+// Each combination of filters is its own statement, so each gets its own plan; the connection
+// prepares each once (32 at most).
+std::string events_sql(const std::vector<condition>& conditions)
+{
+    std::string where;
+    int parameter = 0;
+    for (const auto& c : conditions) {
+        where += where.empty() ? "" : " AND ";
+        const auto mark = c.sql.find('?');
+        where += std::string(c.sql.substr(0, mark)) + "$" + std::to_string(++parameter) +
+                 std::string(c.sql.substr(mark + 1));
+    }
+    return "SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, "
+           "message_id, campaign_id, profile, description, provider_event_id, event_key, "
+           "detail_json, system_events FROM events WHERE " +
+           where + " ORDER BY id LIMIT $" + std::to_string(parameter + 1);
+}
+
+int64_t page_size(std::size_t limit)
+{
+    return static_cast<int64_t>(std::min(limit, max_page_size));
+}
+
+events::event_kind kind_of(const std::string& name, int64_t id)
+{
+    auto kind = events::parse_event_kind(name);
+    if (!kind) {
+        throw std::runtime_error("event " + std::to_string(id) + " has an unknown kind: " + name);
+    }
+    return *kind;
+}
+
+stored_event event_of(const result& r, int row)
+{
+    stored_event out;
+    out.id = r.integer(row, 0);
+    auto& ev = out.ev;
+    ev.provider = r.text(row, 1);
+    ev.driver = r.text(row, 2);
+    ev.kind = kind_of(r.text(row, 3), out.id);
+    ev.permanent = r.boolean(row, 4);
+    ev.email = r.text(row, 5);
+    ev.occurred_at = r.integer(row, 6);
+    ev.received_at = r.integer(row, 7);
+    ev.meta = r.text(row, 8);
+    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11)};
+    ev.description = r.text(row, 12);
+    ev.provider_event_id = r.text(row, 13);
+    ev.event_key = r.text(row, 14);
+    ev.detail_json = r.text(row, 15);
+    out.system_events = system_events_from_json(r.text(row, 16));
+    return out;
+}
+
+std::vector<suppression> suppressions_of(const result& r)
+{
+    std::vector<suppression> out;
+    for (int row = 0; row < r.rows(); ++row) {
+        out.push_back({r.text(row, 0), r.text(row, 1), r.text(row, 2), r.integer(row, 3)});
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<stored_event> select_events(connection& db, const event_filter& filter)
+{
+    const auto conditions = conditions_of(filter);
+    params values;
+    for (const auto& c : conditions) {
+        std::visit(
+            [&values](auto value) {
+                if constexpr (std::is_same_v<decltype(value), int64_t>) {
+                    values.integer(value);
+                } else {
+                    values.text(value);
+                }
+            },
+            c.value);
+    }
+    values.integer(page_size(filter.limit));
+    const auto r = db.query(events_sql(conditions), values);
+    std::vector<stored_event> out;
+    for (int row = 0; row < r.rows(); ++row) {
+        out.push_back(event_of(r, row));
+    }
+    return out;
+}
+
+std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter)
+{
+    params values;
+    if (filter.reason) {
+        values.text(*filter.reason);
+    }
+    values.text(filter.after_email).integer(page_size(filter.limit));
+    return suppressions_of(
+        db.query(filter.reason ? "SELECT email, reason, provider, created_at FROM suppressions "
+                                 "WHERE reason = $1 AND email > $2 ORDER BY email LIMIT $3"
+                               : "SELECT email, reason, provider, created_at FROM suppressions "
+                                 "WHERE email > $1 ORDER BY email LIMIT $2",
+                 values));
+}
+
+std::optional<suppression> select_suppression(connection& db, const std::string& email)
+{
+    auto found = suppressions_of(db.query("SELECT email, reason, provider, created_at "
+                                          "FROM suppressions WHERE email = $1",
+                                          params().text(email)));
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    return std::move(found.front());
+}
+
+campaign_report select_report(connection& db, const std::string& campaign_id)
+{
+    constexpr std::string_view kind_prefix = "kind:";
+    constexpr std::string_view system_prefix = "system:";
+    campaign_report out{campaign_id, {}, {}};
+    const auto r = db.query("SELECT counter, count FROM campaign_counters WHERE campaign_id = $1",
+                            params().text(campaign_id));
+    for (int row = 0; row < r.rows(); ++row) {
+        auto counter = r.text(row, 0);
+        if (counter.starts_with(kind_prefix)) {
+            out.by_kind[counter.substr(kind_prefix.size())] = r.integer(row, 1);
+        } else if (counter.starts_with(system_prefix)) {
+            out.by_system_event[counter.substr(system_prefix.size())] = r.integer(row, 1);
+        }
+    }
+    return out;
+}
+
+std::optional<queued_message> select_message(connection& db, const std::string& id)
+{
+    const auto r =
+        db.query("SELECT id, provider, campaign_id, mail_from, recipient, smtputf8, state, "
+                 "attempts, created_at, next_attempt_at, updated_at, last_reply, failure, "
+                 "provider_message_id FROM outbound_messages WHERE id = $1",
+                 params().text(id));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    queued_message m;
+    m.id = r.text(0, 0);
+    m.provider = r.text(0, 1);
+    m.campaign_id = r.text(0, 2);
+    m.mail_from = r.text(0, 3);
+    m.recipient = r.text(0, 4);
+    m.smtputf8 = r.boolean(0, 5);
+    auto state = parse_delivery_state(r.text(0, 6));
+    if (!state) {
+        throw std::runtime_error("message " + id + " has an unknown state: " + r.text(0, 6));
+    }
+    m.state = *state;
+    m.attempts = r.integer(0, 7);
+    m.created_at = r.integer(0, 8);
+    m.next_attempt_at = r.integer(0, 9);
+    m.updated_at = r.integer(0, 10);
+    m.last_reply = r.text(0, 11);
+    m.failure = r.text(0, 12);
+    m.provider_message_id = r.text(0, 13);
+    return m;
+}
+
+int64_t count_queued(connection& db)
+{
+    return db
+        .query("SELECT count(*) FROM outbound_messages "
+               "WHERE state IN ('queued', 'sending', 'deferred')")
+        .integer(0, 0);
+}
+
+} // namespace mailgate::core::storage::postgres

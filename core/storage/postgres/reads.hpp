@@ -1,0 +1,23 @@
+#pragma once
+
+// The store's reads, each one statement so it sees one snapshot. Throw postgres_error, and
+// std::runtime_error for a row this version cannot read.
+
+#include "core/storage/postgres/connection.hpp"
+#include "core/storage/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailgate::core::storage::postgres {
+
+std::vector<stored_event> select_events(connection& db, const event_filter& filter);
+std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
+std::optional<suppression> select_suppression(connection& db, const std::string& email);
+campaign_report select_report(connection& db, const std::string& campaign_id);
+/// The message without its content.
+std::optional<queued_message> select_message(connection& db, const std::string& id);
+int64_t count_queued(connection& db);
+
+} // namespace mailgate::core::storage::postgres

@@ -1,0 +1,113 @@
+#include "core/storage/postgres/write_job.hpp"
+
+#include "core/storage/job_completion.hpp"
+#include "core/storage/prepared_event.hpp"
+
+#include <algorithm>
+
+namespace mailgate::core::storage::postgres {
+namespace {
+
+class batch_job final : public write_job {
+public:
+    // Keys and JSON are made here, on the submitting thread, to keep work off the one writer.
+    batch_job(std::vector<events::routed_event> batch, commit_handler done)
+        : batch_(std::move(batch)), done_(std::move(done))
+    {
+        prepared_.reserve(batch_.size());
+        for (const auto& routed : batch_) {
+            prepared_.push_back(prepare_event(routed));
+        }
+    }
+
+    std::size_t weight() const noexcept override { return batch_.size(); }
+
+    void plan(write_set& writes) override
+    {
+        result_ = {};
+        writes.add_events(batch_, prepared_, [this](const std::vector<bool>& stored) {
+            result_.stored =
+                static_cast<std::size_t>(std::count(stored.begin(), stored.end(), true));
+            result_.duplicates = stored.size() - result_.stored;
+        });
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        call_handler([&] { done_(error, error ? commit_result{} : result_); });
+    }
+
+private:
+    std::vector<events::routed_event> batch_;
+    std::vector<prepared_event> prepared_;
+    commit_handler done_;
+    commit_result result_;
+};
+
+class put_suppression_job final : public write_job {
+public:
+    put_suppression_job(suppression entry, std::promise<void> done)
+        : entry_(std::move(entry)), done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return 1; }
+
+    void plan(write_set& writes) override { writes.put_suppression(entry_); }
+
+    void finish(std::error_code error) noexcept override
+    {
+        settle(done_, error, "storing the suppression failed", [this] { done_.set_value(); });
+    }
+
+private:
+    suppression entry_;
+    std::promise<void> done_;
+};
+
+class remove_suppression_job final : public write_job {
+public:
+    remove_suppression_job(std::string email, std::promise<bool> done)
+        : email_(std::move(email)), done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return 1; }
+
+    void plan(write_set& writes) override
+    {
+        existed_ = false;
+        writes.remove_suppression(email_, [this](bool existed) { existed_ = existed; });
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        settle(done_, error, "removing the suppression failed",
+               [this] { done_.set_value(existed_); });
+    }
+
+private:
+    std::string email_;
+    std::promise<bool> done_;
+    bool existed_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batch,
+                                          commit_handler done)
+{
+    return std::make_unique<batch_job>(std::move(batch), std::move(done));
+}
+
+std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::promise<void> done)
+{
+    return std::make_unique<put_suppression_job>(std::move(entry), std::move(done));
+}
+
+std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done)
+{
+    return std::make_unique<remove_suppression_job>(std::move(email), std::move(done));
+}
+
+} // namespace mailgate::core::storage::postgres

@@ -1,0 +1,33 @@
+#pragma once
+
+// What a backend stores of an event beyond the event itself, derived from it before it reaches
+// the writer's thread: the idempotency key, the system events as one JSON column and the
+// address hash the events table indexes. Both backends store the same values.
+
+#include "core/events/event.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mailgate::core::storage {
+
+/// The first 16 bytes of SHA-256 over provider, NUL, event_key. Short entries keep the unique
+/// index, which takes random keys, small and quick to search.
+using key_hash = std::array<unsigned char, 16>;
+
+struct prepared_event {
+    key_hash key;
+    std::string system_events_json;
+    int64_t email_hash;
+};
+
+prepared_event prepare_event(const events::routed_event& routed);
+
+/// The events.email_hash column: the first 8 bytes of SHA-256 of the (normalised) address, as
+/// a signed 64-bit integer. Indexed instead of the address itself, whose long text entries made
+/// the index that every event inserts into at a random place large and slow to search.
+int64_t email_hash(std::string_view email);
+
+} // namespace mailgate::core::storage
