@@ -111,7 +111,7 @@ public:
     std::vector<std::string> transcript() const;
 
 private:
-    class impl;
+    struct impl;
     std::unique_ptr<impl> impl_;
 };
 
