@@ -62,10 +62,11 @@ struct received_message {
 
 struct smtp_server_options {
     smtp_mode mode = smtp_mode::plain;
-    std::optional<test_certificate>
-        certificate;         ///< for starttls/smtps; made for "localhost" when absent
+    /// For starttls/smtps; one for "localhost" is made when absent.
+    std::optional<test_certificate> certificate;
     bool require_tls = true; ///< starttls mode: 530 5.7.0 to MAIL/AUTH before STARTTLS
-    /// Non-empty: AUTH advertised (after STARTTLS in starttls mode) and required before MAIL.
+    /// Non-empty: AUTH advertised and required before MAIL. In starttls mode with `require_tls`,
+    /// only after STARTTLS; without it, in the clear too (for clients that must refuse that).
     std::string username, password;
     /// Advertised as given; PLAIN and LOGIN work, any other is refused with 504 when used.
     std::vector<std::string> auth_mechanisms{"PLAIN", "LOGIN"};
@@ -110,7 +111,7 @@ public:
     std::vector<std::string> transcript() const;
 
 private:
-    class impl;
+    struct impl;
     std::unique_ptr<impl> impl_;
 };
 

@@ -126,6 +126,9 @@ int run(const po::variables_map& vm)
         write_atomically(vm["port-file"].as<std::string>(), std::to_string(server.port()) + "\n");
     }
     const std::filesystem::path out = vm.count("out") != 0 ? vm["out"].as<std::string>() : "";
+    if (!out.empty()) {
+        std::filesystem::create_directories(out);
+    }
     std::size_t written = 0;
     const timespec poll{0, 100'000'000};
     while (sigtimedwait(&signals, nullptr, &poll) < 0) {

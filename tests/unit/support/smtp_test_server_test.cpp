@@ -182,17 +182,22 @@ TEST(SmtpTestServer, StarttlsThenEhloThenAuthPlain)
     EXPECT_EQ(server.command_count("EHLO"), 2u);
 }
 
-TEST(SmtpTestServer, StarttlsWithoutRequireTlsAcceptsMailInTheClear)
+TEST(SmtpTestServer, StarttlsWithoutRequireTlsOffersEverythingInTheClear)
 {
-    smtp_server_options options;
-    options.mode = smtp_mode::starttls;
+    auto options = auth_options(smtp_mode::starttls);
     options.require_tls = false;
     smtp_test_server server(options);
     raw_smtp_client client(server.port());
-    greet(client);
+    client.reply();
+    const auto ehlo = client.command("EHLO c");
+    EXPECT_THAT(ehlo, HasSubstr("250-STARTTLS"));
+    EXPECT_THAT(ehlo, HasSubstr("250 AUTH PLAIN LOGIN"));
+    EXPECT_THAT(client.command("AUTH PLAIN " + plain_response("user", "secret")),
+                StartsWith("235"));
     EXPECT_THAT(send_message(client, "clear\r\n"), StartsWith("250 "));
     ASSERT_EQ(server.messages().size(), 1u);
     EXPECT_FALSE(server.messages()[0].tls);
+    EXPECT_EQ(server.messages()[0].auth_user, "user");
 }
 
 TEST(SmtpTestServer, IgnoresCommandsPipelinedBehindStarttls)
