@@ -6,12 +6,14 @@
 #   postgres/2  two nodes on that one database, 32 connections to each (a balancer's view),
 # with the PostgreSQL server started for the run (scripts/lib/postgres.sh). Prints requests/s,
 # events/s, p50/p99 latency (for two nodes: the worse node's) and wrk's errors.
-# Usage: scripts/bench/run_callbacks_postgres.sh [DURATION_SECONDS]   (after scripts/run.sh)
+# Usage: scripts/bench/run_callbacks_postgres.sh [DURATION_SECONDS]   (after scripts/run.sh;
+# BUILD_DIR=... for another build folder than build/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
+build=${BUILD_DIR:-build}
 scripts/bootstrap.sh wrk
-cmake --build build --target mailgate_runtime >/dev/null
+cmake --build "$build" --target mailgate_runtime >/dev/null
 . scripts/lib/postgres.sh
 
 work=$(mktemp -d)
@@ -34,12 +36,14 @@ server:
   max_connections: 4096
 storage:
 $2
+outbound:
+  node_id: $1
 plugins:
-  directory: $PWD/build/lib/mailgate/plugins
+  directory: $(realpath "$build")/lib/mailgate/plugins
 providers:
   - {nickname: legacy, driver: legacy, host: 127.0.0.1, port: 2525, scheme: smtp}
 YAML
-    build/bin/mailgate serve --config "$work/$1.yaml" --port-file "$work/$1.port" \
+    "$build/bin/mailgate" serve --config "$work/$1.yaml" --port-file "$work/$1.port" \
         --log-level warn >"$work/$1.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do [ -f "$work/$1.port" ] && break; sleep 0.1; done

@@ -1,9 +1,11 @@
 // Two gateway processes on one PostgreSQL database, as behind a load balancer: callbacks posted
 // to both at once, overlapping and retried, are stored once, counted once, and both nodes see
-// the same suppression list; then the same with one node killed (-9) in the middle.
+// the same suppression list; messages queued through both reach the SMTP server once each.
+// Then the same with one node killed (-9) in the middle, holding leases on messages.
 
 #include "gateway_process.hpp"
 #include "tests/support/postgres_test_database.hpp"
+#include "tests/support/smtp_test_server.hpp"
 #include "v2_callbacks.hpp"
 
 #include <boost/json.hpp>
@@ -12,6 +14,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <future>
@@ -24,8 +27,22 @@ namespace mailgate::test {
 namespace {
 
 namespace json = boost::json;
+using mailgate::testing::smtp_fault;
+using mailgate::testing::smtp_phase;
+using mailgate::testing::smtp_test_server;
 
 constexpr const char* url_variable = "MAILGATE_TEST_NODE_DATABASE_URL";
+constexpr auto patience = std::chrono::seconds(30);
+
+// Quick retries and timeouts, and a short lease, so a dead node's messages are taken over
+// within the test.
+std::string outbound_yaml(const std::string& node_id)
+{
+    return "outbound:\n  node_id: " + node_id +
+           "\n  lease: 3s\n  retry_initial: 100ms\n  retry_max: 200ms\n"
+           "  poll_interval: 50ms\n  connect_timeout: 2s\n  greeting_timeout: 2s\n"
+           "  command_timeout: 2s\n  data_init_timeout: 2s\n  data_end_timeout: 2s\n";
+}
 
 // One callback event; its description is unique, so it names the event in what is stored.
 struct event_spec {
@@ -80,13 +97,85 @@ protected:
         }
         schema_.emplace();
         setenv(url_variable, schema_->url().c_str(), 1);
-        gateway_options options;
-        options.storage_yaml = std::string("storage:\n  backend: postgres\n  url: env:") +
-                               url_variable + "\n  pool_size: 2\n";
-        options.extra_sections_yaml = v2_attribution_yaml;
-        options.extra_providers_yaml = v2_provider_yaml;
-        a_.emplace(options);
-        b_.emplace(options);
+        a_.emplace(options("node-a"));
+        b_.emplace(options("node-b"));
+    }
+
+    gateway_options options(const std::string& node_id) const
+    {
+        gateway_options o;
+        o.storage_yaml = std::string("storage:\n  backend: postgres\n  url: env:") + url_variable +
+                         "\n  pool_size: 2\n";
+        o.extra_sections_yaml = v2_attribution_yaml + outbound_yaml(node_id);
+        o.extra_providers_yaml = v2_provider_yaml +
+                                 "  - nickname: relay\n    driver: smtp\n    host: 127.0.0.1\n"
+                                 "    port: " +
+                                 std::to_string(smtp_.port()) +
+                                 "\n    scheme: smtp\n    from_address: news@shop.example\n";
+        return o;
+    }
+
+    /// Queues `count` messages through each node in turn, five recipients a request; the
+    /// recipients.
+    std::vector<std::string> queue_messages(const std::string& prefix, int count)
+    {
+        std::vector<std::string> recipients;
+        for (int request = 0; request * 5 < count; ++request) {
+            json::array to;
+            for (int i = request * 5; i < std::min(count, request * 5 + 5); ++i) {
+                recipients.push_back(prefix + std::to_string(i) + "@example.net");
+                to.emplace_back(recipients.back());
+            }
+            auto& node = request % 2 == 0 ? *a_ : *b_;
+            auto reply = node.admin("POST", "/v1/messages",
+                                    json::serialize(json::object{{"provider", "relay"},
+                                                                 {"to", to},
+                                                                 {"campaign_id", "outbound"},
+                                                                 {"text", "hello"}}));
+            EXPECT_EQ(reply.status, 202) << reply.body;
+        }
+        return recipients;
+    }
+
+    /// Waits until every one of `recipients` was delivered; then each must be so once.
+    void expect_each_delivered_once(const std::vector<std::string>& recipients)
+    {
+        ASSERT_TRUE(smtp_.wait_for_messages(recipients.size(), patience))
+            << smtp_.messages().size() << " of " << recipients.size() << " delivered";
+        std::map<std::string, int> deliveries;
+        for (const auto& m : smtp_.messages()) {
+            for (const auto& r : m.recipients) {
+                ++deliveries[r];
+            }
+        }
+        std::map<std::string, int> once;
+        for (const auto& r : recipients) {
+            once[r] = 1;
+        }
+        EXPECT_EQ(deliveries, once);
+        EXPECT_TRUE(wait_until([&] {
+            return sql("SELECT count(*) FROM outbound_messages "
+                       "WHERE state <> 'sent'") == "0";
+        })) << "every outcome is recorded after its 250";
+    }
+
+    std::string sql(const std::string& statement) const
+    {
+        return run_sql(schema_->url(), statement);
+    }
+
+    /// Polls `done` (state in another process) until it holds; false after `patience`.
+    template <class Condition>
+    static bool wait_until(Condition done)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return true;
     }
 
     /// Posts until a node acknowledges, as an ESP retries: 200 from `first`, else from the
@@ -183,16 +272,18 @@ protected:
 
     std::atomic<int> failovers_{0}; ///< tries after a node failed to acknowledge
 
-    // Declared first: the nodes stop before their schema is dropped.
+    // Declared first: the nodes stop before their schema is dropped and their SMTP server.
+    smtp_test_server smtp_;
     std::optional<scratch_schema> schema_;
     std::optional<gateway_process> a_;
     std::optional<gateway_process> b_;
 };
 
-TEST_F(MultiNode, OverlappingAndRetriedCallbacksToBothNodesCountOnce)
+TEST_F(MultiNode, CallbacksAndMessagesThroughBothNodesCountAndSendOnce)
 {
     const auto events = events_of_phase(1, 600);
     const auto batches = batches_of(events);
+    auto recipients = std::async(std::launch::async, [&] { return queue_messages("r", 100); });
     std::atomic<std::size_t> next{0};
     std::atomic<int> unacknowledged{0};
     std::vector<std::thread> clients;
@@ -217,10 +308,21 @@ TEST_F(MultiNode, OverlappingAndRetriedCallbacksToBothNodesCountOnce)
     ASSERT_EQ(unacknowledged.load(), 0);
     EXPECT_EQ(failovers_.load(), 0) << "both nodes acknowledged everything themselves";
     expect_consistent(events);
+    expect_each_delivered_once(recipients.get());
 }
 
-TEST_F(MultiNode, ANodeKilledMidRunLosesNothingAndCountsNothingTwice)
+// Every MAIL stalls while the node dies, so no message is between the server's 250 and its
+// commit (the one window where at-least-once sends twice): what the dead node had leased must
+// then reach the server once, sent by the other node when the lease runs out.
+TEST_F(MultiNode, ANodeKilledMidRunLosesNothingAndCountsOrSendsNothingTwice)
 {
+    smtp_.inject(smtp_phase::mail, {smtp_fault::action::stall, "", -1});
+    const auto recipients = queue_messages("k", 60);
+    ASSERT_TRUE(wait_until([&] {
+        return sql("SELECT count(*) FROM outbound_messages "
+                   "WHERE state = 'sending' AND lease_owner = 'node-b'") != "0";
+    })) << "node-b is sending when it dies";
+
     const auto events = events_of_phase(2, 900);
     const auto batches = batches_of(events);
     std::atomic<std::size_t> next{0};
@@ -244,12 +346,14 @@ TEST_F(MultiNode, ANodeKilledMidRunLosesNothingAndCountsNothingTwice)
     }
     a_third_done.get_future().wait();
     EXPECT_EQ(b_->stop(SIGKILL), 128 + SIGKILL);
+    smtp_.clear_faults();
     for (auto& c : clients) {
         c.join();
     }
 
     ASSERT_EQ(unacknowledged.load(), 0);
     EXPECT_GT(failovers_.load(), 0) << "requests reached the killed node and went elsewhere";
+    expect_each_delivered_once(recipients);
     b_->start(); // on the same database, so both can be read again
     expect_consistent(events);
 }

@@ -59,8 +59,9 @@ inline std::string with_parameters(const std::string& url,
     return out;
 }
 
-/// Runs `sql` on a connection of its own. Throws std::runtime_error with the server's message.
-inline void run_sql(const std::string& url, const std::string& sql)
+/// Runs `sql` on a connection of its own; the first column of its first row, or "". Throws
+/// std::runtime_error with the server's message.
+inline std::string run_sql(const std::string& url, const std::string& sql)
 {
     std::unique_ptr<PGconn, decltype(&PQfinish)> db(PQconnectdb(url.c_str()), &PQfinish);
     if (PQstatus(db.get()) != CONNECTION_OK) {
@@ -73,6 +74,7 @@ inline void run_sql(const std::string& url, const std::string& sql)
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         throw std::runtime_error(sql + ": " + PQresultErrorMessage(r.get()));
     }
+    return PQntuples(r.get()) > 0 ? PQgetvalue(r.get(), 0, 0) : "";
 }
 
 /// A new schema in the test database, dropped with everything in it when destroyed. Its url

@@ -94,8 +94,9 @@ void connection::connect()
         fail("setting up the connection");
     }
     // The gateway answers 2xx once a commit returns: whatever the server's default, that must
-    // mean durable.
-    execute("SET synchronous_commit = on");
+    // mean durable. A transaction here waits on the server only between its two round trips:
+    // one left idle longer is a node that froze holding row locks other nodes wait for.
+    execute("SET synchronous_commit = on; SET idle_in_transaction_session_timeout = '10s'");
 }
 
 void connection::reconnect()
