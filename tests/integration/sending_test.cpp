@@ -103,8 +103,6 @@ protected:
         return o;
     }
 
-    void SetUp() override { gw_.start(); }
-
     json::value send(const std::string& body, int expected_status = 202)
     {
         auto reply = gw_.admin("POST", "/v1/messages", body);
