@@ -23,6 +23,10 @@ int run_check_config(const command_options& options)
         const auto registry = plugin::driver_registry::scan(config.plugins_directory);
         const auto providers = plugin::provider_set::create(config, registry, secrets);
         outbound::sending_providers(providers, config.outbound);
+        if (config.storage.backend == "postgres") {
+            // Resolved only: whether the server answers is for `serve` to find out.
+            secrets.resolve(config.storage.url, "storage.url");
+        }
         std::cout << fmt::format("{}: OK ({} provider(s))\n", options.config_file.string(),
                                  providers.providers().size());
         return 0;

@@ -5,7 +5,8 @@
 #   postgres/1  one node on PostgreSQL (synchronous_commit on, fsync on),
 #   postgres/2  two nodes on that one database, 32 connections to each (a balancer's view),
 # with the PostgreSQL server started for the run (scripts/lib/postgres.sh). Prints requests/s,
-# events/s, p50/p99 latency (for two nodes: the worse node's) and wrk's errors.
+# events/s, p50/p99 latency (for two nodes: the worse node's) and wrk's errors. wrk waits up to
+# 30 s for an answer: 64 requests of 1000 events queue for longer than its default 2 s.
 # Usage: scripts/bench/run_callbacks_postgres.sh [DURATION_SECONDS]   (after scripts/run.sh;
 # BUILD_DIR=... for another build folder than build/)
 set -euo pipefail
@@ -64,6 +65,7 @@ post() {
     local wrk_pids=()
     for node in "$@"; do
         BATCH=$batch NODE=$i wrk -t$((2 / $#)) -c"$connections" -d"${duration}s" --latency \
+            --timeout 30s \
             -s scripts/bench/legacy_post.lua \
             "http://127.0.0.1:$(cat "$work/$node.port")/v1/callbacks/legacy" \
             >"$work/wrk.$i.txt" 2>&1 &

@@ -75,6 +75,23 @@ YAML
     expect_out '3 problem\(s\)'
     expect_no_out 'hunter2-secret'
     ;;
+check_config_postgres)
+    cat >"$work/pg.yaml" <<YAML
+storage:
+  backend: postgres
+  url: env:MAILGATE_CLI_TEST_DATABASE_URL
+plugins:
+  directory: $plugins
+YAML
+    unset MAILGATE_CLI_TEST_DATABASE_URL
+    run check-config --config "$work/pg.yaml"
+    expect_rc 1
+    expect_out "pg.yaml:3:8: storage.url: environment variable MAILGATE_CLI_TEST_DATABASE_URL"
+    MAILGATE_CLI_TEST_DATABASE_URL="host=db.invalid password=hunter2-secret" \
+        run check-config --config "$work/pg.yaml"
+    expect_rc 0
+    expect_no_out 'hunter2-secret'
+    ;;
 replay)
     cat >"$work/replay.yaml" <<YAML
 storage:
