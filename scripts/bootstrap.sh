@@ -7,7 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev
-    libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev
+    libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev libidn2-dev
     libgtest-dev
     clang libc++-dev libc++abi-dev
     curl ca-certificates

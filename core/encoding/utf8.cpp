@@ -1,0 +1,39 @@
+#include "core/encoding/utf8.hpp"
+
+#include <boost/locale/utf.hpp>
+
+#include <algorithm>
+
+namespace mailgate::core::encoding {
+namespace {
+
+using traits = boost::locale::utf::utf_traits<char>;
+
+} // namespace
+
+bool is_ascii(std::string_view text)
+{
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool is_valid_utf8(std::string_view text)
+{
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p != end) {
+        const auto c = traits::decode(p, end);
+        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::size_t utf8_char_size(std::string_view text, std::size_t pos)
+{
+    // At least one, so that a caller that skipped validation still makes progress.
+    return static_cast<std::size_t>(std::max(traits::trail_length(text[pos]), 0)) + 1;
+}
+
+} // namespace mailgate::core::encoding

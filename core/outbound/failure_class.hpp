@@ -1,0 +1,30 @@
+#pragma once
+
+// What kind of failure ended a send, in the words an operator sees, and what to do about it.
+
+#include "core/outbound/smtp_reply.hpp"
+
+#include <string_view>
+
+namespace mailgate::core::outbound {
+
+enum class failure_class { none, invalid_address, dispatch_failed, connection_error, timeout };
+
+/// "SMTP invalid email ID", "SMTP dispatching failed", "SMTP connection error", "SMTP timeout".
+std::string_view describe(failure_class c);
+
+/// One sentence an operator can act on.
+std::string_view hint(failure_class c);
+
+struct reply_failure {
+    failure_class failure = failure_class::none;
+    bool permanent = false;
+};
+
+/// Classifies a refusal at `phase` ("mail", "rcpt", ...). A 5xx naming the address (enhanced
+/// 5.1.x, or 501/553 at MAIL or RCPT without an enhanced code of another subject) is
+/// invalid_address; any other 5xx is a permanent dispatch_failed; anything else (4xx, or a
+/// reply the command does not allow) is a transient dispatch_failed.
+reply_failure classify(const smtp_reply& reply, std::string_view phase);
+
+} // namespace mailgate::core::outbound

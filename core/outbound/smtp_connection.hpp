@@ -1,0 +1,114 @@
+#pragma once
+
+// One SMTP session with one server: connect, TLS, greeting, EHLO (HELO as a fallback),
+// STARTTLS, AUTH, then transactions separated by RSET, then QUIT. Each wait has its own
+// timeout from `smtp_timeouts`.
+
+#include "core/outbound/envelope.hpp"
+#include "core/outbound/send_outcome.hpp"
+#include "core/outbound/smtp_capabilities.hpp"
+#include "core/outbound/smtp_client_settings.hpp"
+#include "core/outbound/smtp_reply_parser.hpp"
+#include "core/outbound/transcript_line.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailgate::core::outbound {
+
+struct smtp_data;
+
+/// NOT thread-safe: every call from the executor given at construction, one call at a time.
+/// LIFETIME: `transcript`, when given, outlives the connection.
+class smtp_connection {
+public:
+    smtp_connection(boost::asio::any_io_executor executor,
+                    std::shared_ptr<const smtp_client_settings> settings,
+                    std::vector<transcript_line>* transcript = nullptr);
+    ~smtp_connection();
+    smtp_connection(const smtp_connection&) = delete;
+    smtp_connection& operator=(const smtp_connection&) = delete;
+
+    /// Connects and readies the session for a transaction (TLS, EHLO, AUTH as the settings
+    /// ask). Nothing when it is ready, else why not.
+    boost::asio::awaitable<std::optional<send_outcome>> open();
+
+    /// One transaction: MAIL, RCPT, DATA (pipelined when offered) and the message, which is
+    /// RFC 5322 text and not dot-stuffed. After the first, call reset() before each.
+    boost::asio::awaitable<send_outcome> send(const envelope& env, std::string_view message);
+
+    /// RSET. False when the session can no longer be used (the server closed it, or refused).
+    boost::asio::awaitable<bool> reset();
+
+    /// QUIT, when the session is still usable, then closes. Never fails.
+    boost::asio::awaitable<void> quit();
+
+    /// False after a connection error, a timeout, bytes that are not SMTP, or a 421.
+    bool usable() const noexcept { return usable_; }
+    /// Transactions started on this session, failed ones included.
+    std::size_t transactions() const noexcept { return transactions_; }
+
+private:
+    struct failure;
+
+    boost::asio::awaitable<void> connect();
+    boost::asio::awaitable<void> connect_steps();
+    boost::asio::awaitable<void> start_tls();
+    boost::asio::awaitable<void> greet();
+    boost::asio::awaitable<void> hello();
+    boost::asio::awaitable<void> upgrade_to_tls();
+    boost::asio::awaitable<void> authenticate();
+    boost::asio::awaitable<void> auth_login();
+    boost::asio::awaitable<smtp_reply> transaction(const envelope& env, std::string_view message);
+    std::string mail_command(const envelope& env, const smtp_data& data);
+    boost::asio::awaitable<void> start_pipelined(const std::string& mail, const std::string& rcpt);
+    boost::asio::awaitable<void> start_sequential(const std::string& mail, const std::string& rcpt);
+    boost::asio::awaitable<void> transmit_data(const smtp_data& data);
+    boost::asio::awaitable<void> abort_data();
+
+    boost::asio::awaitable<smtp_reply>
+    command(std::string_view line, std::chrono::milliseconds limit, std::string_view recorded = {});
+    boost::asio::awaitable<smtp_reply> command(std::string_view line,
+                                               std::string_view recorded = {});
+    boost::asio::awaitable<void> write(std::string_view bytes, std::chrono::milliseconds limit,
+                                       std::string what);
+    boost::asio::awaitable<void> write_unbounded(std::string_view bytes);
+    boost::asio::awaitable<smtp_reply> read_reply(std::chrono::milliseconds limit,
+                                                  std::string what);
+    boost::asio::awaitable<smtp_reply> read_reply_unbounded();
+
+    void expect(const smtp_reply& reply, bool accepted);
+    [[noreturn]] void fail_reply(const smtp_reply& reply);
+    [[noreturn]] void fail(failure_class kind, std::string error, bool permanent = false);
+    send_outcome outcome_of(failure_class kind, bool permanent, std::string error,
+                            smtp_reply reply = {}) const;
+    void record(char from, std::string text);
+    void record_failure(const send_outcome& outcome);
+    void close() noexcept;
+
+    std::shared_ptr<const smtp_client_settings> settings_;
+    std::vector<transcript_line>* transcript_;
+    boost::asio::ip::tcp::socket socket_;
+    std::optional<boost::asio::ssl::context> tls_context_;
+    std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+    std::array<char, 4096> read_buffer_{};
+    smtp_reply_parser parser_;
+    smtp_capabilities capabilities_;
+    std::string phase_;
+    std::string tls_version_, tls_cipher_;
+    bool usable_ = false;
+    std::size_t transactions_ = 0;
+};
+
+} // namespace mailgate::core::outbound
