@@ -2,6 +2,7 @@
 
 #include "core/config/config_error.hpp"
 #include "core/config/gateway_config.hpp"
+#include "core/outbound/sending_provider.hpp"
 #include "core/plugin/driver_registry.hpp"
 #include "core/plugin/provider_set.hpp"
 
@@ -21,6 +22,7 @@ int run_check_config(const command_options& options)
         const config::secret_resolver secrets(config);
         const auto registry = plugin::driver_registry::scan(config.plugins_directory);
         const auto providers = plugin::provider_set::create(config, registry, secrets);
+        outbound::sending_providers(providers, config.outbound);
         std::cout << fmt::format("{}: OK ({} provider(s))\n", options.config_file.string(),
                                  providers.providers().size());
         return 0;

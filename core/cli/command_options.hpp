@@ -19,6 +19,9 @@ struct command_options {
     std::optional<std::string> message_id;           ///< meta
     std::optional<std::string> campaign_id;          ///< meta
     std::optional<std::string> profile;              ///< meta
+    std::optional<std::string> to;                   ///< send-test: the recipient
+    std::optional<std::string> from;                 ///< send-test: the sender, if not default
+    bool json = false;                               ///< send-test: print JSON
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.
@@ -38,6 +41,10 @@ int run_replay(const command_options& options);
 /// `mailgate meta --email A [--message M] [--campaign C] [--profile P]`: the attribution
 /// token for that message, signed with the configured key.
 int run_meta(const command_options& options);
+
+/// `mailgate send-test --provider NICK --to ADDRESS [--from ADDRESS] [--json]`: one test
+/// message through the provider, printing the SMTP conversation; exits 1 when it failed.
+int run_send_test(const command_options& options);
 
 /// `mailgate secret generate-key | encrypt | decrypt` (its own arguments).
 int run_secret(int argc, char** argv);

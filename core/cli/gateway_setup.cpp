@@ -56,6 +56,9 @@ gateway open_gateway(const command_options& options, bool with_store)
         gw.metrics->add_gauge("mailgate_storage_queue_depth",
                               "Callback batches waiting for their commit",
                               [s = gw.store.get()] { return static_cast<double>(s->pending()); });
+        gw.metrics->add_gauge(
+            "mailgate_outbound_queue_depth", "Messages not yet sent or failed",
+            [s = gw.store.get()] { return static_cast<double>(s->queued_count()); });
     }
     return gw;
 }

@@ -31,6 +31,9 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
          {&cli::run_meta, "print the attribution token of a message (--email A [--message M] "
                           "[--campaign C] [--profile P])"}},
         {"serve", {&cli::run_serve, "run the gateway until SIGINT or SIGTERM"}},
+        {"send-test",
+         {&cli::run_send_test, "send a test message through a provider, showing the SMTP "
+                               "conversation (--provider NICK --to ADDRESS [--from A] [--json])"}},
         {"replay",
          {&cli::run_replay, "run a captured callback body through a provider's driver and the "
                             "router (--provider NICK FILE [--apply])"}},
@@ -68,8 +71,11 @@ int run(int argc, char** argv)
         "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)")(
         "email", po::value<std::string>(),
         "meta: the recipient")("message", po::value<std::string>(), "meta: the message id")(
-        "campaign", po::value<std::string>(),
-        "meta: the campaign id")("profile", po::value<std::string>(), "meta: the profile id");
+        "campaign", po::value<std::string>(), "meta: the campaign id")(
+        "profile", po::value<std::string>(), "meta: the profile id")("to", po::value<std::string>(),
+                                                                     "send-test: the recipient")(
+        "from", po::value<std::string>(), "send-test: the sender (default: the provider's)")(
+        "json", "send-test: print the result as JSON");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())("input",
                                                                         po::value<std::string>());
@@ -114,9 +120,11 @@ int run(int argc, char** argv)
         parsed.input_file = vm["input"].as<std::string>();
     }
     parsed.apply = vm.count("apply") != 0;
+    parsed.json = vm.count("json") != 0;
     for (auto [name, field] :
          {std::pair{"email", &parsed.email}, std::pair{"message", &parsed.message_id},
-          std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile}}) {
+          std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile},
+          std::pair{"to", &parsed.to}, std::pair{"from", &parsed.from}}) {
         if (vm.count(name) != 0) {
             *field = vm[name].as<std::string>();
         }

@@ -5,6 +5,7 @@
 #include "core/cli/gateway_setup.hpp"
 #include "core/http/server.hpp"
 #include "core/log/log.hpp"
+#include "core/outbound/delivery_service.hpp"
 #include "core/service/gateway_handler.hpp"
 
 #include <csignal>
@@ -43,6 +44,17 @@ sigset_t stop_signals()
     return set;
 }
 
+outbound::delivery_options delivery_options(const config::outbound_config& c)
+{
+    outbound::delivery_options o;
+    o.node_id = c.node_id.empty() ? outbound::local_host_name() : c.node_id;
+    o.max_in_flight = c.max_in_flight;
+    o.retry = {c.retry_initial, c.retry_max, c.max_age};
+    o.lease = c.lease;
+    o.poll_interval = c.poll_interval;
+    return o;
+}
+
 void write_port_file(const std::filesystem::path& file, uint16_t port)
 {
     const auto partial = file.string() + ".partial";
@@ -61,18 +73,33 @@ int run_serve(const command_options& options)
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
                                            gw.config.server.public_url, gw.meta_codec.get());
     admin::admin_api admin(gw.providers, *gw.store, callbacks);
-    service::gateway_handler handler(callbacks, admin, *gw.metrics, gw.admin_token);
+    const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
+    outbound::message_composer composer(gw.meta_codec.get(), gw.config.server.public_url);
+    outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
+                                        *gw.metrics);
+    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics,
+                                  [&delivery] { delivery.wake(); });
+    service::gateway_handler handler(callbacks, admin, sending, *gw.metrics, gw.admin_token);
     http::server server(server_options(gw.config.server), handler, *gw.metrics);
 
     if (gw.config.server.public_url.empty()) {
         gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());
         callbacks.set_public_url(gw.config.server.public_url);
+        composer.set_public_url(gw.config.server.public_url);
     }
     auto logger = log::get("gateway");
     logger->info("public URL {}", gw.config.server.public_url);
     for (const auto& p : gw.providers.providers()) {
         logger->info("provider '{}' ({}): callbacks at {}", p->provider(), p->library().label(),
                      callbacks.callback_url(p->provider()));
+    }
+    for (const auto& p : senders) {
+        logger->info("provider '{}' sends through {}:{}", p.instance->provider(), p.smtp.host,
+                     p.smtp.port);
+    }
+    if (!gw.meta_codec) {
+        logger->warn("no attribution.key configured: outbound messages carry no attribution "
+                     "token, so callbacks cannot be attributed to them");
     }
     if (gw.admin_token.empty()) {
         logger->warn("no admin.token configured: the admin API answers 401 to everything");
@@ -87,7 +114,9 @@ int run_serve(const command_options& options)
         logger->info("signal {}: stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
         server.stop();
     });
+    delivery.start();
     server.run();
+    delivery.stop();
     gw.store->flush();
     if (stopper.joinable()) {
         // run() also returns when the server fails; wake the waiting thread either way.

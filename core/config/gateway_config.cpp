@@ -46,16 +46,20 @@ std::optional<std::size_t> parse_size(const std::string& text)
     return value == 0 ? std::nullopt : std::optional<std::size_t>(value * scale);
 }
 
-// "250ms", "10s", "2m".
+// "250ms", "10s", "2m", "1h", "3d".
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 {
-    static const std::regex pattern("([0-9]{1,9})\\s*(ms|s|m)");
+    static const std::regex pattern("([0-9]{1,9})\\s*(ms|s|m|h|d)");
     std::smatch m;
     if (!std::regex_match(text, m, pattern)) {
         return std::nullopt;
     }
-    const long value = std::stol(m[1]);
-    const long scale = m[2] == "ms" ? 1 : m[2] == "s" ? 1000 : 60000;
+    const long long value = std::stoll(m[1]);
+    const long long scale = m[2] == "ms"  ? 1
+                            : m[2] == "s" ? 1000
+                            : m[2] == "m" ? 60'000
+                            : m[2] == "h" ? 3'600'000
+                                          : 86'400'000;
     return value == 0 ? std::nullopt : std::optional(std::chrono::milliseconds(value * scale));
 }
 
@@ -103,6 +107,8 @@ public:
                 read_server(entry.second, config.server);
             } else if (key == "storage") {
                 read_storage(entry.second, config.storage);
+            } else if (key == "outbound") {
+                read_outbound(entry.second, config.outbound);
             } else if (key == "admin") {
                 read_section(entry.second, "admin",
                              {{"token", [&](const YAML::Node& n, const std::string& f) {
@@ -120,8 +126,8 @@ public:
                                }}});
             } else {
                 problem(entry.first, key,
-                        "unknown section (known: server, storage, admin, secrets, attribution, "
-                        "plugins, providers)");
+                        "unknown section (known: server, storage, outbound, admin, secrets, "
+                        "attribution, plugins, providers)");
             }
         }
         return config;
@@ -261,6 +267,49 @@ private:
                       {"path", [&](const YAML::Node& n, const std::string&) {
                            storage.path = relative_to_file(n.as<std::string>());
                        }}});
+    }
+
+    void read_outbound(const YAML::Node& node, outbound_config& out)
+    {
+        auto text = [](std::string& target) {
+            return [&target](const YAML::Node& n, const std::string&) {
+                target = n.as<std::string>();
+            };
+        };
+        auto count = [this](std::size_t& target) {
+            return [this, &target](const YAML::Node& n, const std::string& f) {
+                typed(n, f, target, parse_count<std::size_t, 1, 100000>, "1 to 100000");
+            };
+        };
+        auto duration = [this](std::chrono::milliseconds& target) {
+            return [this, &target](const YAML::Node& n, const std::string& f) {
+                typed(n, f, target, parse_duration, "a duration like 30s, 5m, 1h or 3d");
+            };
+        };
+        read_section(node, "outbound",
+                     {{"node_id", text(out.node_id)},
+                      {"helo_name", text(out.helo_name)},
+                      {"ca_file",
+                       [&](const YAML::Node& n, const std::string&) {
+                           out.ca_file = relative_to_file(n.as<std::string>());
+                       }},
+                      {"max_connections", count(out.max_connections)},
+                      {"max_messages_per_connection", count(out.max_messages_per_connection)},
+                      {"max_in_flight", count(out.max_in_flight)},
+                      {"max_age", duration(out.max_age)},
+                      {"retry_initial", duration(out.retry_initial)},
+                      {"retry_max", duration(out.retry_max)},
+                      {"lease", duration(out.lease)},
+                      {"poll_interval", duration(out.poll_interval)},
+                      {"connect_timeout", duration(out.connect_timeout)},
+                      {"greeting_timeout", duration(out.greeting_timeout)},
+                      {"command_timeout", duration(out.command_timeout)},
+                      {"data_init_timeout", duration(out.data_init_timeout)},
+                      {"data_block_timeout", duration(out.data_block_timeout)},
+                      {"data_end_timeout", duration(out.data_end_timeout)}});
+        if (out.retry_max < out.retry_initial) {
+            problem(node, "outbound.retry_max", "must not be shorter than retry_initial");
+        }
     }
 
     std::filesystem::path relative_to_file(const std::string& path) const

@@ -54,11 +54,35 @@ struct storage_config {
     std::filesystem::path path; ///< the SQLite file
 };
 
+/// Outbound sending: the delivery workers, the connection pools and the retry policy.
+struct outbound_config {
+    std::string node_id;   ///< names this node's leases on queued messages; empty: the host name
+    std::string helo_name; ///< the name the gateway gives in EHLO; empty: the host name
+    std::filesystem::path ca_file;    ///< PEM CA bundle for servers' certificates; empty: system
+    std::size_t max_connections = 10; ///< per provider
+    std::size_t max_messages_per_connection = 100;
+    std::size_t max_in_flight = 200; ///< messages being sent at once, across providers
+    std::chrono::milliseconds max_age{std::chrono::hours(72)}; ///< then a deferred message fails
+    std::chrono::milliseconds retry_initial{std::chrono::minutes(1)};
+    std::chrono::milliseconds retry_max{std::chrono::hours(1)};
+    /// How long a claimed message stays with this node; longer than the slowest attempt.
+    std::chrono::milliseconds lease{std::chrono::hours(1)};
+    std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    // RFC 5321 §4.5.3.2; connect is ours.
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
+    std::chrono::milliseconds greeting_timeout{std::chrono::minutes(5)};
+    std::chrono::milliseconds command_timeout{std::chrono::minutes(5)};
+    std::chrono::milliseconds data_init_timeout{std::chrono::minutes(2)};
+    std::chrono::milliseconds data_block_timeout{std::chrono::minutes(3)};
+    std::chrono::milliseconds data_end_timeout{std::chrono::minutes(10)};
+};
+
 struct gateway_config {
     std::filesystem::path file;
     std::filesystem::path plugins_directory;
     server_config server;
     storage_config storage;
+    outbound_config outbound;
     /// The admin API's bearer token as written (env:/file:/enc: or literal); empty: no admin
     /// API. Resolve with resolve_secret.
     located_value admin_token;

@@ -43,7 +43,7 @@ public:
         }
     }
 
-    /// The place stays taken: by the connection, now idle in the pool.
+    // The place stays taken: by the connection, now idle in the pool.
     connection_ptr park() noexcept
     {
         pool_ = nullptr;

@@ -30,8 +30,9 @@ std::string create_failure(const std::string& provider, const config_handle& con
 driver_instance::driver_instance(std::shared_ptr<const driver_library> library,
                                  std::string provider,
                                  const std::map<std::string, std::string>& values)
-    : library_(std::move(library)),
-      context_(std::make_unique<host_context>(host_context{std::move(provider), library_->label()}))
+    : library_(std::move(library)), context_(std::make_unique<host_context>(
+                                        host_context{std::move(provider), library_->label()})),
+      options_(values)
 {
     config_handle config;
     config.values = &values;

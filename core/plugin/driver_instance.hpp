@@ -43,11 +43,15 @@ public:
     decorate_result decorate(const outbound_message& message) const;
 
     const driver_library& library() const noexcept { return *library_; }
+    /// The validated option values it was created with (defaults applied, secrets resolved):
+    /// the host reads the SMTP settings here, since it does the sending.
+    const std::map<std::string, std::string>& options() const noexcept { return options_; }
     const std::string& provider() const noexcept { return context_->provider; }
 
 private:
     std::shared_ptr<const driver_library> library_; // first member: released last
     std::unique_ptr<host_context> context_;
+    std::map<std::string, std::string> options_;
     mg_instance* instance_ = nullptr;
 };
 

@@ -50,9 +50,11 @@ http::response text_response(std::string body, const char* type, const http::req
 } // namespace
 
 gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
-                                 const admin::admin_api& admin, metrics::registry& metrics,
+                                 const admin::admin_api& admin,
+                                 const outbound::sending_api& sending, metrics::registry& metrics,
                                  std::string admin_token)
-    : callbacks_(callbacks), admin_(admin), metrics_(metrics), admin_token_(std::move(admin_token))
+    : callbacks_(callbacks), admin_(admin), sending_(sending), metrics_(metrics),
+      admin_token_(std::move(admin_token))
 {
 }
 
@@ -91,12 +93,14 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
         co_return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
     }
     const bool metrics = s.size() == 1 && s[0] == "metrics";
+    const std::vector<std::string> v1(s.begin() + (s.empty() ? 0 : 1), s.end());
+    const auto sending_route = is(s, {"v1"}) ? outbound::sending_api::route_of(v1) : std::nullopt;
     const auto admin_route =
-        is(s, {"v1"}) ? admin::admin_api::route_of({s.begin() + 1, s.end()}) : std::nullopt;
-    if (!metrics && !admin_route) {
+        is(s, {"v1"}) && !sending_route ? admin::admin_api::route_of(v1) : std::nullopt;
+    if (!metrics && !admin_route && !sending_route) {
         co_return http::error_response(bh::status::not_found, "no such route", req);
     }
-    route = metrics ? "/metrics" : *admin_route;
+    route = metrics ? "/metrics" : sending_route ? *sending_route : *admin_route;
     if (!authorised(req)) {
         auto res = http::error_response(bh::status::unauthorized, "admin token required", req);
         res.set(bh::field::www_authenticate, "Bearer");
@@ -105,7 +109,10 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     if (metrics) {
         co_return text_response(metrics_.render(), "text/plain; version=0.0.4", req);
     }
-    co_return *admin_.handle(req, {s.begin() + 1, s.end()}, target->query);
+    if (sending_route) {
+        co_return co_await sending_.handle(req, v1);
+    }
+    co_return *admin_.handle(req, v1, target->query);
 }
 
 bool gateway_handler::authorised(const http::request& req) const

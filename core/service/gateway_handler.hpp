@@ -1,12 +1,14 @@
 #pragma once
 
 // The gateway's HTTP application: routes each request to the callback endpoint, the admin API,
-// /healthz or /metrics, checks the admin token, and counts requests by route and status.
+// the sending API, /healthz or /metrics, checks the admin token, and counts requests by route and
+// status.
 
 #include "core/admin/admin_api.hpp"
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/outbound/sending_api.hpp"
 
 #include <string>
 
@@ -16,7 +18,8 @@ class gateway_handler {
 public:
     /// `admin_token` empty: every admin route answers 401. References must outlive the handler.
     gateway_handler(const callbacks::callback_endpoint& callbacks, const admin::admin_api& admin,
-                    metrics::registry& metrics, std::string admin_token);
+                    const outbound::sending_api& sending, metrics::registry& metrics,
+                    std::string admin_token);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -28,6 +31,7 @@ private:
 
     const callbacks::callback_endpoint& callbacks_;
     const admin::admin_api& admin_;
+    const outbound::sending_api& sending_;
     metrics::registry& metrics_;
     std::string admin_token_;
 };

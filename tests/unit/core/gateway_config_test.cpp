@@ -169,6 +169,39 @@ TEST_F(GatewayConfig, ServerAndStorageSections)
     EXPECT_THAT(problems("storage:\n  backend: oracle\n"), HasSubstr("storage.backend: must be"));
 }
 
+TEST_F(GatewayConfig, OutboundSectionDefaultsAndOverrides)
+{
+    auto defaults = load_config(write("providers: []\n")).outbound;
+    EXPECT_EQ(defaults.max_age, std::chrono::hours(72)) << "3 days, as the retry policy says";
+    EXPECT_EQ(defaults.greeting_timeout, std::chrono::minutes(5)) << "RFC 5321 4.5.3.2";
+    EXPECT_EQ(defaults.data_end_timeout, std::chrono::minutes(10));
+
+    auto config = load_config(write("outbound:\n"
+                                    "  node_id: gw-1\n"
+                                    "  ca_file: certs/ca.pem\n"
+                                    "  max_connections: 50\n"
+                                    "  max_age: 2d\n"
+                                    "  retry_initial: 30s\n"
+                                    "  retry_max: 2h\n"
+                                    "  command_timeout: 750ms\n"));
+    EXPECT_EQ(config.outbound.node_id, "gw-1");
+    EXPECT_EQ(config.outbound.ca_file, dir_ / "certs/ca.pem");
+    EXPECT_EQ(config.outbound.max_connections, 50u);
+    EXPECT_EQ(config.outbound.max_age, std::chrono::hours(48));
+    EXPECT_EQ(config.outbound.retry_initial, std::chrono::seconds(30));
+    EXPECT_EQ(config.outbound.retry_max, std::chrono::hours(2));
+    EXPECT_EQ(config.outbound.command_timeout, std::chrono::milliseconds(750));
+
+    EXPECT_THAT(problems("outbound:\n  max_connections: 0\n"),
+                HasSubstr(":2:20: outbound.max_connections: must be 1 to 100000, got '0'"));
+    EXPECT_THAT(problems("outbound:\n  max_age: forever\n"),
+                HasSubstr("outbound.max_age: must be a duration like"));
+    EXPECT_THAT(problems("outbound:\n  retry_initial: 2h\n  retry_max: 1h\n"),
+                HasSubstr("outbound.retry_max: must not be shorter than retry_initial"));
+    EXPECT_THAT(problems("outbound:\n  pool: 3\n"),
+                HasSubstr("outbound.pool: unknown field (known: "));
+}
+
 TEST_F(GatewayConfig, AValidFileCreatesItsProviders)
 {
     auto config = load_config(write("providers:\n"

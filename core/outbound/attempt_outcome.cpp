@@ -1,0 +1,77 @@
+#include "core/outbound/attempt_outcome.hpp"
+
+#include "core/events/router.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace mailgate::core::outbound {
+namespace {
+
+events::routed_event in_band_bounce(const storage::queued_message& message,
+                                    const send_outcome& sent, const std::string& driver,
+                                    int64_t now)
+{
+    events::event ev;
+    ev.provider = message.provider;
+    ev.driver = driver;
+    ev.kind = events::event_kind::hard_bounce;
+    ev.permanent = true;
+    ev.email = events::normalise_email(message.recipient);
+    ev.occurred_at = now;
+    ev.received_at = now;
+    ev.attributed = {message.id, message.campaign_id, ev.email};
+    ev.description = sent.reply.str();
+    // One refusal per message: the key makes a recorded outcome replayed after a crash a
+    // duplicate rather than a second bounce.
+    ev.event_key = "smtp-rcpt:" + message.id;
+    ev.detail_json = boost::json::serialize(boost::json::object{
+        {"phase", sent.phase}, {"smtp_code", sent.reply.code}, {"enhanced", sent.reply.enhanced}});
+    return events::route(std::move(ev));
+}
+
+bool refused_recipient(const send_outcome& sent)
+{
+    return sent.permanent && sent.phase == "rcpt" && sent.reply.kind() == 5;
+}
+
+std::string reply_or_error(const send_outcome& sent)
+{
+    return sent.reply.code != 0 ? sent.reply.str() : sent.error;
+}
+
+} // namespace
+
+storage::delivery_outcome outcome_of(const storage::queued_message& message,
+                                     const send_outcome& sent, const std::string& driver,
+                                     int64_t now, const retry_policy& policy,
+                                     std::mt19937_64& random)
+{
+    storage::delivery_outcome out;
+    out.id = message.id;
+    out.at = now;
+    out.last_reply = reply_or_error(sent);
+    if (sent.ok()) {
+        out.state = storage::delivery_state::sent;
+        out.provider_message_id = sent.provider_message_id;
+        return out;
+    }
+    out.failure = std::string(describe(sent.failure));
+    if (sent.permanent) {
+        out.state = storage::delivery_state::failed;
+        if (refused_recipient(sent) && !events::normalise_email(message.recipient).empty()) {
+            out.events.push_back(in_band_bounce(message, sent, driver, now));
+        }
+        return out;
+    }
+    if (auto next = policy.next_attempt(message.attempts, message.created_at, now, random)) {
+        out.state = storage::delivery_state::deferred;
+        out.next_attempt_at = *next;
+    } else {
+        out.state = storage::delivery_state::failed;
+        out.last_reply += " (gave up: the message reached its maximum age)";
+    }
+    return out;
+}
+
+} // namespace mailgate::core::outbound

@@ -1,0 +1,94 @@
+#pragma once
+
+// The delivery workers: claim due messages from the queue, send each through its provider's
+// connection pool, and record what happened (sent, deferred for a retry, failed with its
+// class, an in-band bounce). Runs on its own thread with its own I/O context; the pools are
+// used from that thread only.
+//
+// At-least-once: a message is marked sent only after the server's 250 and then the commit of
+// that outcome. A node that dies between the two sends the message again after its restart;
+// nothing committed as sent is ever sent again.
+
+#include "core/metrics/registry.hpp"
+#include "core/outbound/retry_policy.hpp"
+#include "core/outbound/sending_provider.hpp"
+#include "core/outbound/smtp_pool.hpp"
+#include "core/storage/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mailgate::core::outbound {
+
+struct delivery_options {
+    std::string node_id;             ///< names this node's leases
+    std::size_t max_in_flight = 200; ///< attempts under way at once, all providers
+    retry_policy retry;
+    std::chrono::milliseconds lease{std::chrono::hours(1)};
+    std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    /// At stop, how long attempts under way may take before their connections are closed.
+    std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
+};
+
+class delivery_service {
+public:
+    /// `store` and `metrics` must outlive the service; so must each provider's instance.
+    delivery_service(storage::store& store, std::vector<sending_provider> providers,
+                     delivery_options options, metrics::registry& metrics);
+    /// Stops, if still running.
+    ~delivery_service();
+    delivery_service(const delivery_service&) = delete;
+    delivery_service& operator=(const delivery_service&) = delete;
+
+    /// Makes what this node had leased before a restart due again, then starts the thread.
+    void start();
+    /// Stops claiming, lets attempts under way finish (up to stop_grace), records their
+    /// outcomes, closes the connections and joins the thread. THREAD: not the service's.
+    void stop();
+    /// Messages were queued: look now rather than at the next poll. THREAD: any.
+    void wake();
+
+private:
+    struct provider_slot {
+        sending_provider provider;
+        std::unique_ptr<smtp_pool> pool;
+    };
+
+    boost::asio::awaitable<void> claim_loop();
+    boost::asio::awaitable<void> deliver(storage::queued_message message);
+    boost::asio::awaitable<send_outcome> attempt(const storage::queued_message& message,
+                                                 provider_slot* slot);
+    boost::asio::awaitable<void> shutdown();
+    boost::asio::awaitable<void> wait_for_signal(std::chrono::milliseconds at_most);
+    void signal();
+    void queue_record(storage::delivery_outcome outcome);
+    void flush_records();
+    void count(const storage::delivery_outcome& outcome, const std::string& provider);
+    provider_slot* find(const std::string& nickname);
+
+    storage::store& store_;
+    delivery_options options_;
+    metrics::registry& metrics_;
+    std::mt19937_64 random_;
+
+    boost::asio::io_context io_;
+    std::vector<provider_slot> slots_; // after io_: the pools' sockets go before their context
+    boost::asio::steady_timer signal_timer_;
+    bool signalled_ = false;
+    bool stopping_ = false;
+    std::size_t in_flight_ = 0;
+    std::vector<storage::delivery_outcome> unrecorded_;
+    bool recording_ = false;
+    std::thread thread_;
+};
+
+} // namespace mailgate::core::outbound

@@ -1,0 +1,132 @@
+#include "core/outbound/message_composer.hpp"
+
+#include "core/attribution/meta_token.hpp"
+#include "core/events/router.hpp"
+#include "core/outbound/random_token.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace mailgate::core::outbound {
+namespace {
+
+mailbox sender_of(const message_request& request, const sending_provider& provider)
+{
+    if (request.from) {
+        return *request.from;
+    }
+    if (provider.from_address.empty()) {
+        throw request_error("from: is required: provider '" + provider.instance->provider() +
+                            "' has no from_address");
+    }
+    // The provider's default was checked when the provider was configured.
+    return {provider.from_name, parse_address(provider.from_address)};
+}
+
+std::optional<mailbox> reply_to_of(const sending_provider& provider)
+{
+    if (provider.reply_address.empty()) {
+        return std::nullopt;
+    }
+    return mailbox{"", parse_address(provider.reply_address)};
+}
+
+plugin::header_list decorate(const sending_provider& provider, const plugin::outbound_message& m)
+{
+    auto result = provider.instance->decorate(m);
+    if (result.status != MG_OK) {
+        throw std::runtime_error("provider '" + provider.instance->provider() +
+                                 "': the driver failed to decorate the message (status " +
+                                 std::to_string(result.status) + ")");
+    }
+    return std::move(result.headers);
+}
+
+} // namespace
+
+message_composer::message_composer(const attribution::meta_codec* codec, std::string public_url)
+    : codec_(codec), public_url_(std::move(public_url))
+{
+}
+
+std::vector<storage::queued_message> message_composer::compose(const message_request& request,
+                                                               const sending_provider& provider,
+                                                               int64_t now) const
+{
+    const mailbox from = sender_of(request, provider);
+    std::vector<storage::queued_message> out;
+    out.reserve(request.to.size());
+    for (const auto& to : request.to) {
+        out.push_back(compose_one(request, to, from, provider, now));
+    }
+    return out;
+}
+
+storage::queued_message message_composer::compose_one(const message_request& request,
+                                                      const recipient& to, const mailbox& from,
+                                                      const sending_provider& provider,
+                                                      int64_t now) const
+{
+    storage::queued_message m;
+    m.id = random_token();
+    m.provider = provider.instance->provider();
+    m.campaign_id = request.campaign_id;
+    m.mail_from = from.addr.str();
+    m.recipient = to.to.addr.str();
+    m.smtputf8 = from.addr.needs_smtputf8() || to.to.addr.needs_smtputf8();
+    m.created_at = now;
+
+    const std::string meta = codec_ == nullptr
+                                 ? std::string()
+                                 : codec_->encode({m.id, m.campaign_id, to.profile},
+                                                  events::normalise_email(m.recipient));
+    message_spec spec;
+    spec.from = from;
+    spec.to = to.to;
+    spec.reply_to = reply_to_of(provider);
+    spec.subject = request.subject;
+    spec.text = request.text;
+    spec.html = request.html;
+    spec.headers = request.headers;
+    for (auto& h : decorate(
+             provider, {m.id, m.campaign_id, m.recipient, meta, m.mail_from, request.subject})) {
+        spec.headers.push_back(std::move(h));
+    }
+    spec.attachments = request.attachments;
+    spec.message_id = make_message_id(from.addr.domain);
+    spec.date = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
+    unsubscribe_links(spec, provider, meta, m.recipient);
+    try {
+        m.content = build_message(spec);
+    } catch (const message_error& e) {
+        throw request_error(e.what());
+    }
+    return m;
+}
+
+// RFC 8058 one-click unsubscribe. "system" points at the gateway's own preference center; a
+// custom URL gets the same parameters so the operator's page can verify and attribute the
+// click (the token is signed over the address, so both travel).
+void message_composer::unsubscribe_links(message_spec& spec, const sending_provider& provider,
+                                         const std::string& meta,
+                                         const std::string& recipient) const
+{
+    const auto& center = provider.preference_center;
+    if (center.empty() || center == "none" || meta.empty()) {
+        return;
+    }
+    auto parsed = boost::urls::parse_absolute_uri(
+        center == "system" ? public_url_ + "/v1/unsubscribe" : center);
+    if (!parsed) {
+        return;
+    }
+    boost::urls::url link(*parsed);
+    link.params().append({"meta", meta});
+    link.params().append({"email", recipient});
+    spec.list_unsubscribe_url = std::string(link.buffer());
+}
+
+} // namespace mailgate::core::outbound

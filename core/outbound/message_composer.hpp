@@ -1,0 +1,45 @@
+#pragma once
+
+// From an accepted request to the queue's records: one message per recipient, each with its
+// own id, attribution token, driver headers and RFC 5322 text, built once at acceptance so a
+// retry sends the very bytes the first attempt did.
+
+#include "core/outbound/message_request.hpp"
+#include "core/outbound/sending_provider.hpp"
+#include "core/storage/queued_message.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mailgate::core::attribution {
+class meta_codec;
+}
+
+namespace mailgate::core::outbound {
+
+class message_composer {
+public:
+    /// `codec` may be null (no attribution key: messages go without a token).
+    /// `public_url`: the gateway's, for the system preference center's links.
+    message_composer(const attribution::meta_codec* codec, std::string public_url);
+
+    /// Before the composer is shared between threads.
+    void set_public_url(std::string url) { public_url_ = std::move(url); }
+
+    /// Throws request_error for what the caller got wrong (400) and std::runtime_error when
+    /// the driver fails to decorate (500). `now`: Unix ms. THREAD: any.
+    std::vector<storage::queued_message>
+    compose(const message_request& request, const sending_provider& provider, int64_t now) const;
+
+private:
+    storage::queued_message compose_one(const message_request& request, const recipient& to,
+                                        const mailbox& from, const sending_provider& provider,
+                                        int64_t now) const;
+    void unsubscribe_links(message_spec& spec, const sending_provider& provider,
+                           const std::string& meta, const std::string& recipient) const;
+
+    const attribution::meta_codec* codec_;
+    std::string public_url_;
+};
+
+} // namespace mailgate::core::outbound

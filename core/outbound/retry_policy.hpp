@@ -1,0 +1,27 @@
+#pragma once
+
+// When a transiently failed message is tried again: exponential backoff with jitter, so a
+// provider that refused a burst is not hit by the same burst again, up to a maximum age after
+// which the message fails. Pure, for the tests.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+
+namespace mailgate::core::outbound {
+
+struct retry_policy {
+    std::chrono::milliseconds initial{std::chrono::minutes(1)};
+    std::chrono::milliseconds max{std::chrono::hours(1)};
+    std::chrono::milliseconds max_age{std::chrono::hours(72)};
+
+    /// When to try again after `attempts` attempts of a message accepted at `created_at`, at
+    /// `now` (Unix ms): base delay initial * 2^(attempts-1) capped at max, the half above the
+    /// base's half drawn at random, and never past the maximum age; nothing when the message
+    /// has reached it. THREAD: any (the generator is the caller's).
+    std::optional<int64_t> next_attempt(int64_t attempts, int64_t created_at, int64_t now,
+                                        std::mt19937_64& random) const;
+};
+
+} // namespace mailgate::core::outbound

@@ -1,0 +1,206 @@
+#include "core/outbound/sending_api.hpp"
+
+#include "core/events/router.hpp"
+#include "core/http/json_response.hpp"
+#include "core/log/log.hpp"
+#include "core/outbound/test_email.hpp"
+#include "core/storage/async_apply.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace mailgate::core::outbound {
+namespace {
+
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+namespace json = boost::json;
+
+http::response method_not_allowed(const http::request& req, const char* allow)
+{
+    auto res = http::error_response(bh::status::method_not_allowed, "method not allowed", req);
+    res.set(bh::field::allow, allow);
+    return res;
+}
+
+json::object message_json(const storage::queued_message& m)
+{
+    return json::object{{"id", m.id},
+                        {"provider", m.provider},
+                        {"campaign_id", m.campaign_id},
+                        {"from", m.mail_from},
+                        {"to", m.recipient},
+                        {"state", to_string(m.state)},
+                        {"attempts", m.attempts},
+                        {"created_at", m.created_at},
+                        {"updated_at", m.updated_at},
+                        {"next_attempt_at", m.state == storage::delivery_state::deferred
+                                                ? json::value(m.next_attempt_at)
+                                                : nullptr},
+                        {"last_reply", m.last_reply},
+                        {"failure", m.failure},
+                        {"provider_message_id", m.provider_message_id}};
+}
+
+/// The recipients the suppression list refuses, as {"to", "reason"}; they leave `request`.
+json::array take_suppressed(message_request& request, storage::store& store)
+{
+    json::array refused;
+    std::erase_if(request.to, [&](const recipient& r) {
+        auto s = store.find_suppression(events::normalise_email(r.to.addr.str()));
+        if (s) {
+            refused.push_back(json::object{{"to", r.to.addr.str()}, {"reason", s->reason}});
+        }
+        return s.has_value();
+    });
+    return refused;
+}
+
+// Test-email bodies: {"to": address or {address, name}, "from": optional}.
+std::pair<recipient, std::optional<mailbox>> test_body(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object() || !v.get_object().contains("to")) {
+        throw request_error("to: is required (body: {\"to\": \"you@example.com\"})");
+    }
+    // Reuses the message parser's rules for addresses and names.
+    json::object full{{"provider", "-"}, {"to", v.get_object().at("to")}, {"text", "-"}};
+    if (const auto* from = v.get_object().if_contains("from")) {
+        full["from"] = *from;
+    }
+    auto probe = parse_message_request(json::serialize(full));
+    return {probe.to.front(), probe.from};
+}
+
+} // namespace
+
+sending_api::sending_api(std::vector<sending_provider> providers, const message_composer& composer,
+                         storage::store& store, metrics::registry& metrics,
+                         std::function<void()> queued)
+    : providers_(std::move(providers)), composer_(composer), store_(store), metrics_(metrics),
+      queued_(std::move(queued))
+{
+}
+
+std::optional<std::string> sending_api::route_of(const std::vector<std::string>& segments)
+{
+    if (segments.size() == 1 && segments[0] == "messages") {
+        return "/v1/messages";
+    }
+    if (segments.size() == 2 && segments[0] == "messages") {
+        return "/v1/messages/{id}";
+    }
+    if (segments.size() == 3 && segments[0] == "providers" && segments[2] == "test") {
+        return "/v1/providers/{nickname}/test";
+    }
+    return std::nullopt;
+}
+
+asio::awaitable<http::response> sending_api::handle(const http::request& req,
+                                                    const std::vector<std::string>& segments) const
+{
+    const bool post = req.method() == bh::verb::post;
+    if (segments.size() == 2 && segments[0] == "messages") {
+        if (req.method() != bh::verb::get && req.method() != bh::verb::head) {
+            co_return method_not_allowed(req, "GET, HEAD");
+        }
+        co_return status(req, segments[1]);
+    }
+    if (!post) {
+        co_return method_not_allowed(req, "POST");
+    }
+    try {
+        if (segments.size() == 1) {
+            co_return co_await accept(req);
+        }
+        co_return co_await test(req, segments[1]);
+    } catch (const request_error& e) {
+        co_return http::error_response(bh::status::bad_request, e.what(), req);
+    } catch (const std::runtime_error& e) {
+        // A driver that cannot decorate is the configuration's fault, not the caller's: say
+        // which provider, so the operator can fix it.
+        log::get("outbound")->error("{}", e.what());
+        co_return http::error_response(bh::status::internal_server_error, e.what(), req);
+    }
+}
+
+asio::awaitable<http::response> sending_api::accept(const http::request& req) const
+{
+    auto request = parse_message_request(req.body());
+    const auto* provider = find(request.provider);
+    if (provider == nullptr) {
+        throw request_error("provider: no provider named '" + request.provider +
+                            "' sends mail here");
+    }
+    auto refused = take_suppressed(request, store_);
+    if (request.to.empty()) {
+        co_return http::json_response(
+            bh::status::unprocessable_entity,
+            json::object{{"error", "every recipient is suppressed"}, {"refused", refused}}, req);
+    }
+    auto messages = composer_.compose(request, *provider, events::unix_ms_now());
+    json::array accepted;
+    for (const auto& m : messages) {
+        accepted.push_back(json::object{{"id", m.id}, {"to", m.recipient}, {"state", "queued"}});
+    }
+    const auto count = messages.size();
+    auto [error] = co_await storage::async_from_callback<std::error_code>(
+        [&](storage::done_handler done) { store_.enqueue(std::move(messages), std::move(done)); },
+        asio::as_tuple(asio::use_awaitable));
+    if (error) {
+        log::get("outbound")->error("queueing {} messages failed: {}", count, error.message());
+        co_return http::error_response(bh::status::internal_server_error,
+                                       "the messages could not be queued", req);
+    }
+    metrics_
+        .get_counter("mailgate_outbound_queued_total", "Messages accepted into the queue",
+                     {{"provider", request.provider}})
+        .add(count);
+    queued_();
+    co_return http::json_response(bh::status::accepted,
+                                  json::object{{"messages", accepted}, {"refused", refused}}, req);
+}
+
+http::response sending_api::status(const http::request& req, const std::string& id) const
+{
+    auto m = store_.find_message(id);
+    if (!m) {
+        return http::error_response(bh::status::not_found, "no message with that id", req);
+    }
+    return http::json_response(bh::status::ok, message_json(*m), req);
+}
+
+asio::awaitable<http::response> sending_api::test(const http::request& req,
+                                                  const std::string& nickname) const
+{
+    const auto* provider = find(nickname);
+    if (provider == nullptr) {
+        co_return http::error_response(bh::status::not_found,
+                                       "no provider named '" + nickname + "' sends mail here", req);
+    }
+    const test_email_result result = co_await test_with_body(*provider, req.body());
+    co_return http::json_response(bh::status::ok, to_json(result), req);
+}
+
+asio::awaitable<test_email_result> sending_api::test_with_body(const sending_provider& provider,
+                                                               const std::string& body) const
+{
+    auto addresses = test_body(body);
+    co_return co_await send_test_email(provider, composer_, addresses.first, addresses.second);
+}
+
+const sending_provider* sending_api::find(const std::string& nickname) const
+{
+    auto it = std::find_if(providers_.begin(), providers_.end(), [&](const sending_provider& p) {
+        return p.instance->provider() == nickname;
+    });
+    return it == providers_.end() ? nullptr : &*it;
+}
+
+} // namespace mailgate::core::outbound

@@ -1,0 +1,53 @@
+#pragma once
+
+// The sending side of the API (docs/sending.md): POST /v1/messages, GET /v1/messages/{id} and
+// POST /v1/providers/{nickname}/test. Admin routes: the caller checks the token.
+
+#include "core/http/handler.hpp"
+#include "core/metrics/registry.hpp"
+#include "core/outbound/message_composer.hpp"
+#include "core/outbound/sending_provider.hpp"
+#include "core/outbound/test_email.hpp"
+#include "core/storage/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailgate::core::outbound {
+
+class sending_api {
+public:
+    /// `queued` runs after each accepted request's commit (the delivery workers' wake-up).
+    /// References must outlive the API.
+    sending_api(std::vector<sending_provider> providers, const message_composer& composer,
+                storage::store& store, metrics::registry& metrics, std::function<void()> queued);
+
+    /// The route label for metrics ("/v1/messages/{id}"), or nothing. `segments`: after /v1.
+    static std::optional<std::string> route_of(const std::vector<std::string>& segments);
+
+    /// `segments`: the decoded path segments after /v1, a route of route_of. THREAD: any I/O
+    /// thread.
+    boost::asio::awaitable<http::response> handle(const http::request& req,
+                                                  const std::vector<std::string>& segments) const;
+
+private:
+    boost::asio::awaitable<http::response> accept(const http::request& req) const;
+    http::response status(const http::request& req, const std::string& id) const;
+    boost::asio::awaitable<http::response> test(const http::request& req,
+                                                const std::string& nickname) const;
+    boost::asio::awaitable<test_email_result> test_with_body(const sending_provider& provider,
+                                                             const std::string& body) const;
+    const sending_provider* find(const std::string& nickname) const;
+
+    std::vector<sending_provider> providers_;
+    const message_composer& composer_;
+    storage::store& store_;
+    metrics::registry& metrics_;
+    std::function<void()> queued_;
+};
+
+} // namespace mailgate::core::outbound

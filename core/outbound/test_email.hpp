@@ -1,0 +1,39 @@
+#pragma once
+
+// "Send a test email": one short message through a provider, on a connection of its own, with
+// the whole SMTP conversation recorded (credentials redacted), so an operator setting up a
+// provider sees exactly where and why it fails. Shared by the API and `mailgate send-test`.
+
+#include "core/outbound/message_composer.hpp"
+#include "core/outbound/send_outcome.hpp"
+#include "core/outbound/transcript_line.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace mailgate::core::outbound {
+
+struct test_email_result {
+    std::string provider;
+    std::string message_id;
+    std::string from;
+    std::string to;
+    send_outcome outcome;
+    std::vector<transcript_line> transcript;
+};
+
+/// Builds and sends the test message. Throws request_error when it cannot be built (no from
+/// address, say). Never queues anything.
+boost::asio::awaitable<test_email_result> send_test_email(const sending_provider& provider,
+                                                          const message_composer& composer,
+                                                          recipient to,
+                                                          std::optional<mailbox> from);
+
+/// `{"ok", "provider", "from", "to", "phase", "reply", "provider_message_id", "tls": {"version",
+/// "cipher"}, "error": {"class", "detail", "hint"}, "transcript": [{"from", "text"}]}`.
+boost::json::object to_json(const test_email_result& result);
+
+} // namespace mailgate::core::outbound

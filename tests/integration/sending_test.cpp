@@ -1,0 +1,498 @@
+// Outbound sending end to end: the real `mailgate` binary and drivers, the test SMTP server as
+// the provider's server, HTTP to the API. Accepted messages arrive, suppressed recipients never
+// reach the server, a 550 at RCPT suppresses, transient failures are retried, a kill -9 loses
+// nothing, and each driver's decoration carries the token its ESP echoes back.
+
+#include "gateway_process.hpp"
+#include "tests/support/smtp_test_server.hpp"
+
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace mailgate::test {
+namespace {
+
+namespace json = boost::json;
+using mailgate::testing::received_message;
+using mailgate::testing::smtp_fault;
+using mailgate::testing::smtp_phase;
+using mailgate::testing::smtp_test_server;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr auto patience = std::chrono::seconds(15);
+
+// Quick retries and short timeouts, so failures and their retries happen within a test.
+const std::string outbound_yaml = "outbound:\n"
+                                  "  retry_initial: 100ms\n"
+                                  "  retry_max: 200ms\n"
+                                  "  poll_interval: 50ms\n"
+                                  "  connect_timeout: 2s\n"
+                                  "  greeting_timeout: 2s\n"
+                                  "  command_timeout: 2s\n"
+                                  "  data_init_timeout: 2s\n"
+                                  "  data_end_timeout: 2s\n"
+                                  "attribution:\n"
+                                  "  key: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+
+std::string provider_yaml(const std::string& nickname, const std::string& driver, uint16_t port,
+                          const std::string& extra = "")
+{
+    return "  - nickname: " + nickname + "\n    driver: " + driver +
+           "\n    host: 127.0.0.1\n    port: " + std::to_string(port) +
+           "\n    scheme: smtp\n    from_name: Shop\n    from_address: news@shop.example\n" + extra;
+}
+
+/// The unfolded value of the first header `name` in a message's data, or "".
+std::string header_of(const std::string& data, const std::string& name)
+{
+    const auto head = data.substr(0, data.find("\r\n\r\n"));
+    const std::string key = "\r\n" + name + ": ";
+    auto at = ("\r\n" + head).find(key);
+    if (at == std::string::npos) {
+        return "";
+    }
+    std::string value;
+    for (auto i = at + key.size() - 2; i < head.size(); ++i) {
+        if (head.compare(i, 2, "\r\n") == 0) {
+            if (i + 2 >= head.size() || (head[i + 2] != ' ' && head[i + 2] != '\t')) {
+                break;
+            }
+            i += 1;
+            continue;
+        }
+        value += head[i];
+    }
+    return value;
+}
+
+// Providers written with "port: 0" point at the test server, whose port is known only once
+// it listens.
+std::string at_server(std::string yaml, uint16_t port)
+{
+    for (std::size_t at = yaml.find("port: 0\n"); at != std::string::npos;
+         at = yaml.find("port: 0\n")) {
+        yaml.replace(at, 8, "port: " + std::to_string(port) + "\n");
+    }
+    return yaml;
+}
+
+class Sending : public ::testing::Test {
+protected:
+    explicit Sending(std::string extra_providers = "",
+                     mailgate::testing::smtp_server_options server = {})
+        : server_(std::move(server)), gw_(options(server_.port(), std::move(extra_providers)))
+    {
+    }
+
+    static gateway_options options(uint16_t port, std::string extra_providers)
+    {
+        gateway_options o;
+        o.extra_sections_yaml = outbound_yaml;
+        o.extra_providers_yaml =
+            provider_yaml("relay", "smtp", port) + at_server(std::move(extra_providers), port);
+        return o;
+    }
+
+    void SetUp() override { gw_.start(); }
+
+    json::value send(const std::string& body, int expected_status = 202)
+    {
+        auto reply = gw_.admin("POST", "/v1/messages", body);
+        EXPECT_EQ(reply.status, expected_status) << reply.body;
+        return json::parse(reply.body);
+    }
+
+    /// Posts one message to each recipient through `provider`; their ids, in order.
+    std::vector<std::string> send_to(const std::vector<std::string>& to,
+                                     const std::string& provider = "relay")
+    {
+        json::array list;
+        for (const auto& t : to) {
+            list.push_back(json::value(t));
+        }
+        auto body = send(json::serialize(json::object{{"provider", provider},
+                                                      {"to", list},
+                                                      {"subject", "Your order"},
+                                                      {"campaign_id", "spring"},
+                                                      {"text", "Thanks for your order."}}));
+        std::vector<std::string> ids;
+        for (const auto& m : body.at("messages").as_array()) {
+            ids.emplace_back(m.at("id").as_string());
+        }
+        return ids;
+    }
+
+    json::object message(const std::string& id)
+    {
+        auto reply = gw_.admin("GET", "/v1/messages/" + id);
+        EXPECT_EQ(reply.status, 200) << reply.body;
+        return json::parse(reply.body).as_object();
+    }
+
+    /// Waits until the message is in `state`; its last status either way.
+    json::object wait_for_state(const std::string& id, const std::string& state)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        auto m = message(id);
+        while (m.at("state").as_string() != state && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            m = message(id);
+        }
+        EXPECT_EQ(m.at("state").as_string(), state) << json::serialize(m);
+        return m;
+    }
+
+    smtp_test_server server_;
+    gateway_process gw_;
+};
+
+TEST_F(Sending, AnAcceptedMessageIsDeliveredWithTheGatewaysHeaders)
+{
+    auto ids = send_to({"ana@example.com"});
+    ASSERT_EQ(ids.size(), 1u);
+    auto status = wait_for_state(ids[0], "sent");
+    ASSERT_TRUE(server_.wait_for_messages(1, patience));
+
+    const received_message got = server_.messages().at(0);
+    EXPECT_EQ(got.mail_from, "news@shop.example");
+    EXPECT_EQ(got.recipients, std::vector<std::string>{"ana@example.com"});
+    EXPECT_EQ(header_of(got.data, "From"), "Shop <news@shop.example>");
+    EXPECT_EQ(header_of(got.data, "To"), "ana@example.com");
+    EXPECT_EQ(header_of(got.data, "Subject"), "Your order");
+    EXPECT_THAT(header_of(got.data, "Message-ID"), HasSubstr("@shop.example>"));
+    EXPECT_THAT(header_of(got.data, "X-Mailgate-Meta"), HasSubstr("m1"));
+    EXPECT_THAT(got.data, HasSubstr("Thanks for your order."));
+    EXPECT_EQ(status.at("attempts").as_int64(), 1);
+    EXPECT_EQ(status.at("provider_message_id").as_string(), got.queue_id);
+    EXPECT_THAT(std::string(status.at("last_reply").as_string()), HasSubstr("250"));
+}
+
+TEST_F(Sending, ManyRecipientsShareAConnection)
+{
+    std::vector<std::string> to;
+    for (int i = 0; i < 30; ++i) {
+        to.push_back("r" + std::to_string(i) + "@example.com");
+    }
+    auto ids = send_to(to);
+    ASSERT_TRUE(server_.wait_for_messages(30, patience));
+    for (const auto& id : ids) {
+        wait_for_state(id, "sent");
+    }
+    EXPECT_LE(server_.connections_accepted(), 10u) << "the pool's default max_connections";
+    EXPECT_GT(server_.command_count("RSET"), 0u) << "connections were reused";
+}
+
+TEST_F(Sending, ASuppressedRecipientIsRefusedAndNeverReachesTheServer)
+{
+    ASSERT_EQ(gw_.admin("PUT", "/v1/suppressions/gone@example.com").status, 200);
+
+    auto body = send(R"({"provider": "relay", "text": "hi",
+                         "to": ["Gone@Example.com", "here@example.com"]})");
+    ASSERT_EQ(body.at("messages").as_array().size(), 1u);
+    EXPECT_EQ(body.at("messages").at(0).at("to").as_string(), "here@example.com");
+    EXPECT_EQ(body.at("refused").at(0).at("to").as_string(), "Gone@example.com")
+        << "the address as the gateway reads it: domains are case-insensitive";
+    EXPECT_EQ(body.at("refused").at(0).at("reason").as_string(), "manual");
+
+    auto all_refused =
+        send(R"({"provider": "relay", "text": "hi", "to": "gone@example.com"})", 422);
+    EXPECT_EQ(all_refused.at("refused").at(0).at("reason").as_string(), "manual");
+
+    wait_for_state(std::string(body.at("messages").at(0).at("id").as_string()), "sent");
+    for (const auto& m : server_.messages()) {
+        EXPECT_THAT(m.recipients, Not(::testing::Contains("gone@example.com")));
+    }
+    EXPECT_EQ(server_.command_count("RCPT"), 1u);
+}
+
+TEST_F(Sending, A550AtRcptFailsTheMessageAndSuppressesTheAddress)
+{
+    server_.reject_recipient("nobody@example.com", "550 5.1.1 <nobody@example.com>: no such user");
+    auto ids = send_to({"nobody@example.com"});
+    auto status = wait_for_state(ids[0], "failed");
+    EXPECT_EQ(status.at("failure").as_string(), "SMTP invalid email ID");
+    EXPECT_THAT(std::string(status.at("last_reply").as_string()), HasSubstr("550 5.1.1"));
+    EXPECT_EQ(status.at("attempts").as_int64(), 1) << "a permanent refusal is not retried";
+
+    auto suppression = gw_.admin("GET", "/v1/suppressions/nobody@example.com");
+    ASSERT_EQ(suppression.status, 200) << suppression.body;
+    EXPECT_EQ(json::parse(suppression.body).at("reason").as_string(), "hard_bounce");
+    auto events = json::parse(gw_.admin("GET", "/v1/events?email=nobody@example.com").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 1u);
+    const auto& bounce = events.at("items").at(0);
+    EXPECT_EQ(bounce.at("kind").as_string(), "hard_bounce");
+    EXPECT_EQ(bounce.at("message_id").as_string(), ids[0]);
+    EXPECT_EQ(bounce.at("campaign_id").as_string(), "spring");
+    EXPECT_EQ(bounce.at("system_events").at(0).at("name").as_string(), "Notification Failed");
+
+    send(R"({"provider": "relay", "text": "again", "to": "nobody@example.com"})", 422);
+}
+
+TEST_F(Sending, ATransientRefusalIsRetriedUntilItIsSent)
+{
+    server_.inject(smtp_phase::rcpt, {smtp_fault::action::reply, "451 4.7.1 greylisted", 2});
+    auto ids = send_to({"later@example.com"});
+    auto status = wait_for_state(ids[0], "sent");
+    EXPECT_EQ(status.at("attempts").as_int64(), 3);
+    EXPECT_EQ(server_.messages().size(), 1u);
+}
+
+TEST_F(Sending, APermanentRefusalOfTheMessageFailsItWithoutSuppressing)
+{
+    server_.inject(smtp_phase::data_end, {smtp_fault::action::reply, "554 5.7.1 spam", -1});
+    auto ids = send_to({"fine@example.com"});
+    auto status = wait_for_state(ids[0], "failed");
+    EXPECT_EQ(status.at("failure").as_string(), "SMTP dispatching failed");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/fine@example.com").status, 404);
+}
+
+TEST_F(Sending, AStalledServerIsATimeoutAndTheMessageWaitsForARetry)
+{
+    server_.inject(smtp_phase::greeting, {smtp_fault::action::stall, "", 1});
+    auto ids = send_to({"slow@example.com"});
+    auto status = wait_for_state(ids[0], "sent");
+    EXPECT_EQ(status.at("attempts").as_int64(), 2);
+}
+
+TEST_F(Sending, InvalidRequestsAreRefusedWhole)
+{
+    auto bad = gw_.admin("POST", "/v1/messages",
+                         R"({"provider": "relay", "text": "t", "to": ["ok@example.com", "x@"]})");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_THAT(bad.body, HasSubstr("to[1]"));
+    auto unknown = gw_.admin("POST", "/v1/messages",
+                             R"({"provider": "nope", "text": "t", "to": "a@b.example"})");
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_THAT(unknown.body, HasSubstr("provider: "));
+    EXPECT_EQ(gw_.request("POST", "/v1/messages", R"({"provider": "relay"})").status, 401);
+    EXPECT_EQ(gw_.admin("GET", "/v1/messages/no-such-id").status, 404);
+    EXPECT_EQ(gw_.admin("DELETE", "/v1/messages").status, 405);
+    EXPECT_EQ(server_.connections_accepted(), 0u);
+}
+
+TEST_F(Sending, KillNineWithQueuedMessagesDeliversEachOnceAfterARestart)
+{
+    auto first = send_to({"a0@example.com", "a1@example.com", "a2@example.com"});
+    for (const auto& id : first) {
+        wait_for_state(id, "sent");
+    }
+    server_.inject(smtp_phase::mail, {smtp_fault::action::stall, "", -1});
+    std::vector<std::string> to;
+    for (int i = 0; i < 20; ++i) {
+        to.push_back("b" + std::to_string(i) + "@example.com");
+    }
+    auto second = send_to(to);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (server_.command_count("MAIL") < 4 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_GE(server_.command_count("MAIL"), 4u) << "attempts were under way";
+    EXPECT_EQ(gw_.stop(SIGKILL), 128 + SIGKILL);
+
+    server_.clear_faults();
+    gw_.start();
+    for (const auto& id : second) {
+        wait_for_state(id, "sent");
+    }
+    std::map<std::string, int> deliveries;
+    for (const auto& m : server_.messages()) {
+        for (const auto& r : m.recipients) {
+            ++deliveries[r];
+        }
+    }
+    EXPECT_EQ(deliveries.size(), 23u);
+    for (const auto& [rcpt, count] : deliveries) {
+        EXPECT_EQ(count, 1) << rcpt << " was sent " << count << " times";
+    }
+}
+
+TEST_F(Sending, ATestEmailShowsTheConversation)
+{
+    auto reply = gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "ops@example.com"})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    auto result = json::parse(reply.body);
+    EXPECT_TRUE(result.at("ok").as_bool()) << reply.body;
+    EXPECT_EQ(result.at("to").as_string(), "ops@example.com");
+    std::string transcript;
+    for (const auto& line : result.at("transcript").as_array()) {
+        transcript += std::string(line.at("from").as_string()) + ": " +
+                      std::string(line.at("text").as_string()) + "\n";
+    }
+    EXPECT_THAT(transcript, HasSubstr("S: 220"));
+    EXPECT_THAT(transcript, HasSubstr("C: EHLO"));
+    EXPECT_THAT(transcript, HasSubstr("C: MAIL FROM:<news@shop.example>"));
+    EXPECT_THAT(transcript, HasSubstr("C: RCPT TO:<ops@example.com>"));
+    ASSERT_TRUE(server_.wait_for_messages(1, patience));
+    EXPECT_THAT(header_of(server_.messages()[0].data, "Subject"), HasSubstr("test message"));
+
+    EXPECT_EQ(gw_.admin("POST", "/v1/providers/nope/test", R"({"to": "a@b.example"})").status, 404);
+    EXPECT_EQ(gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "not-an-address"})").status,
+              400);
+}
+
+TEST_F(Sending, ATestEmailThatFailsNamesTheClassAndAHint)
+{
+    server_.inject(smtp_phase::mail,
+                   {smtp_fault::action::reply, "501 5.1.7 Bad sender address syntax", -1});
+    auto reply = gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "ops@example.com"})");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    auto result = json::parse(reply.body);
+    EXPECT_FALSE(result.at("ok").as_bool());
+    EXPECT_EQ(result.at("phase").as_string(), "mail");
+    EXPECT_EQ(result.at("error").at("class").as_string(), "SMTP invalid email ID");
+    EXPECT_FALSE(result.at("error").at("hint").as_string().empty());
+    EXPECT_THAT(std::string(result.at("reply").as_string()), HasSubstr("501 5.1.7"));
+}
+
+TEST_F(Sending, TheSendTestCommandPrintsTheConversationAndFailsWithTheServer)
+{
+    const auto config = (gw_.dir() / "mailgate.yaml").string();
+    const auto out = (gw_.dir() / "send-test.out").string();
+    const std::string command = std::string(MAILGATE_BINARY) + " send-test --config " + config +
+                                " --provider relay --to ops@example.com > " + out + " 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    std::ifstream in(out);
+    std::string printed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(printed, HasSubstr("C: RCPT TO:<ops@example.com>"));
+    EXPECT_THAT(printed, HasSubstr("sent: 250"));
+
+    server_.inject(smtp_phase::greeting, {smtp_fault::action::reply, "554 5.3.2 go away", -1});
+    EXPECT_NE(std::system(command.c_str()), 0);
+    std::ifstream again(out);
+    printed.assign(std::istreambuf_iterator<char>(again), std::istreambuf_iterator<char>());
+    EXPECT_THAT(printed, HasSubstr("FAILED at greeting"));
+    EXPECT_THAT(printed, HasSubstr("hint: "));
+}
+
+// Each driver's decoration carries the token; the ESP's callback echoing it is attributed to
+// the message and its campaign (issues: smtp, sendgrid, mandrill). The server wants AUTH, as
+// the ESPs' relays do.
+class DriverRoundTrip : public Sending {
+protected:
+    DriverRoundTrip()
+        : Sending(provider_yaml("esp-smtp", "smtp", 0,
+                                credentials + "    callback_token: cb-token-0123456789\n") +
+                      provider_yaml("esp-sendgrid", "sendgrid", 0,
+                                    credentials + "    allow_unsigned: true\n") +
+                      provider_yaml("esp-mandrill", "mandrill", 0,
+                                    credentials + "    allow_unsigned: true\n"),
+                  server_options())
+    {
+    }
+
+    static inline const std::string credentials = "    username: apikey\n"
+                                                  "    password: SG.relay-secret\n";
+
+    static mailgate::testing::smtp_server_options server_options()
+    {
+        mailgate::testing::smtp_server_options o;
+        o.username = "apikey";
+        o.password = "SG.relay-secret";
+        return o;
+    }
+
+    /// Sends one message through `provider`; its id and the message as the server got it.
+    std::pair<std::string, received_message> send_through(const std::string& provider,
+                                                          const std::string& to)
+    {
+        const auto before = server_.messages().size();
+        auto ids = send_to({to}, provider);
+        EXPECT_EQ(ids.size(), 1u);
+        wait_for_state(ids.at(0), "sent");
+        EXPECT_TRUE(server_.wait_for_messages(before + 1, patience));
+        EXPECT_EQ(server_.messages().back().auth_user, "apikey");
+        return {ids.at(0), server_.messages().back()};
+    }
+
+    json::value events_of(const std::string& email)
+    {
+        return json::parse(gw_.admin("GET", "/v1/events?email=" + email).body).at("items");
+    }
+
+    void expect_attributed(const std::string& email, const std::string& id, const std::string& kind)
+    {
+        auto items = events_of(email);
+        ASSERT_EQ(items.as_array().size(), 1u) << json::serialize(items);
+        EXPECT_EQ(items.at(0).at("kind").as_string(), kind);
+        EXPECT_EQ(items.at(0).at("message_id").as_string(), id);
+        EXPECT_EQ(items.at(0).at("campaign_id").as_string(), "spring");
+    }
+};
+
+TEST_F(DriverRoundTrip, SmtpV2CallbackWithTheCapturedMetaIsAttributedAndSuppresses)
+{
+    auto [id, got] = send_through("esp-smtp", "v2@example.com");
+    const auto meta = header_of(got.data, "X-Mailgate-Meta");
+    ASSERT_FALSE(meta.empty());
+    const auto body = json::serialize(json::object{
+        {"version", "v2"},
+        {"events", json::object{{"failed", json::array{json::object{{"type", "hard_bounce"},
+                                                                    {"email", "v2@example.com"},
+                                                                    {"meta", meta}}}}}}});
+    auto reply = gw_.request("POST", "/v1/callbacks/esp-smtp?token=cb-token-0123456789", body,
+                             {{"Content-Type", "application/json"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    expect_attributed("v2@example.com", id, "hard_bounce");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/v2@example.com").status, 200);
+}
+
+TEST_F(DriverRoundTrip, SendgridXSmtpApiCarriesTheMetaAndTheWebhookIsAttributed)
+{
+    auto [id, got] = send_through("esp-sendgrid", "sg@example.com");
+    auto smtpapi = json::parse(header_of(got.data, "X-SMTPAPI"));
+    const std::string meta(smtpapi.at("unique_args").at("mailgate_meta").as_string());
+    EXPECT_EQ(smtpapi.at("category").at(0).as_string(), "spring");
+    const auto body = json::serialize(json::array{json::object{{"email", "sg@example.com"},
+                                                               {"timestamp", 1700000000},
+                                                               {"event", "delivered"},
+                                                               {"sg_event_id", "sg-1"},
+                                                               {"response", "250 OK"},
+                                                               {"mailgate_meta", meta}}});
+    auto reply = gw_.request("POST", "/v1/callbacks/esp-sendgrid", body,
+                             {{"Content-Type", "application/json"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    expect_attributed("sg@example.com", id, "delivered");
+}
+
+TEST_F(DriverRoundTrip, MandrillMetadataCarriesTheMetaAndTheWebhookIsAttributed)
+{
+    auto [id, got] = send_through("esp-mandrill", "mc@example.com");
+    auto metadata = json::parse(header_of(got.data, "X-MC-Metadata"));
+    const std::string meta(metadata.at("mailgate_meta").as_string());
+    EXPECT_EQ(header_of(got.data, "X-MC-Tags"), "spring");
+    const auto events = json::serialize(json::array{
+        json::object{{"event", "hard_bounce"},
+                     {"_id", "mc-1"},
+                     {"ts", 1700000000},
+                     {"msg", json::object{{"email", "mc@example.com"},
+                                          {"metadata", json::object{{"mailgate_meta", meta}}}}}}});
+    std::string form = "mandrill_events=";
+    for (unsigned char c : events) {
+        static const char* hex = "0123456789ABCDEF";
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
+            form += static_cast<char>(c);
+        } else {
+            form += '%';
+            form += hex[c >> 4];
+            form += hex[c & 15];
+        }
+    }
+    auto reply = gw_.request("POST", "/v1/callbacks/esp-mandrill", form,
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    expect_attributed("mc@example.com", id, "hard_bounce");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/mc@example.com").status, 200);
+}
+
+} // namespace
+} // namespace mailgate::test
