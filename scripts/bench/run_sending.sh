@@ -75,9 +75,10 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", b - a}'; }
 
 post_all() { # DIR
-    find "$work/requests" -name '*.json' -print0 | xargs -0 -P "$posters" -I{} curl -sS -o /dev/null \
-        -w '%{http_code}\n' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-        --data-binary @{} "http://127.0.0.1:$gateway_port/v1/messages" >"$1/codes"
+    find "$work/requests" -name '*.json' -print0 | xargs -0 -P "$posters" -I{} \
+        curl -sS -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' --data-binary @{} \
+        "http://127.0.0.1:$gateway_port/v1/messages" >"$1/codes"
     local refused
     refused=$(grep -cv '^202$' "$1/codes" || true)
     [ "$refused" -eq 0 ] || { echo "$refused request(s) not accepted:" >&2; sort "$1/codes" |
@@ -97,7 +98,7 @@ wait_until_sent() { # DIR
     done
 }
 
-run_mailgate() { # CONNECTIONS: sets m_wall m_cpu m_rss m_deferred
+run_mailgate() { # CONNECTIONS: sets m_posted m_wall m_cpu m_rss m_deferred
     local dir="$work/mailgate-$1" start cpu_start
     mkdir -p "$dir"
     start_smtp_sink "$dir/sink.log"
@@ -105,6 +106,7 @@ run_mailgate() { # CONNECTIONS: sets m_wall m_cpu m_rss m_deferred
     start_gateway "$build/bin/mailgate" "$dir/mailgate.yaml" "$dir" --log-level warn
     cpu_start=$(cpu_seconds "$gateway_pid") start=$(now)
     post_all "$dir"
+    m_posted=$(elapsed "$start" "$(now)")
     wait_until_sent "$dir"
     m_wall=$(elapsed "$start" "$(now)")
     m_cpu=$(elapsed "$cpu_start" "$(cpu_seconds "$gateway_pid")")
@@ -134,20 +136,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 write_requests
 rows=()
 for connections in 10 50; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
     echo "max_connections $connections: mailgate..." >&2
     run_mailgate "$connections"
     echo "max_connections $connections: smtp-source..." >&2
     run_smtp_source "$connections"
-    rows+=("| $connections | $m_wall | $(rate "$m_wall") | $m_cpu | $m_rss | $m_deferred |\
- $s_wall | $(rate "$s_wall") | $s_cpu | $(ratio "$(rate "$m_wall")" "$(rate "$s_wall")") |\
- $(ratio "$m_cpu" "$s_cpu") |")
+    rows+=("$(printf '| %s ' "$connections" "$load" "$m_posted" "$m_wall" "$(rate "$m_wall")" \
+        "$m_cpu" "$m_rss" "$m_deferred" "$s_wall" "$(rate "$s_wall")" "$s_cpu" \
+        "$(ratio "$(rate "$m_wall")" "$(rate "$s_wall")")" "$(ratio "$m_cpu" "$s_cpu")")|")
 done
 
 echo
 echo "$messages messages of ~${body_bytes} B body, $((messages / batch)) POSTs of $batch," \
-    "$posters at a time; $(nproc) CPU(s)"
+    "$posters at a time; $(nproc) CPU(s); load: 1-minute average before the run"
 echo
-echo "| connections | mailgate s | mailgate msg/s | mailgate CPU s | mailgate peak RSS MB |" \
-    "deferred | smtp-source s | smtp-source msg/s | smtp-source CPU s | msg/s ratio | CPU ratio |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| connections | load | POSTs done s | mailgate s | mailgate msg/s | mailgate CPU s |" \
+    "mailgate peak RSS MB | deferred | smtp-source s | smtp-source msg/s | smtp-source CPU s |" \
+    "msg/s ratio | CPU ratio |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"

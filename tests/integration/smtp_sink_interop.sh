@@ -94,7 +94,7 @@ JSON
 cat >"$work/requests/8.json" <<'JSON'
 {"provider": "sink",
  "to": [{"address": "folded@example.com",
-         "name": "A display name that is long enough to need folding: Ærøskøbing Ünïversität"}],
+   "name": "A display name that is long enough to need folding: Ærøskøbing Ünïversität"}],
  "subject": "A subject long enough to be folded over several lines, with accents here and there: àéîõü, ßæø, and more words after them to pass 150 characters",
  "text": "Long headers.\n", "headers": {"X-Interop-Case": "long-headers"}}
 JSON
