@@ -213,9 +213,11 @@ asio::awaitable<void> delivery_service::shutdown()
     while (in_flight_ > 0 && std::chrono::steady_clock::now() < deadline) {
         co_await wait_for_signal(std::chrono::milliseconds(100));
     }
-    // What is still under way fails fast once its pool closes, and is recorded as deferred.
+    // What is still under way is cut off, fails as a connection error and is recorded as
+    // deferred: a silent server must not hold the stop for its timeouts.
     for (auto& slot : slots_) {
         co_await slot.pool->close();
+        slot.pool->abort_in_progress();
     }
     while (in_flight_ > 0 || recording_ || !unrecorded_.empty()) {
         co_await wait_for_signal(std::chrono::milliseconds(100));
