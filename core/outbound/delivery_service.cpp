@@ -94,8 +94,11 @@ asio::awaitable<void> delivery_service::wait_for_signal(std::chrono::millisecond
 asio::awaitable<void> delivery_service::claim_loop()
 {
     while (!stopping_) {
+        // Every claim is a durable commit: claiming one message each time one finishes would
+        // spend a commit per message. Topping up once half the room is free keeps the pools
+        // busy with few, large claims.
         const std::size_t room = options_.max_in_flight - in_flight_;
-        if (room == 0) {
+        if (in_flight_ > 0 && room < std::max<std::size_t>(1, options_.max_in_flight / 2)) {
             co_await wait_for_signal(options_.poll_interval);
             continue;
         }
