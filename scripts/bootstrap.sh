@@ -12,6 +12,7 @@ packages=(
     libgtest-dev postgresql
     clang libc++-dev libc++abi-dev
     curl ca-certificates
+    python3 postfix
 )
 packages+=("$@")
 
@@ -28,4 +29,9 @@ sudo=""
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
+# The interop test and the sending benchmark run Postfix's smtp-sink and smtp-source as plain
+# programs; the mail server itself must stay unconfigured and stopped.
+if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

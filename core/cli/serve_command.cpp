@@ -52,6 +52,7 @@ outbound::delivery_options delivery_options(const config::outbound_config& c)
     o.retry = {c.retry_initial, c.retry_max, c.max_age};
     o.lease = c.lease;
     o.poll_interval = c.poll_interval;
+    o.stop_grace = c.stop_grace;
     return o;
 }
 

@@ -335,6 +335,7 @@ private:
                       {"retry_max", duration(out.retry_max)},
                       {"lease", duration(out.lease)},
                       {"poll_interval", duration(out.poll_interval)},
+                      {"stop_grace", duration(out.stop_grace)},
                       {"connect_timeout", duration(out.connect_timeout)},
                       {"greeting_timeout", duration(out.greeting_timeout)},
                       {"command_timeout", duration(out.command_timeout)},

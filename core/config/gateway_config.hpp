@@ -72,6 +72,8 @@ struct outbound_config {
     /// How long a claimed message stays with this node; longer than the slowest attempt.
     std::chrono::milliseconds lease{std::chrono::hours(1)};
     std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    /// At a stop, how long attempts under way may take before they are cut off (and retried).
+    std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
     // RFC 5321 §4.5.3.2; connect is ours.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
     std::chrono::milliseconds greeting_timeout{std::chrono::minutes(5)};

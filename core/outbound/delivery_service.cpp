@@ -94,8 +94,11 @@ asio::awaitable<void> delivery_service::wait_for_signal(std::chrono::millisecond
 asio::awaitable<void> delivery_service::claim_loop()
 {
     while (!stopping_) {
+        // Every claim is a durable commit: claiming one message each time one finishes would
+        // spend a commit per message. Topping up once half the room is free keeps the pools
+        // busy with few, large claims.
         const std::size_t room = options_.max_in_flight - in_flight_;
-        if (room == 0) {
+        if (in_flight_ > 0 && room < std::max<std::size_t>(1, options_.max_in_flight / 2)) {
             co_await wait_for_signal(options_.poll_interval);
             continue;
         }
@@ -213,9 +216,11 @@ asio::awaitable<void> delivery_service::shutdown()
     while (in_flight_ > 0 && std::chrono::steady_clock::now() < deadline) {
         co_await wait_for_signal(std::chrono::milliseconds(100));
     }
-    // What is still under way fails fast once its pool closes, and is recorded as deferred.
+    // What is still under way is cut off, fails as a connection error and is recorded as
+    // deferred: a silent server must not hold the stop for its timeouts.
     for (auto& slot : slots_) {
         co_await slot.pool->close();
+        slot.pool->abort_in_progress();
     }
     while (in_flight_ > 0 || recording_ || !unrecorded_.empty()) {
         co_await wait_for_signal(std::chrono::milliseconds(100));

@@ -213,9 +213,20 @@ asio::awaitable<void> smtp_connection::connect_steps()
                                                   std::to_string(settings_->port) + ": " +
                                                   connect_ec.message());
     }
+    // SMTP is small writes each waiting for a reply: without this, Nagle's algorithm holds a
+    // write back until the previous one is acknowledged, and delayed ACKs make that 40 ms.
+    boost::system::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     usable_ = true;
     record('*', "connected to " + settings_->host + " (" + endpoint.address().to_string() +
                     ") port " + std::to_string(endpoint.port()));
+}
+
+void smtp_connection::abort() noexcept
+{
+    usable_ = false;
+    boost::system::error_code ignored;
+    socket_.close(ignored);
 }
 
 asio::awaitable<void> smtp_connection::start_tls()

@@ -54,6 +54,10 @@ public:
     /// QUIT, when the session is still usable, then closes. Never fails.
     boost::asio::awaitable<void> quit();
 
+    /// Closes the socket at once: whatever is awaited on it fails as a connection error. For a
+    /// stop that must not wait for a server's timeouts.
+    void abort() noexcept;
+
     /// False after a connection error, a timeout, bytes that are not SMTP, or a 421.
     bool usable() const noexcept { return usable_; }
     /// Transactions started on this session, failed ones included.

@@ -56,6 +56,22 @@ private:
     smtp_pool* pool_;
 };
 
+// Registers a connection as busy for the scope of one await, so a stop can abort it.
+class smtp_pool::in_progress {
+public:
+    in_progress(smtp_pool& pool, smtp_connection* connection) : pool_(pool), connection_(connection)
+    {
+        pool_.in_progress_.push_back(connection_);
+    }
+    ~in_progress() { std::erase(pool_.in_progress_, connection_); }
+    in_progress(const in_progress&) = delete;
+    in_progress& operator=(const in_progress&) = delete;
+
+private:
+    smtp_pool& pool_;
+    smtp_connection* connection_;
+};
+
 struct smtp_pool::waiter {
     explicit waiter(smtp_pool& pool)
         : pool(pool), wake(pool.executor_, asio::steady_timer::time_point::max())
@@ -83,7 +99,11 @@ asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::shared_ptr<cons
         co_return std::move(*failed);
     }
     auto& place = std::get<slot>(acquired);
-    auto outcome = co_await place.connection->send(env, *data);
+    send_outcome outcome;
+    {
+        const in_progress busy(*this, place.connection.get());
+        outcome = co_await place.connection->send(env, *data);
+    }
     finish(std::move(place));
     co_return outcome;
 }
@@ -108,6 +128,13 @@ asio::awaitable<void> smtp_pool::close()
     }
 }
 
+void smtp_pool::abort_in_progress() noexcept
+{
+    for (auto* connection : in_progress_) {
+        connection->abort();
+    }
+}
+
 asio::awaitable<std::variant<smtp_pool::slot, send_outcome>> smtp_pool::acquire()
 {
     for (;;) {
@@ -120,6 +147,7 @@ asio::awaitable<std::variant<smtp_pool::slot, send_outcome>> smtp_pool::acquire(
         }
         // Awaited outside the conditions: g++ 12 miscompiles some co_await in one.
         if (place->connection) {
+            const in_progress busy(*this, place->connection.get());
             const bool reset = co_await place->connection->reset();
             if (reset) {
                 co_return std::move(*place);
@@ -130,6 +158,7 @@ asio::awaitable<std::variant<smtp_pool::slot, send_outcome>> smtp_pool::acquire(
             co_return closed_outcome();
         }
         place->connection = std::make_unique<smtp_connection>(executor_, settings_);
+        const in_progress busy(*this, place->connection.get());
         auto failed = co_await place->connection->open();
         if (failed) {
             co_return std::move(*failed);

@@ -44,6 +44,10 @@ public:
     /// "pool closed". Sends in progress finish; their connections are QUIT then.
     boost::asio::awaitable<void> close();
 
+    /// Closes the connections of the sends in progress, which then fail at once as connection
+    /// errors instead of waiting out a silent server's timeouts. After close(), at a stop.
+    void abort_in_progress() noexcept;
+
     /// Connections open, being opened or in use.
     std::size_t open_connections() const noexcept { return open_; }
 
@@ -51,6 +55,7 @@ private:
     using connection_ptr = std::unique_ptr<smtp_connection>;
     class slot;
     struct waiter;
+    class in_progress;
 
     boost::asio::awaitable<std::variant<slot, send_outcome>> acquire();
     boost::asio::awaitable<std::optional<slot>> take_place();
@@ -63,6 +68,7 @@ private:
     std::shared_ptr<const smtp_client_settings> settings_;
     std::vector<connection_ptr> idle_;
     std::deque<waiter*> waiters_;
+    std::vector<smtp_connection*> in_progress_; // opening, resetting or sending
     std::size_t open_ = 0; // places taken: idle connections, and those opening or in use
     bool closed_ = false;
 };

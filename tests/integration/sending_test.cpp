@@ -36,6 +36,7 @@ const std::string outbound_yaml = "outbound:\n"
                                   "  retry_initial: 100ms\n"
                                   "  retry_max: 200ms\n"
                                   "  poll_interval: 50ms\n"
+                                  "  stop_grace: 200ms\n"
                                   "  connect_timeout: 2s\n"
                                   "  greeting_timeout: 2s\n"
                                   "  command_timeout: 2s\n"
@@ -312,6 +313,25 @@ TEST_F(Sending, KillNineWithQueuedMessagesDeliversEachOnceAfterARestart)
     for (const auto& [rcpt, count] : deliveries) {
         EXPECT_EQ(count, 1) << rcpt << " was sent " << count << " times";
     }
+}
+
+TEST_F(Sending, SigtermCutsOffAStalledAttemptAndTheRestartSendsIt)
+{
+    server_.inject(smtp_phase::greeting, {smtp_fault::action::stall, "", -1});
+    auto ids = send_to({"patient@example.com"});
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (server_.connections_accepted() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto stopping = std::chrono::steady_clock::now();
+    EXPECT_EQ(gw_.stop(SIGTERM), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(2))
+        << "the stop waits stop_grace (200ms), not the greeting timeout";
+
+    server_.clear_faults();
+    gw_.start();
+    auto status = wait_for_state(ids[0], "sent");
+    EXPECT_EQ(status.at("attempts").as_int64(), 2);
 }
 
 TEST_F(Sending, ATestEmailShowsTheConversation)

@@ -80,6 +80,10 @@ asio::awaitable<void> smtp_test_server::impl::accept_loop()
             co_return;
         }
         if (!error) {
+            // Replies to pipelined commands go out one write each; without this, Nagle's
+            // algorithm holds each back until the previous one is acknowledged (40 ms).
+            boost::system::error_code ignored;
+            socket.set_option(asio::ip::tcp::no_delay(true), ignored);
             asio::co_spawn(io_, serve_smtp_session(std::move(socket), options_, tls_, state_),
                            asio::detached);
         }

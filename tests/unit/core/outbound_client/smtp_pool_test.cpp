@@ -224,5 +224,42 @@ TEST_F(smtp_pool_test, close_wakes_waiting_sends_at_once)
     EXPECT_EQ(pool.open_connections(), 0u);
 }
 
+TEST_F(smtp_pool_test, abort_cuts_off_sends_in_progress_without_waiting_for_their_timeouts)
+{
+    auto settings = settings_for(server_, smtp_scheme::starttls);
+    settings.timeouts = test_timeouts(30s);
+    smtp_pool pool(ioc_.get_executor(), settings);
+    smtp_fault stall;
+    stall.what = smtp_fault::action::stall;
+    server_.inject(smtp_phase::data_end, stall);
+    std::vector<send_outcome> finished;
+    for (int i = 0; i < 2; ++i) {
+        boost::asio::co_spawn(ioc_, pool.send(envelope_for(i), shared_message(i)),
+                              [&finished](std::exception_ptr, send_outcome outcome) {
+                                  finished.push_back(std::move(outcome));
+                              });
+    }
+    const auto started = std::chrono::steady_clock::now();
+    boost::asio::co_spawn(
+        ioc_,
+        [&]() -> boost::asio::awaitable<void> {
+            while (server_.command_count("DATA") < 2) {
+                boost::asio::steady_timer tick(ioc_, 5ms);
+                co_await tick.async_wait(boost::asio::use_awaitable);
+            }
+            co_await pool.close();
+            pool.abort_in_progress();
+        },
+        boost::asio::detached);
+    ioc_.run();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 10s) << "not the 30 s data_end timeout";
+    ASSERT_EQ(finished.size(), 2u);
+    for (const auto& outcome : finished) {
+        EXPECT_EQ(outcome.failure, failure_class::connection_error) << outcome.error;
+        EXPECT_FALSE(outcome.permanent) << "cut off by a stop: tried again later";
+    }
+    EXPECT_EQ(pool.open_connections(), 0u);
+}
+
 } // namespace
 } // namespace mailgate::core::outbound
