@@ -413,8 +413,6 @@ TEST_F(PostgresStore, TwoNodesNeverClaimTheSameMessage)
     }
     EXPECT_EQ(ids.size(), 300u);
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 300u) << "none twice";
-    EXPECT_THAT(taken[0], Not(IsEmpty()));
-    EXPECT_THAT(taken[1], Not(IsEmpty()));
 }
 
 TEST_F(PostgresStore, AnotherNodeTakesOverWhenADeadNodesLeaseRunsOut)
