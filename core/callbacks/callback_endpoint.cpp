@@ -34,21 +34,6 @@ plugin::callback_request driver_request(const http::request& req, const std::str
     return out;
 }
 
-bh::status refusal_status(mg_status status)
-{
-    switch (status) {
-    case MG_BAD_REQUEST:
-    case MG_TOO_MANY_EVENTS:
-        return bh::status::bad_request;
-    case MG_UNAUTHORIZED:
-        return bh::status::unauthorized;
-    case MG_UNSUPPORTED:
-        return bh::status::method_not_allowed;
-    default:
-        return bh::status::internal_server_error;
-    }
-}
-
 } // namespace
 
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,

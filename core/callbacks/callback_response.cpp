@@ -47,6 +47,22 @@ boost::json::object processed_body(std::size_t processed, std::size_t duplicates
     return body;
 }
 
+boost::beast::http::status refusal_status(mg_status status) noexcept
+{
+    namespace bh = boost::beast::http;
+    switch (status) {
+    case MG_BAD_REQUEST:
+    case MG_TOO_MANY_EVENTS:
+        return bh::status::bad_request;
+    case MG_UNAUTHORIZED:
+        return bh::status::unauthorized;
+    case MG_UNSUPPORTED:
+        return bh::status::method_not_allowed;
+    default:
+        return bh::status::internal_server_error;
+    }
+}
+
 boost::json::object refused_body(std::string_view error)
 {
     return boost::json::object{{"error", error},

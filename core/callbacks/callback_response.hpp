@@ -5,6 +5,7 @@
 
 #include "core/plugin/callback_result.hpp"
 
+#include <boost/beast/http/status.hpp>
 #include <boost/json/object.hpp>
 
 #include <string_view>
@@ -16,6 +17,9 @@ namespace mailgate::core::callbacks {
 /// `rejected` ones are echoed with their errorDescription.
 boost::json::object processed_body(std::size_t processed, std::size_t duplicates,
                                    const std::vector<plugin::rejected_item>& rejected);
+
+/// The HTTP status of a callback the driver refused with `status` (not MG_OK).
+boost::beast::http::status refusal_status(mg_status status) noexcept;
 
 /// A refused callback: nothing was processed.
 boost::json::object refused_body(std::string_view error);

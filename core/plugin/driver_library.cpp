@@ -21,7 +21,7 @@ std::string dlerror_text(const std::string& what)
     return what.substr(start + marker.size(), end - start - marker.size());
 }
 
-boost::dll::shared_library open(const std::filesystem::path& file)
+boost::dll::shared_library open_library(const std::filesystem::path& file)
 {
     try {
         return boost::dll::shared_library(file.string(), boost::dll::load_mode::rtld_now |
@@ -42,7 +42,12 @@ driver_library::driver_library(boost::dll::shared_library library, const mg_driv
 
 std::shared_ptr<const driver_library> driver_library::load(const std::filesystem::path& file)
 {
-    boost::dll::shared_library library = open(file);
+    return accept(open(file));
+}
+
+opened_driver driver_library::open(const std::filesystem::path& file)
+{
+    boost::dll::shared_library library = open_library(file);
     if (!library.has(MG_DRIVER_ENTRY_SYMBOL)) {
         throw load_error("no " MG_DRIVER_ENTRY_SYMBOL " symbol: not a mailgate driver");
     }
@@ -51,17 +56,22 @@ std::shared_ptr<const driver_library> driver_library::load(const std::filesystem
     if (descriptor == nullptr) {
         throw load_error(MG_DRIVER_ENTRY_SYMBOL " returned no descriptor");
     }
-    if (auto problem = abi_problem(*descriptor)) {
+    return opened_driver{std::move(library), descriptor, file};
+}
+
+std::shared_ptr<const driver_library> driver_library::accept(opened_driver opened)
+{
+    if (auto problem = abi_problem(*opened.descriptor)) {
         throw load_error(*problem);
     }
     std::vector<option_spec> options;
     try {
-        options = read_option_table(*descriptor);
+        options = read_option_table(*opened.descriptor);
     } catch (const std::runtime_error& e) {
         throw load_error(std::string("bad option table: ") + e.what());
     }
-    return std::shared_ptr<const driver_library>(
-        new driver_library(std::move(library), descriptor, std::move(options), file));
+    return std::shared_ptr<const driver_library>(new driver_library(
+        std::move(opened.library), opened.descriptor, std::move(options), std::move(opened.file)));
 }
 
 } // namespace mailgate::core::plugin

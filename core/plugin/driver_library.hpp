@@ -24,11 +24,26 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A driver file opened and its entry called, its descriptor not checked yet: read nothing
+/// but the ABI head of `descriptor` before abi_version_problem() passed. Owns the library.
+struct opened_driver {
+    boost::dll::shared_library library;
+    const mg_driver* descriptor = nullptr;
+    std::filesystem::path file;
+};
+
 class driver_library {
 public:
     /// Opens `file` (RTLD_NOW | RTLD_LOCAL), calls mg_driver_entry with the host table and
-    /// checks the descriptor before anything else. Throws load_error.
+    /// checks the descriptor before anything else: open() then accept(). Throws load_error.
     static std::shared_ptr<const driver_library> load(const std::filesystem::path& file);
+
+    /// The first half of load(), for tools that judge each check themselves (the conformance
+    /// kit). Calls the entry once. Throws load_error.
+    static opened_driver open(const std::filesystem::path& file);
+    /// The second half of load(): the gateway's checks on the descriptor and its option table.
+    /// Throws load_error.
+    static std::shared_ptr<const driver_library> accept(opened_driver opened);
 
     driver_library(const driver_library&) = delete;
     driver_library& operator=(const driver_library&) = delete;

@@ -1,0 +1,357 @@
+#include "tools/conformance/fixture.hpp"
+
+#include "core/callbacks/callback_response.hpp"
+#include "core/config/provider_options.hpp"
+#include "core/encoding/base64.hpp"
+#include "core/events/event.hpp"
+#include "core/plugin/driver_instance.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace mailgate::conformance {
+namespace {
+
+namespace json = boost::json;
+
+std::string read_text(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + file.string());
+    }
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+json::object read_object(const std::filesystem::path& file)
+{
+    json::error_code ec;
+    json::value v = json::parse(read_text(file), ec);
+    if (ec || !v.is_object()) {
+        throw std::runtime_error(file.filename().string() + " is not a JSON object" +
+                                 (ec ? " (" + ec.message() + ")" : ""));
+    }
+    return std::move(v.get_object());
+}
+
+std::string string_at(const json::object& o, std::string_view key, std::string fallback = {})
+{
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr) {
+        return fallback;
+    }
+    if (!v->is_string()) {
+        throw std::runtime_error("'" + std::string(key) + "' must be a string");
+    }
+    return std::string(v->get_string());
+}
+
+json::object object_at(const json::object& o, std::string_view key)
+{
+    const json::value* v = o.if_contains(key);
+    if (v == nullptr) {
+        return {};
+    }
+    if (!v->is_object()) {
+        throw std::runtime_error("'" + std::string(key) + "' must be an object");
+    }
+    return v->get_object();
+}
+
+// "body_repeat" builds a large body (a limit test) from a line of the fixture.
+std::string repeated_body(const json::object& spec)
+{
+    const json::value* count = spec.if_contains("count");
+    if (count == nullptr || !count->is_int64() || count->get_int64() < 0 ||
+        count->get_int64() > 100000) {
+        throw std::runtime_error("body_repeat.count must be an integer 0..100000");
+    }
+    std::string body = string_at(spec, "before");
+    const std::string item = string_at(spec, "item");
+    const std::string separator = string_at(spec, "separator");
+    for (int64_t i = 0; i < count->get_int64(); ++i) {
+        body += (i == 0 ? "" : separator) + item;
+    }
+    return body + string_at(spec, "after");
+}
+
+std::string request_body(const json::object& r)
+{
+    const int given = int(r.contains("body")) + int(r.contains("body_base64")) +
+                      int(r.contains("body_json")) + int(r.contains("body_repeat"));
+    if (given > 1) {
+        throw std::runtime_error("give one of body, body_base64, body_json, body_repeat");
+    }
+    if (r.contains("body_base64")) {
+        auto decoded = core::encoding::base64_decode(string_at(r, "body_base64"));
+        if (!decoded) {
+            throw std::runtime_error("body_base64 is not base64");
+        }
+        return *decoded;
+    }
+    if (const json::value* v = r.if_contains("body_json")) {
+        return json::serialize(*v);
+    }
+    if (r.contains("body_repeat")) {
+        return repeated_body(object_at(r, "body_repeat"));
+    }
+    return string_at(r, "body");
+}
+
+fixture_request parse_request(const json::object& r, const std::string& default_url)
+{
+    fixture_request out;
+    out.method = string_at(r, "method", "POST");
+    out.url = string_at(r, "url", default_url);
+    for (const auto& [name, value] : object_at(r, "headers")) {
+        if (!value.is_string()) {
+            throw std::runtime_error("header '" + std::string(name) + "' must be a string");
+        }
+        out.headers.emplace_back(name, value.get_string());
+    }
+    out.body = request_body(r);
+    return out;
+}
+
+fixture parse_fixture(const std::filesystem::path& file, const std::string& default_url)
+{
+    fixture f;
+    f.name = file.stem().string();
+    try {
+        const json::object o = read_object(file);
+        f.description = string_at(o, "description");
+        f.provider = object_at(o, "provider");
+        f.request = parse_request(object_at(o, "request"), default_url);
+        f.expect = object_at(o, "expect");
+        if (!f.expect.contains("status")) {
+            throw std::runtime_error("expect.status is required");
+        }
+    } catch (const std::exception& e) {
+        f.error = e.what();
+    }
+    return f;
+}
+
+std::string option_text(const json::value& v)
+{
+    if (v.is_string()) {
+        return std::string(v.get_string());
+    }
+    if (v.is_bool()) {
+        return v.get_bool() ? "true" : "false";
+    }
+    return json::serialize(v);
+}
+
+std::string target_of(const std::string& url)
+{
+    const auto scheme = url.find("://");
+    const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return path == std::string::npos ? "/" : url.substr(path);
+}
+
+json::value event_json(const core::plugin::driver_event& e,
+                       const core::attribution::meta_codec& codec)
+{
+    const auto kind = core::events::from_abi(e.kind);
+    json::error_code ec;
+    json::value detail = e.detail_json.empty() ? json::object() : json::parse(e.detail_json, ec);
+    return json::object{
+        {"kind", kind ? std::string(core::events::to_string(*kind))
+                      : "unknown(" + std::to_string(e.kind) + ")"},
+        {"email", e.email},
+        {"meta", e.meta},
+        {"meta_valid", !e.meta.empty() && codec.decode(e.meta, e.email).has_value()},
+        {"description", e.description},
+        {"provider_event_id", e.provider_event_id},
+        {"occurred_at", e.occurred_at},
+        {"permanent", (e.flags & MG_EVENT_FLAG_PERMANENT) != 0},
+        {"detail", ec ? json::value(e.detail_json) : std::move(detail)},
+    };
+}
+
+// What the ESP would see, plus the events the gateway would store.
+json::object observed(const core::plugin::callback_result& result,
+                      const core::attribution::meta_codec& codec)
+{
+    if (result.status != MG_OK) {
+        json::object body = core::callbacks::refused_body(result.error);
+        body["status"] = static_cast<int>(core::callbacks::refusal_status(result.status));
+        body["events"] = json::array();
+        body["unprocessed"] = json::array();
+        return body;
+    }
+    json::object body = core::callbacks::processed_body(result.events.size(), 0, result.rejected);
+    body["status"] = 200;
+    json::array events;
+    for (const auto& e : result.events) {
+        events.push_back(event_json(e, codec));
+    }
+    body["events"] = std::move(events);
+    body["unprocessed"] = body["UNPROCESSED_EVENTS"];
+    return body;
+}
+
+std::string shown(const json::value& v)
+{
+    std::string text = json::serialize(v);
+    return text.size() > 200 ? text.substr(0, 200) + "..." : text;
+}
+
+// Expected objects are subsets (a field not given is not compared); arrays must match in
+// length and element by element; numbers compare by value.
+void compare(const json::value& want, const json::value* got, const std::string& path,
+             std::vector<std::string>& diffs)
+{
+    if (got == nullptr) {
+        diffs.push_back(path + ": expected " + shown(want) + ", got nothing");
+        return;
+    }
+    if (want.is_object() && got->is_object()) {
+        for (const auto& [key, value] : want.get_object()) {
+            compare(value, got->get_object().if_contains(key), path + "." + std::string(key),
+                    diffs);
+        }
+        return;
+    }
+    if (want.is_array() && got->is_array()) {
+        const auto& w = want.get_array();
+        const auto& g = got->get_array();
+        if (w.size() != g.size()) {
+            diffs.push_back(path + ": expected " + std::to_string(w.size()) + " item(s), got " +
+                            std::to_string(g.size()));
+        }
+        for (std::size_t i = 0; i < std::max(w.size(), g.size()); ++i) {
+            const std::string at = path + "[" + std::to_string(i) + "]";
+            if (i >= w.size()) {
+                diffs.push_back(at + ": unexpected " + shown(g[i]));
+            } else {
+                compare(w[i], i < g.size() ? &g[i] : nullptr, at, diffs);
+            }
+        }
+        return;
+    }
+    const bool same = want.is_number() && got->is_number()
+                          ? want.to_number<double>() == got->to_number<double>()
+                          : want == *got;
+    if (!same) {
+        diffs.push_back(path + ": expected " + shown(want) + ", got " + shown(*got));
+    }
+}
+
+} // namespace
+
+boost::json::object merged(const boost::json::object& base, const boost::json::object& overrides)
+{
+    json::object out = base;
+    for (const auto& [key, value] : overrides) {
+        out[key] = value;
+    }
+    return out;
+}
+
+fixture_set load_fixture_set(const std::filesystem::path& directory)
+{
+    fixture_set set;
+    const auto set_file = directory / "set.json";
+    if (std::filesystem::exists(set_file)) {
+        try {
+            const json::object o = read_object(set_file);
+            set.provider = object_at(o, "provider");
+            set.public_url = string_at(o, "public_url", set.public_url);
+            const json::object hostile = object_at(o, "hostile");
+            set.hostile_provider = merged(set.provider, object_at(hostile, "provider"));
+            set.hostile_form_field = string_at(hostile, "form_field");
+        } catch (const std::runtime_error& e) {
+            throw std::runtime_error("set.json: " + std::string(e.what()));
+        }
+    } else {
+        set.hostile_provider = set.provider;
+    }
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+        if (entry.path().extension() == ".json" && entry.path().filename() != "set.json") {
+            files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        set.cases.push_back(parse_fixture(file, set.public_url));
+    }
+    return set;
+}
+
+std::unique_ptr<core::attribution::meta_codec> test_meta_codec()
+{
+    std::array<unsigned char, 32> key{};
+    std::copy_n(test_attribution_key, key.size(), key.begin());
+    return std::make_unique<core::attribution::meta_codec>(key);
+}
+
+callback_run run_callback(const std::shared_ptr<const core::plugin::driver_library>& library,
+                          const boost::json::object& options, const fixture_request& request,
+                          const core::attribution::meta_codec& codec)
+{
+    core::config::provider_config provider{"conformance", library->id(), "fixture", {}};
+    for (const auto& [key, value] : options) {
+        provider.options[key] = core::config::located_value{option_text(value), true, "fixture"};
+    }
+    auto validated = core::config::validate_options(provider, library->options());
+    callback_run run;
+    if (!validated.problems.empty()) {
+        run.setup_error = "provider options refused: " + validated.problems.front();
+        return run;
+    }
+    try {
+        const core::plugin::driver_instance instance(library, "conformance", validated.values);
+        core::plugin::callback_request req;
+        req.meta_codec = &codec;
+        req.method = request.method;
+        req.public_url = request.url;
+        const std::string target = target_of(request.url);
+        req.target = target;
+        for (const auto& [name, value] : request.headers) {
+            req.headers.emplace_back(name, value);
+        }
+        req.body = request.body;
+        run.result = instance.parse_callback(req);
+    } catch (const core::plugin::create_error& e) {
+        run.setup_error = e.what();
+    }
+    return run;
+}
+
+check_outcome replay(const std::shared_ptr<const core::plugin::driver_library>& library,
+                     const boost::json::object& options, const fixture_request& request,
+                     const boost::json::object& expect, const core::attribution::meta_codec& codec)
+{
+    const callback_run run = run_callback(library, options, request, codec);
+    if (!run.setup_error.empty()) {
+        return {false, run.setup_error};
+    }
+    json::object want = expect;
+    for (const char* list : {"events", "unprocessed"}) {
+        if (!want.contains(list)) {
+            want[list] = json::array();
+        }
+    }
+    const json::value got = observed(run.result, codec);
+    std::vector<std::string> diffs;
+    compare(want, &got, "", diffs);
+    if (diffs.empty()) {
+        return {true, "status " + json::serialize(got.at("status")) + ", " +
+                          std::to_string(run.result.events.size()) + " event(s), " +
+                          std::to_string(run.result.rejected.size()) + " unprocessed"};
+    }
+    std::string detail;
+    for (const auto& d : diffs) {
+        detail += (detail.empty() ? "" : "; ") + d.substr(1); // drop the root's leading '.'
+    }
+    return {false, detail};
+}
+
+} // namespace mailgate::conformance
