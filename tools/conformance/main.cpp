@@ -149,8 +149,8 @@ int run(int argc, char** argv)
     }
     options.timeout = std::chrono::milliseconds(std::max(1, vm["timeout-ms"].as<int>()));
     options.json = vm.count("json") != 0;
-    // The driver's own log lines would drown the report; its warnings and errors still show.
-    core::log::set_level(spdlog::level::warn);
+    // The driver's own log lines, once per check, would drown the report; its errors still show.
+    core::log::set_level(spdlog::level::err);
 
     const check_report report = run_kit(options);
     if (options.json) {
