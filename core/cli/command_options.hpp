@@ -22,9 +22,12 @@ struct command_options {
     std::optional<std::string> to;                   ///< send-test: the recipient
     std::optional<std::string> from;                 ///< send-test: the sender, if not default
     bool json = false;                               ///< send-test: print JSON
+    std::optional<std::filesystem::path> check_file; ///< plugins: judge this one file
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.
+/// With --check FILE: only that file, loaded as the gateway would load it, without scanning a
+/// folder; exits 1 with the reason when the gateway would refuse it.
 int run_plugins(const command_options& options);
 
 /// `mailgate check-config`: loads the drivers and checks the file against them; exits

@@ -24,7 +24,9 @@ using command_fn = int (*)(const cli::command_options&);
 const std::map<std::string, std::pair<command_fn, const char*>>& commands()
 {
     static const std::map<std::string, std::pair<command_fn, const char*>> table{
-        {"plugins", {&cli::run_plugins, "list the loaded drivers with their options"}},
+        {"plugins",
+         {&cli::run_plugins, "list the loaded drivers with their options (--check FILE: judge "
+                             "one driver file without scanning the folder)"}},
         {"check-config",
          {&cli::run_check_config, "check the configuration file against the loaded drivers"}},
         {"meta",
@@ -75,7 +77,8 @@ int run(int argc, char** argv)
         "profile", po::value<std::string>(), "meta: the profile id")("to", po::value<std::string>(),
                                                                      "send-test: the recipient")(
         "from", po::value<std::string>(), "send-test: the sender (default: the provider's)")(
-        "json", "send-test: print the result as JSON");
+        "json", "send-test: print the result as JSON")(
+        "check", po::value<std::string>(), "plugins: load only this driver file and report on it");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())("input",
                                                                         po::value<std::string>());
@@ -115,6 +118,9 @@ int run(int argc, char** argv)
     }
     if (vm.count("provider") != 0) {
         parsed.provider = vm["provider"].as<std::string>();
+    }
+    if (vm.count("check") != 0) {
+        parsed.check_file = vm["check"].as<std::string>();
     }
     if (vm.count("input") != 0) {
         parsed.input_file = vm["input"].as<std::string>();

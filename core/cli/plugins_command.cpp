@@ -69,10 +69,30 @@ std::filesystem::path plugins_directory(const command_options& options)
     return config::load_config(options.config_file).plugins_directory;
 }
 
+// One file, as the gateway's loader judges it: the same load a folder scan does per file.
+int check_one(const std::filesystem::path& file)
+{
+    std::cout << fmt::format("host ABI {}.{}\n\n", MG_ABI_VERSION_MAJOR, MG_ABI_VERSION_MINOR);
+    std::shared_ptr<const plugin::driver_library> library;
+    try {
+        library = plugin::driver_library::load(file);
+    } catch (const plugin::load_error& e) {
+        std::cout << fmt::format("refused {}: {}\n", file.string(), e.what());
+        return 1;
+    }
+    print_driver(*library);
+    std::cout << "\naccepted: the gateway loads this driver\n";
+    return 0;
+}
+
 } // namespace
 
 int run_plugins(const command_options& options)
 {
+    if (options.check_file) {
+        // Absolute: dlopen searches the library path for a bare file name.
+        return check_one(std::filesystem::absolute(*options.check_file));
+    }
     const auto registry = plugin::driver_registry::scan(plugins_directory(options));
     std::cout << fmt::format("plugins folder {}: {} driver(s) loaded, host ABI {}.{}\n\n",
                              registry.directory().string(), registry.drivers().size(),

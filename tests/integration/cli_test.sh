@@ -50,6 +50,36 @@ plugins_reports_bad_files)
     # The log line (stderr) names the file and the reason too.
     expect_out "error +\[plugin\] $fixtures/mailgate-no_entry.so: skipped: no mg_driver_entry"
     ;;
+plugins_check)
+    # One good file: described as the folder listing would, and nothing else is loaded.
+    run plugins --check "$plugins/mailgate-smtp.so"
+    expect_rc 0
+    expect_out '^smtp 1\.0\.0$'
+    expect_out 'ABI: +1\.1'
+    expect_out '^    callback_token +string +secret'
+    expect_out '^accepted: the gateway loads this driver$'
+    expect_no_out '^legacy '
+    # A bare file name is the file in the working directory, not a library path search.
+    (cd "$plugins" && "$mailgate" plugins --check mailgate-legacy.so) >"$work/out" 2>&1
+    expect_out '^legacy 1\.0\.0$'
+    ;;
+plugins_check_refused)
+    run plugins --check "$fixtures/mailgate-wrong_major.so"
+    expect_rc 1
+    expect_out "^refused $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0, this host speaks ABI 1\.1"
+    run plugins --check "$fixtures/mailgate-newer_minor.so"
+    expect_rc 1
+    expect_out 'newer than this host.s ABI 1\.1: upgrade mailgate'
+    run plugins --check "$fixtures/mailgate-no_entry.so"
+    expect_rc 1
+    expect_out 'no mg_driver_entry symbol: not a mailgate driver'
+    run plugins --check "$fixtures/mailgate-not_a_library.so"
+    expect_rc 1
+    expect_out 'cannot load: .*invalid ELF header'
+    run plugins --check "$work/missing.so"
+    expect_rc 1
+    expect_out "^refused $work/missing.so: cannot load: .*No such file"
+    ;;
 check_config_ok)
     sed "s|^  directory: .*|  directory: $plugins|" "$source/config/mailgate.yaml" >"$work/ok.yaml"
     run check-config --config "$work/ok.yaml"

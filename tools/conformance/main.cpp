@@ -143,7 +143,8 @@ int run(int argc, char** argv)
         return vm.count("help") != 0 ? 0 : 2;
     }
     kit_options options;
-    options.driver = vm["driver"].as<std::string>();
+    // Absolute: dlopen searches the library path for a bare file name.
+    options.driver = std::filesystem::absolute(vm["driver"].as<std::string>());
     if (vm.count("fixtures") != 0) {
         options.fixtures = vm["fixtures"].as<std::string>();
     }
