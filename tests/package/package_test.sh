@@ -14,6 +14,7 @@ cmake --install "$build" --component sdk --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/mailgate/sdk/abi.h"
 test -f "$work/prefix/lib/cmake/MailgateSDK/MailgateSDKConfig.cmake"
 test -f "$work/prefix/lib/cmake/MailgateSDK/driver.map"
+test -x "$work/prefix/bin/mailgate-conformance"
 
 step "build sdk/template against the installed package"
 cmake -S "$source/sdk/template" -B "$work/template" "${generator[@]}" \
@@ -29,6 +30,14 @@ step "the host loads it"
 cat "$work/plugins.txt"
 grep -q '^example 0\.1\.0$' "$work/plugins.txt"
 grep -qE '^    token +string +required, secret ' "$work/plugins.txt"
+
+step "the installed conformance kit passes the template with its fixtures"
+"$work/prefix/bin/mailgate-conformance" "$work/template/mailgate-example.so" \
+    --fixtures "$source/sdk/template/fixtures" | tee "$work/kit.txt"
+grep -q '^PASS symbols ' "$work/kit.txt"
+grep -q '^PASS fixture:events ' "$work/kit.txt"
+grep -q '^PASS hostile:10mb ' "$work/kit.txt"
+grep -qE '^PASSED: [0-9]+ passed, 0 failed' "$work/kit.txt"
 
 step "an SDK of another major is not accepted"
 mkdir -p "$work/major2"
