@@ -104,7 +104,7 @@ private:
             std::this_thread::sleep_for(std::chrono::hours(1));
         }
 #elif CONFORMANCE_DEFECT == DEFECT_LEAK_ON_EMPTY
-        if (request.body().empty()) {
+        if (request.body().empty() && request.method() == "POST") {
             char* leaked = new char[64];
             // Keeps the compiler from eliding the allocation; the pointer is then dropped.
             asm volatile("" : : "r"(leaked) : "memory");
