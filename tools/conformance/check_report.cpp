@@ -1,5 +1,7 @@
 #include "tools/conformance/check_report.hpp"
 
+#include "core/encoding/utf8.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -20,6 +22,26 @@ const char* verdict_name(verdict v) noexcept
     }
 }
 
+// Details quote the driver's own messages: keep each on one line, valid UTF-8 (the JSON report
+// must parse) and bounded.
+std::string printable(std::string text)
+{
+    constexpr std::size_t max_detail = 2000;
+    if (text.size() > max_detail) {
+        text = text.substr(0, max_detail) + "...";
+    }
+    const bool utf8 = core::encoding::is_valid_utf8(text);
+    for (auto& c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            c = ' ';
+        } else if (byte >= 0x80 && !utf8) {
+            c = '?';
+        }
+    }
+    return text;
+}
+
 std::size_t count(const std::vector<check_result>& checks, verdict v)
 {
     return static_cast<std::size_t>(std::count_if(
@@ -30,7 +52,7 @@ std::size_t count(const std::vector<check_result>& checks, verdict v)
 
 void check_report::add(std::string name, verdict outcome, std::string detail)
 {
-    checks_.push_back(check_result{std::move(name), outcome, std::move(detail)});
+    checks_.push_back(check_result{std::move(name), outcome, printable(std::move(detail))});
 }
 
 bool check_report::passed() const noexcept
