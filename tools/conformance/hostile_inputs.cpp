@@ -1,6 +1,8 @@
 #include "tools/conformance/hostile_inputs.hpp"
 
 #include "core/callbacks/callback_response.hpp"
+#include "tools/conformance/isolated_call.hpp"
+#include "tools/conformance/replay.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>

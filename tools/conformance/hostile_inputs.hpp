@@ -3,10 +3,12 @@
 // Requests no provider sends on purpose: the driver must answer each with a status of its
 // own (not a crash, an escaping exception, a hang, a leak, or a 500).
 
+#include "core/plugin/driver_library.hpp"
 #include "tools/conformance/check_report.hpp"
 #include "tools/conformance/fixture.hpp"
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 

@@ -7,6 +7,7 @@
 #include "tools/conformance/fixture.hpp"
 #include "tools/conformance/hostile_inputs.hpp"
 #include "tools/conformance/isolated_call.hpp"
+#include "tools/conformance/replay.hpp"
 
 #include <boost/program_options.hpp>
 
