@@ -62,9 +62,19 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 step "install the SDK component to $work/prefix"
 cmake --install "$build" --component sdk --prefix "$work/prefix" >/dev/null
 
+# The sanitizer pass (MAILGATE_SANITIZE) builds the example with the same sanitizers, so its own
+# tests and the gateway that loads it are checked as the in-tree drivers are.
+cxx_flags="-Wall -Wextra -Werror"
+link_flags=""
+if grep -q '^MAILGATE_SANITIZE:BOOL=ON$' "$build/CMakeCache.txt"; then
+    cxx_flags+=" -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+    link_flags="-fsanitize=address,undefined"
+fi
+
 step "build sdk/examples/mailgun out of tree against it, warnings as errors, and run its tests"
 cmake -S "$source/sdk/examples/mailgun" -B "$work/mailgun" "${generator[@]}" "${launcher[@]}" \
-    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >/dev/null
+    -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$cxx_flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="$link_flags" -DCMAKE_MODULE_LINKER_FLAGS="$link_flags" >/dev/null
 cmake --build "$work/mailgun" >/dev/null
 ctest --test-dir "$work/mailgun" --output-on-failure
 bash "$source/scripts/check_driver_exports.sh" "$work/mailgun/mailgate-mailgun.so"

@@ -99,6 +99,8 @@ std::string signed_body(const json::object& data)
 
 class MailgunDriver : public ::testing::Test {
 protected:
+    // Declared first: the members below use it.
+    fake_host host;
     const mg_driver& driver = host.load_library(MAILGUN_DRIVER);
     fake_host::options_map options{{"webhook_signing_key", signing_key}};
 
@@ -129,8 +131,6 @@ protected:
         EXPECT_TRUE(result.events.empty());
         return result.rejected.size() == 1 ? result.rejected[0].reason : "none";
     }
-
-    fake_host host;
 };
 
 TEST_F(MailgunDriver, DescribesItselfAndItsOptions)
