@@ -190,15 +190,21 @@ step "a retried webhook is a duplicate, not a second event"
 expect_status "$(post_webhook "$work/bounce.json")" 200 "retry"
 check_json "$work/body" 'd.get("DUPLICATE_EVENTS") == 1'
 
-step "a forged signature and an unsigned body are refused with nothing stored"
+step "a forged signature, an unsigned body and a captured signature on another event are refused"
 webhook "key-not-the-one-mailgun-has" failed permanent carol@example.com "" ev-3 >"$work/forged.json"
 expect_status "$(post_webhook "$work/forged.json")" 401 "forged"
 python3 -c 'import json, sys; b = json.load(open(sys.argv[1])); del b["signature"]; print(json.dumps(b))' \
     "$work/forged.json" >"$work/unsigned.json"
 expect_status "$(post_webhook "$work/unsigned.json")" 401 "unsigned"
+python3 -c 'import json, sys
+b = json.load(open(sys.argv[1]))
+b["event-data"].update({"id": "ev-4", "recipient": "dave@example.com"})
+print(json.dumps(b))' "$work/bounce.json" >"$work/reused.json"
+expect_status "$(post_webhook "$work/reused.json")" 401 "a captured signature on another event"
 expect_status "$(admin '/v1/events?provider=mailgun')" 200 "events"
 check_json "$work/body" 'len(d["items"]) == 2'
 expect_status "$(admin /v1/suppressions/carol@example.com)" 404 "carol not suppressed"
+expect_status "$(admin /v1/suppressions/dave@example.com)" 404 "dave not suppressed"
 stop
 
 ! grep -qF "$signing_key" "$work/serve.log" || fail "the signing key is in the log"

@@ -7,6 +7,8 @@
 // Built out of tree against the installed SDK, like any third-party driver: it includes nothing
 // but the SDK, Boost.JSON and OpenSSL's C API.
 
+#include "replay_guard.hpp"
+
 #include <mailgate/sdk/driver.hpp>
 #include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
@@ -51,9 +53,10 @@ constexpr const char* tag_header = "X-Mailgun-Tag";
 
 constexpr const char* bad_signature = "missing or wrong webhook signature";
 constexpr const char* stale_signature = "replayed or stale signature";
+constexpr const char* reused_token = "webhook token reused for another event";
 
 // The SMTP option set with Mailgun's US relay as the default host, and the webhook's options.
-constexpr std::array<mg_option, 11> options_table{
+constexpr std::array<mg_option, 12> options_table{
     sdk::option(MG_OPTION_STRING, "host",
                 "Mailgun's SMTP host: smtp.mailgun.org, or smtp.eu.mailgun.org for an EU domain",
                 "smtp.mailgun.org"),
@@ -76,6 +79,10 @@ constexpr std::array<mg_option, 11> options_table{
     sdk::option(MG_OPTION_INT, "signature_tolerance",
                 "seconds a webhook's signed timestamp may be off from now; 0 turns the check off",
                 "900"),
+    sdk::option(MG_OPTION_INT, "replay_cache_size",
+                "how many recent webhook tokens each gateway node remembers, to refuse one "
+                "reused for another event; 0 turns the check off",
+                "100000"),
 };
 
 std::string read_signing_key(const sdk::config_view& config)
@@ -94,6 +101,15 @@ std::int64_t read_tolerance(const sdk::config_view& config)
         throw sdk::config_error("signature_tolerance", "must be 0 (off) or a number of seconds");
     }
     return seconds;
+}
+
+std::size_t read_replay_cache_size(const sdk::config_view& config)
+{
+    std::int64_t size = config.integer("replay_cache_size");
+    if (size < 0) {
+        throw sdk::config_error("replay_cache_size", "must be 0 (off) or a number of tokens");
+    }
+    return static_cast<std::size_t>(size);
 }
 
 std::optional<std::string_view> string_field(const json::object& fields, std::string_view key)
@@ -299,7 +315,8 @@ public:
     static constexpr auto options = options_table;
 
     mailgun_driver(const sdk::config_view& config, sdk::host_context host)
-        : driver(host), signing_key_(read_signing_key(config)), tolerance_(read_tolerance(config))
+        : driver(host), signing_key_(read_signing_key(config)), tolerance_(read_tolerance(config)),
+          replay_guard_(read_replay_cache_size(config))
     {
         sdk::read_smtp_settings(config);
     }
@@ -337,10 +354,15 @@ public:
             throw sdk::bad_request(sdk::responses::missing_parameters);
         }
         // Before the event is read: an unsigned caller learns nothing about it.
-        authenticate(*fields);
+        std::string_view token = authenticate(*fields);
         const json::object* data = object_field(*fields, "event-data");
         if (data == nullptr) {
             throw sdk::bad_request(sdk::responses::missing_parameters);
+        }
+        // A retry of one delivery may repeat its token with the same event; another event under
+        // a token already seen is a captured signature put to other use.
+        if (!replay_guard_.admit(token, string_field(*data, "id").value_or(""))) {
+            throw sdk::unauthorized(reused_token);
         }
         parse_event(*data, sink);
     }
@@ -349,7 +371,8 @@ private:
     // The signature covers the timestamp and token only, not the event: the tolerance bounds
     // how long a captured signature can be reused. A subaccount's webhook also carries a
     // parent-signature under the primary account's key, so either key may be configured.
-    void authenticate(const json::object& fields) const
+    // Returns the verified token.
+    std::string_view authenticate(const json::object& fields) const
     {
         const json::object* signature = object_field(fields, "signature");
         std::optional<std::string_view> timestamp =
@@ -379,10 +402,14 @@ private:
         if (tolerance_ > 0 && !within(*sent, unix_now(), tolerance_)) {
             throw sdk::unauthorized(stale_signature);
         }
+        return *token;
     }
 
     std::string signing_key_;
     std::int64_t tolerance_;
+    // The one state calls share, behind its own lock: parse_callback stays safe to run
+    // concurrently on this instance.
+    mutable mailgun::replay_guard replay_guard_;
 };
 
 } // namespace

@@ -15,12 +15,15 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -59,10 +62,11 @@ std::string sign(const std::string& key, const std::string& text)
     return hex;
 }
 
-json::object signature_block(const std::string& timestamp, const std::string& key = signing_key)
+json::object signature_block(const std::string& timestamp, const std::string& key = signing_key,
+                             const std::string& nonce = token)
 {
     return {
-        {"timestamp", timestamp}, {"token", token}, {"signature", sign(key, timestamp + token)}};
+        {"timestamp", timestamp}, {"token", nonce}, {"signature", sign(key, timestamp + nonce)}};
 }
 
 // A failed/permanent event in Mailgun's documented shape, with our token echoed.
@@ -162,6 +166,9 @@ TEST_F(MailgunDriver, RefusesAProviderItCannotServe)
               std::string::npos);
     EXPECT_NE(message({{"webhook_signing_key", "k"}, {"signature_tolerance", "-1"}})
                   .find("signature_tolerance: must be 0"),
+              std::string::npos);
+    EXPECT_NE(message({{"webhook_signing_key", "k"}, {"replay_cache_size", "-1"}})
+                  .find("replay_cache_size: must be 0"),
               std::string::npos);
     EXPECT_NE(message({{"webhook_signing_key", "k"}, {"port", "70000"}}).find("port: must be"),
               std::string::npos);
@@ -339,6 +346,66 @@ TEST_F(MailgunDriver, RefusesAStaleSignatureUnlessTheCheckIsOff)
 
     options["signature_tolerance"] = "0";
     EXPECT_EQ(post(old_body).status, MG_OK);
+}
+
+TEST_F(MailgunDriver, ARetryMayRepeatItsTokenButAnotherEventMayNot)
+{
+    auto instance = host.create(driver, options);
+    const json::object signature = signature_block(now_text());
+    const std::string delivery = body_of(failed_event(), signature);
+    EXPECT_EQ(host.post(instance, delivery).status, MG_OK);
+    EXPECT_EQ(host.post(instance, delivery).status, MG_OK) << "a retry of the same delivery";
+
+    json::object other = failed_event();
+    other["id"] = "another-event";
+    other["recipient"] = "ceo@example.com";
+    callback_result result = host.post(instance, body_of(other, signature));
+    EXPECT_EQ(result.status, MG_UNAUTHORIZED);
+    EXPECT_EQ(result.error, "webhook token reused for another event");
+    EXPECT_TRUE(result.events.empty() && result.rejected.empty());
+}
+
+TEST_F(MailgunDriver, OneTokenPostedConcurrentlyWithManyEventsAdmitsOne)
+{
+    auto instance = host.create(driver, options);
+    const json::object signature = signature_block(now_text());
+    std::atomic<int> admitted{0};
+    std::vector<std::thread> posters;
+    for (int i = 0; i < 8; ++i) {
+        json::object data = failed_event();
+        data["id"] = "event-" + std::to_string(i);
+        posters.emplace_back([&, body = body_of(data, signature)] {
+            if (host.post(instance, body).status == MG_OK) {
+                ++admitted;
+            }
+        });
+    }
+    for (std::thread& poster : posters) {
+        poster.join();
+    }
+    EXPECT_EQ(admitted.load(), 1);
+}
+
+TEST_F(MailgunDriver, RemembersABoundedNumberOfTokensOrNone)
+{
+    const std::string ts = now_text();
+    json::object other = failed_event();
+    other["id"] = "another-event";
+    const std::string second_token(50, 'b');
+
+    options["replay_cache_size"] = "1";
+    auto instance = host.create(driver, options);
+    EXPECT_EQ(host.post(instance, body_of(failed_event(), signature_block(ts))).status, MG_OK);
+    EXPECT_EQ(
+        host.post(instance, body_of(other, signature_block(ts, signing_key, second_token))).status,
+        MG_OK);
+    EXPECT_EQ(host.post(instance, body_of(other, signature_block(ts))).status, MG_OK)
+        << "the first token was forgotten to make room for the second";
+
+    options["replay_cache_size"] = "0";
+    auto unguarded = host.create(driver, options);
+    EXPECT_EQ(host.post(unguarded, body_of(failed_event(), signature_block(ts))).status, MG_OK);
+    EXPECT_EQ(host.post(unguarded, body_of(other, signature_block(ts))).status, MG_OK);
 }
 
 TEST_F(MailgunDriver, RefusesBodiesItCannotReadWithAClearError)
