@@ -127,7 +127,7 @@ stop() {
 request() {
     local method=$1 path=$2
     shift 2
-    curl -sS -X "$method" -o "$work/body" -w '%{http_code}' "$@" "$base$path"
+    curl -sS --max-time 30 -X "$method" -o "$work/body" -w '%{http_code}' "$@" "$base$path"
 }
 admin() { request GET "$1" -H "Authorization: Bearer $admin_token"; }
 post_webhook() {
