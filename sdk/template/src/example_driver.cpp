@@ -1,14 +1,36 @@
 // An example mailgate driver. Its ESP posts one event per line, "<kind> <address>", with a
-// shared token in the X-Example-Token header.
+// shared token in the X-Example-Token header. docs/writing-a-driver.md walks through this file.
 
 #include <mailgate/sdk/driver.hpp>
 
+#include <cstdio>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace {
 
 namespace sdk = mailgate::sdk;
+
+// A rejected item is echoed back to the ESP inside the JSON response, so it must be JSON: here
+// the line as a JSON string, whatever bytes it holds.
+std::string json_string(std::string_view text)
+{
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+            out += escaped;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
 
 int32_t kind_of(const std::string& word)
 {
@@ -44,8 +66,14 @@ public:
         }
     }
 
+    // Runs on any I/O thread, concurrently with itself: it reads the instance, never changes it.
     void parse_callback(const sdk::callback_request& request, const sdk::callback_sink& sink) const
     {
+        // Operators and some ESPs probe a callback URL with HEAD, without credentials.
+        if (request.method() == "HEAD") {
+            return;
+        }
+        // Before the body is read: an unauthenticated caller learns nothing about the format.
         if (!sdk::constant_time_equals(request.header("X-Example-Token").value_or(""), token_)) {
             throw sdk::unauthorized("missing or wrong X-Example-Token");
         }
@@ -55,7 +83,7 @@ public:
             std::string kind, address;
             words >> kind >> address;
             if (kind_of(kind) == 0 || address.find('@') == std::string::npos) {
-                sink.reject("\"" + line + "\"", "Could not map event to any bounce type");
+                sink.reject(json_string(line), sdk::responses::unmapped_event);
                 continue;
             }
             sdk::event e;
