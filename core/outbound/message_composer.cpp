@@ -45,6 +45,20 @@ plugin::header_list decorate(const sending_provider& provider, const plugin::out
     return std::move(result.headers);
 }
 
+// The content is the same for every recipient, so it is encoded once.
+std::string entity_of(const message_request& request)
+{
+    message_spec content;
+    content.text = request.text;
+    content.html = request.html;
+    content.attachments = request.attachments;
+    try {
+        return build_entity(content);
+    } catch (const message_error& e) {
+        throw request_error(e.what());
+    }
+}
+
 } // namespace
 
 message_composer::message_composer(const attribution::meta_codec* codec, std::string public_url)
@@ -57,21 +71,23 @@ std::vector<storage::queued_message> message_composer::compose(const message_req
                                                                int64_t now) const
 {
     const mailbox from = sender_of(request, provider);
+    const std::string entity = entity_of(request);
     std::vector<storage::queued_message> out;
     out.reserve(request.to.size());
     for (const auto& to : request.to) {
-        out.push_back(compose_one(request, to, from, provider, now));
+        out.push_back(compose_one(request, entity, to, from, provider, now));
     }
     return out;
 }
 
 storage::queued_message message_composer::compose_one(const message_request& request,
-                                                      const recipient& to, const mailbox& from,
+                                                      std::string_view entity, const recipient& to,
+                                                      const mailbox& from,
                                                       const sending_provider& provider,
                                                       int64_t now) const
 {
     storage::queued_message m;
-    m.id = random_token();
+    m.id = time_ordered_token(now);
     m.provider = provider.instance->provider();
     m.campaign_id = request.campaign_id;
     m.mail_from = from.addr.str();
@@ -88,19 +104,16 @@ storage::queued_message message_composer::compose_one(const message_request& req
     spec.to = to.to;
     spec.reply_to = reply_to_of(provider);
     spec.subject = request.subject;
-    spec.text = request.text;
-    spec.html = request.html;
     spec.headers = request.headers;
     for (auto& h : decorate(
              provider, {m.id, m.campaign_id, m.recipient, meta, m.mail_from, request.subject})) {
         spec.headers.push_back(std::move(h));
     }
-    spec.attachments = request.attachments;
     spec.message_id = make_message_id(from.addr.domain);
     spec.date = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
     unsubscribe_links(spec, provider, meta, m.recipient);
     try {
-        m.content = build_message(spec);
+        m.content = build_message(spec, entity);
     } catch (const message_error& e) {
         throw request_error(e.what());
     }

@@ -32,9 +32,9 @@ public:
     compose(const message_request& request, const sending_provider& provider, int64_t now) const;
 
 private:
-    storage::queued_message compose_one(const message_request& request, const recipient& to,
-                                        const mailbox& from, const sending_provider& provider,
-                                        int64_t now) const;
+    storage::queued_message compose_one(const message_request& request, std::string_view entity,
+                                        const recipient& to, const mailbox& from,
+                                        const sending_provider& provider, int64_t now) const;
     void unsubscribe_links(message_spec& spec, const sending_provider& provider,
                            const std::string& meta, const std::string& recipient) const;
 

@@ -227,7 +227,17 @@ void check_extra_header(std::string_view name, std::string_view value)
     check_text("the header " + shown(name), value);
 }
 
+std::string build_entity(const message_spec& spec)
+{
+    return render(body_part(spec));
+}
+
 std::string build_message(const message_spec& spec)
+{
+    return build_message(spec, build_entity(spec));
+}
+
+std::string build_message(const message_spec& spec, std::string_view entity)
 {
     std::string out = header_line("Date", date_value(spec.date));
     out += mailbox_line("From", spec.from);
@@ -243,7 +253,8 @@ std::string build_message(const message_spec& spec)
         out += extra_header_line(name, value);
     }
     out += header_line("MIME-Version", "1.0");
-    return out + render(body_part(spec));
+    out.reserve(out.size() + entity.size());
+    return out.append(entity);
 }
 
 std::string make_message_id(std::string_view domain)

@@ -61,6 +61,16 @@ void check_extra_header(std::string_view name, std::string_view value);
 /// problems included) naming the field. THREAD: any.
 std::string build_message(const message_spec& spec);
 
+/// The MIME entity build_message puts after the header fields: the content's Content-* fields,
+/// a blank line and the encoded body, from `spec`'s text, html and attachments only. A request
+/// to many recipients encodes its content once. Throws message_error as build_message does.
+/// THREAD: any.
+std::string build_entity(const message_spec& spec);
+
+/// build_message with the entity made beforehand by build_entity; `spec`'s text, html and
+/// attachments are not read. THREAD: any.
+std::string build_message(const message_spec& spec, std::string_view entity);
+
 /// A fresh Message-ID for message_spec::message_id: 128 random bits, URL-safe, "@" `domain`
 /// (an address::domain). THREAD: any.
 std::string make_message_id(std::string_view domain);

@@ -91,9 +91,25 @@ CREATE INDEX outbound_messages_leased ON outbound_messages (lease_owner)
     WHERE state = 'sending';
 )sql";
 
-constexpr std::array<migration, 2> migrations{{
+// Contents move to a table of their own. SQLite rewrites a whole row on every UPDATE, so with the
+// content inline each claim and each outcome copied the message's bytes (and, with Debian's
+// SECURE_DELETE, zeroed the pages they left). Rowid order: inserts append.
+constexpr std::string_view outbound_contents_schema = R"sql(
+CREATE TABLE outbound_contents (
+    id INTEGER PRIMARY KEY,
+    content BLOB NOT NULL
+);
+ALTER TABLE outbound_messages ADD COLUMN content_id INTEGER;
+INSERT INTO outbound_contents (id, content)
+    SELECT rowid, content FROM outbound_messages WHERE length(content) > 0;
+UPDATE outbound_messages SET content_id = rowid WHERE length(content) > 0;
+ALTER TABLE outbound_messages DROP COLUMN content;
+)sql";
+
+constexpr std::array<migration, 3> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
+    {3, outbound_contents_schema},
 }};
 
 int64_t now_ms()

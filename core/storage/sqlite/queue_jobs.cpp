@@ -18,18 +18,21 @@ public:
     void run(connection& db) override
     {
         for (const auto& m : messages_) {
+            db.prepare("INSERT INTO outbound_contents (content) VALUES (?)")
+                .bind_blob(m.content)
+                .run();
             db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
-                       "recipient, smtputf8, content, state, attempts, created_at, "
+                       "recipient, smtputf8, content_id, state, attempts, created_at, "
                        "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
                        "provider_message_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, '', '', '', '')")
+                       "VALUES (?, ?, ?, ?, ?, ?, last_insert_rowid(), 'queued', 0, ?, ?, ?, "
+                       "'', '', '', '')")
                 .bind(m.id)
                 .bind(m.provider)
                 .bind(m.campaign_id)
                 .bind(m.mail_from)
                 .bind(m.recipient)
                 .bind(int64_t{m.smtputf8 ? 1 : 0})
-                .bind_blob(m.content)
                 .bind(m.created_at)
                 .bind(m.created_at)
                 .bind(m.created_at)
@@ -67,11 +70,16 @@ public:
             "WHERE id IN (SELECT id FROM outbound_messages "
             "WHERE state IN ('queued', 'sending', 'deferred') AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at LIMIT ?) "
-            "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, content, "
+            "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, content_id, "
             "attempts, created_at");
         q.bind(lease_until_).bind(owner_).bind(now_).bind(now_).bind(static_cast<int64_t>(max_));
+        std::vector<int64_t> content_ids;
         while (q.step()) {
             claimed_.push_back(message_of(q));
+            content_ids.push_back(q.integer(6));
+        }
+        for (std::size_t i = 0; i < claimed_.size(); ++i) {
+            claimed_[i].content = content(db, content_ids[i]);
         }
     }
 
@@ -84,6 +92,13 @@ public:
     }
 
 private:
+    static std::string content(connection& db, int64_t id)
+    {
+        auto q = db.prepare("SELECT content FROM outbound_contents WHERE id = ?");
+        q.bind(id);
+        return q.step() ? q.text(0) : std::string();
+    }
+
     queued_message message_of(const query& row) const
     {
         queued_message m;
@@ -93,7 +108,6 @@ private:
         m.mail_from = row.text(3);
         m.recipient = row.text(4);
         m.smtputf8 = row.integer(5) != 0;
-        m.content = row.text(6);
         m.state = delivery_state::sending;
         m.attempts = row.integer(7);
         m.created_at = row.integer(8);
@@ -149,9 +163,17 @@ private:
     // A message's content goes once it is final: the queue keeps its history, not its bytes.
     static void record(connection& db, const delivery_outcome& o)
     {
+        const bool final = final_state(o.state);
+        if (final) {
+            db.prepare(
+                  "DELETE FROM outbound_contents WHERE id = "
+                  "(SELECT content_id FROM outbound_messages WHERE id = ? AND state = 'sending')")
+                .bind(o.id)
+                .run();
+        }
         db.prepare("UPDATE outbound_messages SET state = ?, next_attempt_at = ?, updated_at = ?, "
                    "lease_owner = '', last_reply = ?, failure = ?, provider_message_id = ?, "
-                   "content = CASE WHEN ? THEN x'' ELSE content END "
+                   "content_id = CASE WHEN ? THEN NULL ELSE content_id END "
                    "WHERE id = ? AND state = 'sending'")
             .bind(to_string(o.state))
             .bind(o.next_attempt_at)
@@ -159,7 +181,7 @@ private:
             .bind(o.last_reply)
             .bind(o.failure)
             .bind(o.provider_message_id)
-            .bind(int64_t{final_state(o.state) ? 1 : 0})
+            .bind(int64_t{final ? 1 : 0})
             .bind(o.id)
             .run();
     }

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <span>
 
 namespace mailgate::core::storage {
@@ -116,6 +117,65 @@ TEST_F(SqliteStore, AppliesEachMigrationOnceAcrossReopen)
     open().reset();
 
     EXPECT_EQ(migration_rows(db), first) << "reopening applies nothing again";
+}
+
+std::vector<queued_message> claim_all(store& s, int64_t now)
+{
+    std::promise<std::vector<queued_message>> done;
+    auto result = done.get_future();
+    s.claim("node-a", 100, now, now + 60'000,
+            [&done](std::error_code ec, std::vector<queued_message> claimed) {
+                EXPECT_FALSE(ec) << ec.message();
+                done.set_value(std::move(claimed));
+            });
+    return result.get();
+}
+
+std::error_code record_sent(store& s, const std::string& id, int64_t at)
+{
+    delivery_outcome sent;
+    sent.id = id;
+    sent.state = delivery_state::sent;
+    sent.at = at;
+    std::promise<std::error_code> done;
+    auto result = done.get_future();
+    s.record({sent}, [&done](std::error_code ec) { done.set_value(ec); });
+    return result.get();
+}
+
+int64_t stored_contents(sqlite::connection& db)
+{
+    auto q = db.prepare("SELECT count(*) FROM outbound_contents");
+    q.step();
+    return q.integer(0);
+}
+
+// Version 3 moved contents out of the queue's rows: a queue written by version 2 must come
+// through with every unsent message's bytes, and nothing kept for the ones already final.
+TEST_F(SqliteStore, UpgradesAVersion2QueueKeepingTheUnsentContents)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(2));
+        db.execute_script(
+            "INSERT INTO outbound_messages VALUES ('queued-1', 'relay', 'c', 'a@example.org', "
+            "'b@example.com', 0, CAST('Subject: hi' || char(13, 10, 13, 10) || 'body' AS BLOB), "
+            "'queued', 0, 1, 1, 1, '', '', '', '');"
+            "INSERT INTO outbound_messages VALUES ('sent-1', 'relay', 'c', 'a@example.org', "
+            "'c@example.com', 0, x'', 'sent', 1, 1, 1, 1, '', '250 ok', '', '');");
+    }
+    auto s = open();
+    auto db = raw();
+    EXPECT_EQ(stored_contents(db), 1);
+
+    const auto claimed = claim_all(*s, 10);
+
+    ASSERT_EQ(claimed.size(), 1u);
+    EXPECT_EQ(claimed[0].id, "queued-1");
+    EXPECT_EQ(claimed[0].content, "Subject: hi\r\n\r\nbody");
+
+    ASSERT_FALSE(record_sent(*s, "queued-1", 20));
+    EXPECT_EQ(stored_contents(db), 0) << "a final message keeps its history, not its bytes";
 }
 
 TEST_F(SqliteStore, RefusesADatabaseNewerThanItself)
