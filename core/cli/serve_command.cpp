@@ -101,6 +101,13 @@ int run_serve(const command_options& options)
     for (const auto& p : senders) {
         logger->info("provider '{}' sends through {}:{}", p.instance->provider(), p.smtp.host,
                      p.smtp.port);
+        // RFC 8058 links must be https: every send through such a provider would be refused.
+        if (p.preference_center == "system" &&
+            !gw.config.server.public_url.starts_with("https://")) {
+            logger->warn("provider '{}': preference_center is system but server.public_url is "
+                         "not https, so its messages are refused; set an https public_url",
+                         p.instance->provider());
+        }
     }
     if (!gw.meta_codec) {
         logger->warn("no attribution.key configured: outbound messages carry no attribution "

@@ -145,12 +145,14 @@ boost::asio::awaitable<http::response> preference_center::handle(const http::req
         co_return plain(bh::status::bad_request,
                         "expected List-Unsubscribe=One-Click or the page's own form", req);
     }
-    co_return co_await change(req, *target, act != action::resubscribe);
+    // The description tells a mailbox provider's one-click from a person on the page.
+    co_return co_await change(req, *target, act != action::resubscribe,
+                              act == action::one_click ? "one-click" : "preference center");
 }
 
 boost::asio::awaitable<http::response>
 preference_center::change(const http::request& req, const attribution::unsubscribe_target& target,
-                          bool unsubscribe) const
+                          bool unsubscribe, const char* description) const
 {
     const auto kind =
         unsubscribe ? events::event_kind::unsubscribed : events::event_kind::resubscribed;
@@ -164,7 +166,7 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     ev.received_at = events::unix_ms_now();
     ev.occurred_at = ev.received_at;
     ev.attributed.campaign_id = target.campaign_id;
-    ev.description = "preference center";
+    ev.description = description;
     ev.event_key = event_key(target, kind, newest_event_id(store_, target.email, opposite));
     std::vector<events::routed_event> batch;
     batch.push_back(events::route(std::move(ev)));

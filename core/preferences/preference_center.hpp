@@ -32,7 +32,7 @@ public:
 private:
     boost::asio::awaitable<http::response> change(const http::request& req,
                                                   const attribution::unsubscribe_target& target,
-                                                  bool unsubscribe) const;
+                                                  bool unsubscribe, const char* description) const;
 
     const attribution::unsubscribe_codec* codec_;
     storage::store& store_;

@@ -132,6 +132,7 @@ TEST_F(PreferenceCenter, OneClickUnsubscribesOnceThroughTheRouter)
     EXPECT_EQ(ev.at("provider").as_string(), "esp");
     EXPECT_EQ(ev.at("campaign_id").as_string(), "spring");
     EXPECT_EQ(ev.at("driver").as_string(), "preference-center");
+    EXPECT_EQ(ev.at("description").as_string(), "one-click");
     const auto& system = ev.at("system_events").as_array();
     ASSERT_EQ(system.size(), 1u);
     EXPECT_EQ(system.at(0).at("name").as_string(), "Channel Unsubscribed");
