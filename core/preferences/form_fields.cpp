@@ -105,7 +105,10 @@ std::optional<form_fields> parse_form(const http::request& req)
         return std::nullopt;
     }
     const std::string_view type(it->value().data(), it->value().size());
-    const std::string_view media = type.substr(0, type.find(';'));
+    std::string_view media = type.substr(0, type.find(';'));
+    while (media.ends_with(' ') || media.ends_with('\t')) {
+        media.remove_suffix(1);
+    }
     const std::string_view body = req.body();
     if (sdk::iequals(media, "application/x-www-form-urlencoded")) {
         return parse_urlencoded(body);

@@ -150,7 +150,7 @@ TEST_F(PreferenceCenter, OneClickAsMultipartFormData)
     const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\""
                              "\r\n\r\nOne-Click\r\n--XyZ--\r\n";
     auto reply = gw_.request("POST", link("cy@example.com"), body,
-                             {{"Content-Type", "multipart/form-data; boundary=XyZ"}});
+                             {{"Content-Type", "Multipart/Form-Data ; boundary=\"XyZ\""}});
     ASSERT_EQ(reply.status, 200) << reply.body;
     EXPECT_EQ(suppression("cy@example.com"), "unsubscribed");
 }
