@@ -155,12 +155,15 @@ providers:
         return body["reason"] if status == 200 else None
 
     def stop(self):
+        """The exit status (0 when it stopped cleanly; sanitizer reports make it non-zero)."""
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=10)
+            return self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.log.close()
+            return self.process.wait()
+        finally:
+            self.log.close()
 
 
 # --- WebDriver -----------------------------------------------------------------------------
@@ -306,8 +309,9 @@ def run(binary, plugins, artifacts, work):
     finally:
         if browser:
             browser.quit()
-        gateway.stop()
+        status = gateway.stop()
         smtp.shutdown()
+    check(status == 0, f"the gateway stops cleanly (exit status {status})")
 
 
 def main():
