@@ -13,6 +13,7 @@ packages=(
     clang libc++-dev libc++abi-dev
     curl ca-certificates
     python3 postfix
+    chromium chromium-driver fonts-dejavu-core # the preference center's browser test
 )
 packages+=("$@")
 

@@ -8,17 +8,16 @@
 namespace mailgate::core::cli {
 namespace {
 
-std::unique_ptr<attribution::meta_codec> meta_codec_of(const config::gateway_config& config,
-                                                       const config::secret_resolver& secrets)
+std::optional<config::secret_key> attribution_key_of(const config::gateway_config& config,
+                                                     const config::secret_resolver& secrets)
 {
     if (config.attribution_key.text.empty()) {
-        return nullptr;
+        return std::nullopt;
     }
     const std::string text = secrets.resolve(config.attribution_key, "attribution.key");
     try {
         // The same 32-byte base64 form as the secrets key, so one generator serves both.
-        return std::make_unique<attribution::meta_codec>(
-            config::secret_key::from_text(text).bytes());
+        return config::secret_key::from_text(text);
     } catch (const std::runtime_error& e) {
         throw config::config_error(
             {config.attribution_key.where + ": attribution.key: " + std::string(e.what())});
@@ -55,13 +54,14 @@ gateway open_gateway(const command_options& options, bool with_store)
     auto providers = plugin::provider_set::create(config, registry, secrets);
     std::string admin_token =
         config.admin_token.text.empty() ? "" : secrets.resolve(config.admin_token, "admin.token");
-    auto codec = meta_codec_of(config, secrets);
+    const auto key = attribution_key_of(config, secrets);
 
     gateway gw{std::move(config),
                std::move(registry),
                std::move(providers),
                std::move(admin_token),
-               std::move(codec),
+               key ? std::make_unique<attribution::meta_codec>(key->bytes()) : nullptr,
+               key ? std::make_unique<attribution::unsubscribe_codec>(key->bytes()) : nullptr,
                std::make_unique<metrics::registry>(),
                nullptr};
     if (with_store) {

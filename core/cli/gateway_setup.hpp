@@ -4,6 +4,7 @@
 // (secrets resolved), metrics and storage.
 
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/unsubscribe_token.hpp"
 #include "core/cli/command_options.hpp"
 #include "core/config/gateway_config.hpp"
 #include "core/metrics/registry.hpp"
@@ -23,6 +24,8 @@ struct gateway {
     std::string admin_token; ///< resolved; empty when not configured
     /// Signs and verifies attribution tokens; null when no attribution.key is configured.
     std::unique_ptr<attribution::meta_codec> meta_codec;
+    /// Signs and verifies the preference center's links; null when meta_codec is.
+    std::unique_ptr<attribution::unsubscribe_codec> unsubscribe_codec;
     std::unique_ptr<metrics::registry> metrics;
     std::unique_ptr<storage::store> store; ///< declared after metrics: it records into them
 };

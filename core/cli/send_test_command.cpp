@@ -71,7 +71,8 @@ int run_send_test(const command_options& options)
         std::cerr << "mailgate: " << e.what() << "\n";
         return 2;
     }
-    outbound::message_composer composer(gw.meta_codec.get(), gw.config.server.public_url);
+    outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
+                                        gw.config.server.public_url);
     boost::asio::io_context io;
     auto result = boost::asio::co_spawn(
         io, outbound::send_test_email(*provider, composer, addresses.to.front(), addresses.from),

@@ -6,6 +6,7 @@
 #include "core/http/server.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/delivery_service.hpp"
+#include "core/preferences/preference_center.hpp"
 #include "core/service/gateway_handler.hpp"
 
 #include <csignal>
@@ -75,12 +76,15 @@ int run_serve(const command_options& options)
                                            gw.config.server.public_url, gw.meta_codec.get());
     admin::admin_api admin(gw.providers, *gw.store, callbacks);
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
-    outbound::message_composer composer(gw.meta_codec.get(), gw.config.server.public_url);
+    outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
+                                        gw.config.server.public_url);
     outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
                                         *gw.metrics);
     outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics,
                                   [&delivery] { delivery.wake(); });
-    service::gateway_handler handler(callbacks, admin, sending, *gw.metrics, gw.admin_token);
+    preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store);
+    service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.metrics,
+                                     gw.admin_token);
     http::server server(server_options(gw.config.server), handler, *gw.metrics);
 
     if (gw.config.server.public_url.empty()) {
@@ -97,6 +101,13 @@ int run_serve(const command_options& options)
     for (const auto& p : senders) {
         logger->info("provider '{}' sends through {}:{}", p.instance->provider(), p.smtp.host,
                      p.smtp.port);
+        // RFC 8058 links must be https: every send through such a provider would be refused.
+        if (p.preference_center == "system" &&
+            !gw.config.server.public_url.starts_with("https://")) {
+            logger->warn("provider '{}': preference_center is system but server.public_url is "
+                         "not https, so its messages are refused; set an https public_url",
+                         p.instance->provider());
+        }
     }
     if (!gw.meta_codec) {
         logger->warn("no attribution.key configured: outbound messages carry no attribution "

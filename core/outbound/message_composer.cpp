@@ -1,6 +1,7 @@
 #include "core/outbound/message_composer.hpp"
 
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/unsubscribe_token.hpp"
 #include "core/events/router.hpp"
 #include "core/outbound/random_token.hpp"
 
@@ -61,8 +62,10 @@ std::string entity_of(const message_request& request)
 
 } // namespace
 
-message_composer::message_composer(const attribution::meta_codec* codec, std::string public_url)
-    : codec_(codec), public_url_(std::move(public_url))
+message_composer::message_composer(const attribution::meta_codec* codec,
+                                   const attribution::unsubscribe_codec* unsubscribe,
+                                   std::string public_url)
+    : codec_(codec), unsubscribe_(unsubscribe), public_url_(std::move(public_url))
 {
 }
 
@@ -111,7 +114,7 @@ storage::queued_message message_composer::compose_one(const message_request& req
     }
     spec.message_id = make_message_id(from.addr.domain);
     spec.date = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
-    unsubscribe_links(spec, provider, meta, m.recipient);
+    unsubscribe_links(spec, provider, meta, m);
     try {
         m.content = build_message(spec, entity);
     } catch (const message_error& e) {
@@ -120,25 +123,41 @@ storage::queued_message message_composer::compose_one(const message_request& req
     return m;
 }
 
-// RFC 8058 one-click unsubscribe. "system" points at the gateway's own preference center; a
-// custom URL gets the same parameters so the operator's page can verify and attribute the
-// click (the token is signed over the address, so both travel).
+// RFC 8058 one-click unsubscribe. "system" points at the gateway's own preference center
+// (/u/{token}, the token naming recipient, campaign and provider); a custom URL gets the
+// attribution token and the address so the operator's page can verify and attribute the click
+// (the token is signed over the address, so both travel).
 void message_composer::unsubscribe_links(message_spec& spec, const sending_provider& provider,
                                          const std::string& meta,
-                                         const std::string& recipient) const
+                                         const storage::queued_message& m) const
 {
     const auto& center = provider.preference_center;
     if (center.empty() || center == "none" || meta.empty()) {
         return;
     }
-    auto parsed = boost::urls::parse_absolute_uri(
-        center == "system" ? public_url_ + "/v1/unsubscribe" : center);
+    if (center == "system") {
+        if (unsubscribe_ == nullptr) {
+            return;
+        }
+        std::string base = public_url_;
+        while (!base.empty() && base.back() == '/') {
+            base.pop_back();
+        }
+        try {
+            spec.list_unsubscribe_url =
+                base + "/u/" + unsubscribe_->encode({m.recipient, m.campaign_id, m.provider});
+        } catch (const std::invalid_argument& e) {
+            throw request_error(std::string("no unsubscribe link fits: ") + e.what());
+        }
+        return;
+    }
+    auto parsed = boost::urls::parse_absolute_uri(center);
     if (!parsed) {
         return;
     }
     boost::urls::url link(*parsed);
     link.params().append({"meta", meta});
-    link.params().append({"email", recipient});
+    link.params().append({"email", m.recipient});
     spec.list_unsubscribe_url = std::string(link.buffer());
 }
 

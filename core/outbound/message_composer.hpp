@@ -13,15 +13,18 @@
 
 namespace mailgate::core::attribution {
 class meta_codec;
-}
+class unsubscribe_codec;
+} // namespace mailgate::core::attribution
 
 namespace mailgate::core::outbound {
 
 class message_composer {
 public:
-    /// `codec` may be null (no attribution key: messages go without a token).
-    /// `public_url`: the gateway's, for the system preference center's links.
-    message_composer(const attribution::meta_codec* codec, std::string public_url);
+    /// `codec` and `unsubscribe` may be null (no attribution key: messages go without a token
+    /// or an unsubscribe link). `public_url`: the gateway's, for the system preference
+    /// center's links. The codecs must outlive the composer.
+    message_composer(const attribution::meta_codec* codec,
+                     const attribution::unsubscribe_codec* unsubscribe, std::string public_url);
 
     /// Before the composer is shared between threads.
     void set_public_url(std::string url) { public_url_ = std::move(url); }
@@ -36,9 +39,10 @@ private:
                                         const recipient& to, const mailbox& from,
                                         const sending_provider& provider, int64_t now) const;
     void unsubscribe_links(message_spec& spec, const sending_provider& provider,
-                           const std::string& meta, const std::string& recipient) const;
+                           const std::string& meta, const storage::queued_message& m) const;
 
     const attribution::meta_codec* codec_;
+    const attribution::unsubscribe_codec* unsubscribe_;
     std::string public_url_;
 };
 

@@ -50,11 +50,12 @@ http::response text_response(std::string body, const char* type, const http::req
 } // namespace
 
 gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
+                                 const preferences::preference_center& preferences,
                                  const admin::admin_api& admin,
                                  const outbound::sending_api& sending, metrics::registry& metrics,
                                  std::string admin_token)
-    : callbacks_(callbacks), admin_(admin), sending_(sending), metrics_(metrics),
-      admin_token_(std::move(admin_token))
+    : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
+      metrics_(metrics), admin_token_(std::move(admin_token))
 {
 }
 
@@ -87,6 +88,11 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
             co_return res;
         }
         co_return co_await callbacks_.handle(req, s[2]);
+    }
+    // Recipients follow these links: the signed token is their only credential.
+    if (s.size() == 2 && s[0] == "u") {
+        route = "/u/{token}";
+        co_return co_await preferences_.handle(req, s[1]);
     }
     if (s.size() == 1 && s[0] == "healthz") {
         route = "/healthz";

@@ -1,14 +1,15 @@
 #pragma once
 
-// The gateway's HTTP application: routes each request to the callback endpoint, the admin API,
-// the sending API, /healthz or /metrics, checks the admin token, and counts requests by route and
-// status.
+// The gateway's HTTP application: routes each request to the callback endpoint, the preference
+// center, the admin API, the sending API, /healthz or /metrics, checks the admin token, and
+// counts requests by route and status.
 
 #include "core/admin/admin_api.hpp"
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/outbound/sending_api.hpp"
+#include "core/preferences/preference_center.hpp"
 
 #include <string>
 
@@ -17,9 +18,10 @@ namespace mailgate::core::service {
 class gateway_handler {
 public:
     /// `admin_token` empty: every admin route answers 401. References must outlive the handler.
-    gateway_handler(const callbacks::callback_endpoint& callbacks, const admin::admin_api& admin,
-                    const outbound::sending_api& sending, metrics::registry& metrics,
-                    std::string admin_token);
+    gateway_handler(const callbacks::callback_endpoint& callbacks,
+                    const preferences::preference_center& preferences,
+                    const admin::admin_api& admin, const outbound::sending_api& sending,
+                    metrics::registry& metrics, std::string admin_token);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -30,6 +32,7 @@ private:
     bool authorised(const http::request& req) const;
 
     const callbacks::callback_endpoint& callbacks_;
+    const preferences::preference_center& preferences_;
     const admin::admin_api& admin_;
     const outbound::sending_api& sending_;
     metrics::registry& metrics_;

@@ -512,5 +512,72 @@ TEST_F(DriverRoundTrip, MandrillMetadataCarriesTheMetaAndTheWebhookIsAttributed)
     EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/mc@example.com").status, 200);
 }
 
+// RFC 8058 one-click: a provider with the system preference center links each message to the
+// gateway's /u/{token}; following the link as a mailbox provider does suppresses the recipient.
+// A custom center gets the attribution token and the address instead.
+class UnsubscribeLinks : public Sending {
+protected:
+    UnsubscribeLinks()
+        : Sending(provider_yaml("news", "smtp", 0, "    preference_center: system\n") +
+                  provider_yaml("custom", "smtp", 0,
+                                "    preference_center: https://prefs.shop.example/out\n"))
+    {
+    }
+
+    received_message send_through(const std::string& provider, const std::string& to)
+    {
+        const auto before = server_.messages().size();
+        auto ids = send_to({to}, provider);
+        EXPECT_EQ(ids.size(), 1u);
+        wait_for_state(ids.at(0), "sent");
+        EXPECT_TRUE(server_.wait_for_messages(before + 1, patience));
+        return server_.messages().back();
+    }
+};
+
+TEST_F(UnsubscribeLinks, TheSystemLinkIsOneClickAndSuppresses)
+{
+    const auto got = send_through("news", "Lea@Example.com");
+    EXPECT_EQ(header_of(got.data, "List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+    const std::string header = header_of(got.data, "List-Unsubscribe");
+    const std::string prefix = "<https://gateway.test/u/"; // server.public_url + /u/{token}
+    ASSERT_TRUE(header.starts_with(prefix) && header.ends_with(">")) << header;
+    const std::string path = header.substr(prefix.size() - 3, header.size() - prefix.size() + 2);
+    ASSERT_TRUE(path.starts_with("/u/u1")) << path;
+
+    EXPECT_EQ(gw_.request("GET", path).status, 200);
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/lea@example.com").status, 404)
+        << "a GET changes nothing";
+    auto reply = gw_.request("POST", path, "List-Unsubscribe=One-Click",
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    auto suppressed = gw_.admin("GET", "/v1/suppressions/lea@example.com");
+    ASSERT_EQ(suppressed.status, 200);
+    EXPECT_EQ(json::parse(suppressed.body).at("reason").as_string(), "unsubscribed");
+    EXPECT_EQ(json::parse(suppressed.body).at("provider").as_string(), "news");
+    auto events = json::parse(gw_.admin("GET", "/v1/events?email=lea@example.com").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 1u);
+    EXPECT_EQ(events.at("items").at(0).at("campaign_id").as_string(), "spring");
+
+    send(R"({"provider": "news", "text": "hi", "to": ["lea@example.com"]})", 422);
+}
+
+TEST_F(UnsubscribeLinks, ACustomCenterGetsTheTokenAndTheAddress)
+{
+    const auto got = send_through("custom", "max@example.com");
+    EXPECT_EQ(header_of(got.data, "List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+    const std::string header = header_of(got.data, "List-Unsubscribe");
+    EXPECT_THAT(header, HasSubstr("<https://prefs.shop.example/out?meta=m1"));
+    EXPECT_THAT(header, HasSubstr("&email=max@example.com>"));
+}
+
+TEST_F(Sending, NoPreferenceCenterMeansNoUnsubscribeHeaders)
+{
+    send_to({"ann@example.com"});
+    ASSERT_TRUE(server_.wait_for_messages(1, patience));
+    EXPECT_EQ(header_of(server_.messages().at(0).data, "List-Unsubscribe"), "");
+    EXPECT_EQ(header_of(server_.messages().at(0).data, "List-Unsubscribe-Post"), "");
+}
+
 } // namespace
 } // namespace mailgate::test
