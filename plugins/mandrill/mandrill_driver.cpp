@@ -33,6 +33,8 @@ namespace {
 
 namespace json = boost::json;
 namespace sdk = mailgate::sdk;
+using sdk::object_field;
+using sdk::string_field;
 
 // Mandrill's documented limit on the events of one batch.
 constexpr std::uint32_t max_items = 1000;
@@ -176,21 +178,6 @@ const json::array& batch_items(const json::value& root)
         throw sdk::error(MG_TOO_MANY_EVENTS, sdk::responses::too_many_events);
     }
     return *items;
-}
-
-std::optional<std::string_view> string_field(const json::object& fields, std::string_view key)
-{
-    const json::value* value = fields.if_contains(key);
-    if (value == nullptr || !value->is_string()) {
-        return std::nullopt;
-    }
-    return std::string_view(value->get_string());
-}
-
-const json::object* object_field(const json::object& fields, std::string_view key)
-{
-    const json::value* value = fields.if_contains(key);
-    return value != nullptr ? value->if_object() : nullptr;
 }
 
 // Unix seconds, or 0 (the host then uses the time of receipt) when `ts` is not an integer.

@@ -10,6 +10,7 @@
 #include <mailgate/sdk/driver.hpp>
 #include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
+#include <mailgate/sdk/timestamp.hpp>
 
 // Boost.JSON's and Boost.URL's implementations are compiled into this module alone. The module
 // exports nothing but mg_driver_entry, so neither can clash with another driver's or the host's
@@ -19,8 +20,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -36,6 +35,7 @@ namespace {
 namespace json = boost::json;
 namespace sdk = mailgate::sdk;
 using mailgate::sendgrid::verification_key;
+using sdk::string_field;
 
 constexpr const char* smtpapi_header = "X-SMTPAPI";
 // The unique arg our token travels in; SendGrid echoes it as a top-level key of every event.
@@ -124,31 +124,6 @@ std::int64_t read_tolerance(const sdk::config_view& config)
     return seconds;
 }
 
-// The timestamp header as SendGrid sends it: decimal Unix seconds, nothing else.
-std::optional<std::int64_t> decimal_seconds(std::string_view text)
-{
-    std::int64_t seconds = 0;
-    const char* end = text.data() + text.size();
-    auto [stop, ec] = std::from_chars(text.data(), end, seconds);
-    if (text.empty() || text.front() == '-' || ec != std::errc() || stop != end) {
-        return std::nullopt;
-    }
-    return seconds;
-}
-
-// Written without a subtraction that could overflow: the timestamp is anything up to INT64_MAX.
-bool within(std::int64_t sent, std::int64_t now, std::int64_t tolerance)
-{
-    return sent > now ? sent - now <= tolerance : now - sent <= tolerance;
-}
-
-std::int64_t unix_now()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // SendGrid always posts an array of event objects; anything else is refused whole, before any
 // event is emitted.
 const json::array& event_objects(const json::value& root)
@@ -160,15 +135,6 @@ const json::array& event_objects(const json::value& root)
         throw sdk::bad_request(sdk::responses::missing_parameters);
     }
     return *events;
-}
-
-std::optional<std::string_view> string_field(const json::object& fields, std::string_view key)
-{
-    const json::value* value = fields.if_contains(key);
-    if (value == nullptr || !value->is_string()) {
-        return std::nullopt;
-    }
-    return std::string_view(value->get_string());
 }
 
 std::optional<std::int64_t> integer_field(const json::object& fields, std::string_view key)
@@ -339,13 +305,14 @@ private:
         }
         std::optional<std::string_view> signature = request.header(signature_header);
         std::optional<std::string_view> timestamp = request.header(timestamp_header);
-        std::optional<std::int64_t> sent = timestamp ? decimal_seconds(*timestamp) : std::nullopt;
+        std::optional<std::int64_t> sent =
+            timestamp ? sdk::parse_unix_seconds(*timestamp) : std::nullopt;
         if (!signature || !sent || !key_->verify(*timestamp, request.body(), *signature)) {
             throw sdk::unauthorized(bad_signature);
         }
         // SendGrid sets no window of its own; without one a captured post could be replayed
         // forever.
-        if (tolerance_ > 0 && !within(*sent, unix_now(), tolerance_)) {
+        if (tolerance_ > 0 && !sdk::within_tolerance(*sent, sdk::unix_now(), tolerance_)) {
             throw sdk::unauthorized(stale_signature);
         }
     }

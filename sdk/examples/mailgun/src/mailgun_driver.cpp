@@ -12,6 +12,7 @@
 #include <mailgate/sdk/driver.hpp>
 #include <mailgate/sdk/json.hpp>
 #include <mailgate/sdk/smtp.hpp>
+#include <mailgate/sdk/timestamp.hpp>
 
 // Boost.JSON's implementation is compiled into this module alone; the module exports nothing
 // but mg_driver_entry, so it cannot clash with the host's or another driver's Boost.
@@ -21,8 +22,6 @@
 #include <openssl/hmac.h>
 
 #include <array>
-#include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -36,15 +35,16 @@ namespace {
 
 namespace json = boost::json;
 namespace sdk = mailgate::sdk;
+using sdk::object_field;
+using sdk::string_field;
 
 // Mailgun posts one event per webhook.
 constexpr std::uint32_t max_items = 1;
 // One event is a few KB (headers, delivery status, tags). The signature sits inside the body,
 // so the body is parsed before it is verified: the bound keeps an unsigned caller's cost small.
 constexpr std::size_t max_body_bytes = 256 * 1024;
-// Mailgun's token is 50 characters and its timestamp ten digits; more is not Mailgun.
+// Mailgun's token is 50 characters; more is not Mailgun.
 constexpr std::size_t max_token_bytes = 256;
-constexpr std::size_t max_timestamp_digits = 19;
 
 // The custom variable our token travels in.
 constexpr const char* meta_key = "mailgate_meta";
@@ -110,48 +110,6 @@ std::size_t read_replay_cache_size(const sdk::config_view& config)
         throw sdk::config_error("replay_cache_size", "must be 0 (off) or a number of tokens");
     }
     return static_cast<std::size_t>(size);
-}
-
-std::optional<std::string_view> string_field(const json::object& fields, std::string_view key)
-{
-    const json::value* value = fields.if_contains(key);
-    if (value == nullptr || !value->is_string()) {
-        return std::nullopt;
-    }
-    return std::string_view(value->get_string());
-}
-
-const json::object* object_field(const json::object& fields, std::string_view key)
-{
-    const json::value* value = fields.if_contains(key);
-    return value != nullptr ? value->if_object() : nullptr;
-}
-
-// Decimal Unix seconds, digits only: the text is signed as it is, so no other spelling of the
-// number may pass.
-std::optional<std::int64_t> decimal_seconds(std::string_view text)
-{
-    std::int64_t seconds = 0;
-    const char* end = text.data() + text.size();
-    auto [stop, ec] = std::from_chars(text.data(), end, seconds);
-    if (text.empty() || text.size() > max_timestamp_digits || text.front() == '-' ||
-        ec != std::errc() || stop != end) {
-        return std::nullopt;
-    }
-    return seconds;
-}
-
-// Written without a subtraction that could overflow: the timestamp is anything up to INT64_MAX.
-bool within(std::int64_t sent, std::int64_t now, std::int64_t tolerance)
-{
-    return sent > now ? sent - now <= tolerance : now - sent <= tolerance;
-}
-
-std::int64_t unix_now()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // Lower-case hex of HMAC-SHA256(key, text): the spelling Mailgun's `signature` uses.
@@ -379,7 +337,8 @@ private:
             signature ? string_field(*signature, "timestamp") : std::nullopt;
         std::optional<std::string_view> token =
             signature ? string_field(*signature, "token") : std::nullopt;
-        std::optional<std::int64_t> sent = timestamp ? decimal_seconds(*timestamp) : std::nullopt;
+        std::optional<std::int64_t> sent =
+            timestamp ? sdk::parse_unix_seconds(*timestamp) : std::nullopt;
         if (!sent || !token || token->empty() || token->size() > max_token_bytes) {
             throw sdk::unauthorized(bad_signature);
         }
@@ -399,7 +358,7 @@ private:
             throw sdk::unauthorized(bad_signature);
         }
         // Mailgun warns that its webhooks can be delayed, so the default window is generous.
-        if (tolerance_ > 0 && !within(*sent, unix_now(), tolerance_)) {
+        if (tolerance_ > 0 && !sdk::within_tolerance(*sent, sdk::unix_now(), tolerance_)) {
             throw sdk::unauthorized(stale_signature);
         }
         return *token;

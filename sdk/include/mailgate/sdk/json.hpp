@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,27 @@ inline void null_non_finite(boost::json::value& value)
 }
 
 } // namespace detail
+
+/// The string at `key` in `fields`, viewing into `fields` (valid while it lives); nothing when
+/// the key is absent or holds another type.
+inline std::optional<std::string_view> string_field(const boost::json::object& fields,
+                                                    std::string_view key)
+{
+    const boost::json::value* value = fields.if_contains(key);
+    if (value == nullptr || !value->is_string()) {
+        return std::nullopt;
+    }
+    return std::string_view(value->get_string());
+}
+
+/// The object at `key` in `fields`, pointing into `fields`; null when the key is absent or
+/// holds another type.
+inline const boost::json::object* object_field(const boost::json::object& fields,
+                                               std::string_view key)
+{
+    const boost::json::value* value = fields.if_contains(key);
+    return value != nullptr ? value->if_object() : nullptr;
+}
 
 /// An item as received, as JSON text for callback_sink::reject: the ESP finds it again in the
 /// response. Numbers beyond double's range become null, so the echo stays JSON.
