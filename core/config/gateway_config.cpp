@@ -14,6 +14,9 @@
 #ifndef MAILGATE_DEFAULT_PLUGIN_DIR
 #define MAILGATE_DEFAULT_PLUGIN_DIR "/usr/local/lib/mailgate/plugins"
 #endif
+#ifndef MAILGATE_PLUGIN_DIR_FROM_BIN
+#define MAILGATE_PLUGIN_DIR_FROM_BIN "../lib/mailgate/plugins"
+#endif
 
 namespace mailgate::core::config {
 namespace {
@@ -452,7 +455,14 @@ std::string default_public_url(const server_config& server, uint16_t bound_port)
 
 std::filesystem::path default_plugins_directory()
 {
-    return MAILGATE_DEFAULT_PLUGIN_DIR;
+    // The running binary's own install (or build tree), wherever it was put: the prefix it
+    // was configured with need not be where it lives (a staging root, a relocated tree).
+    std::error_code ec;
+    const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return MAILGATE_DEFAULT_PLUGIN_DIR;
+    }
+    return (binary.parent_path() / MAILGATE_PLUGIN_DIR_FROM_BIN).lexically_normal();
 }
 
 gateway_config load_config(const std::filesystem::path& file)
