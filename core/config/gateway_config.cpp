@@ -17,6 +17,9 @@
 #ifndef MAILGATE_PLUGIN_DIR_FROM_BIN
 #define MAILGATE_PLUGIN_DIR_FROM_BIN "../lib/mailgate/plugins"
 #endif
+#ifndef MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN
+#define MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN "../lib/mailgate/plugins"
+#endif
 
 namespace mailgate::core::config {
 namespace {
@@ -459,10 +462,16 @@ std::filesystem::path default_plugins_directory()
     // was configured with need not be where it lives (a staging root, a relocated tree).
     std::error_code ec;
     const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) {
-        return MAILGATE_DEFAULT_PLUGIN_DIR;
+    if (!ec) {
+        for (const char* relative :
+             {MAILGATE_PLUGIN_DIR_FROM_BIN, MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN}) {
+            auto directory = (binary.parent_path() / relative).lexically_normal();
+            if (std::filesystem::is_directory(directory, ec)) {
+                return directory;
+            }
+        }
     }
-    return (binary.parent_path() / MAILGATE_PLUGIN_DIR_FROM_BIN).lexically_normal();
+    return MAILGATE_DEFAULT_PLUGIN_DIR;
 }
 
 gateway_config load_config(const std::filesystem::path& file)
