@@ -13,6 +13,7 @@ packages=(
     clang libc++-dev libc++abi-dev
     curl ca-certificates
     python3 postfix
+    systemd    # systemd-analyze verify on the installed unit (tests/package/install_test.sh)
 )
 packages+=("$@")
 

@@ -48,7 +48,7 @@ done
 
 step "check-config passes with the secrets file filled in"
 # What an operator does: the generators mailgate.env names, written into the installed file.
-admin_token=$(openssl rand -hex 32)
+admin_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")
 attribution_key=$(installed "$prefix/bin/mailgate" secret generate-key)
 sed -i "s|^MAILGATE_ADMIN_TOKEN=.*|MAILGATE_ADMIN_TOKEN=$admin_token|;
         s|^MAILGATE_ATTRIBUTION_KEY=.*|MAILGATE_ATTRIBUTION_KEY=$attribution_key|" \
