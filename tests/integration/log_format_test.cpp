@@ -129,6 +129,20 @@ TEST(JsonLogs, AnUnknownProviderIsNotNamedInTheRequestLine)
     EXPECT_EQ(gw.output().find("made-up"), std::string::npos);
 }
 
+TEST(JsonLogs, ARequestRefusedBeforeRoutingHasALineToo)
+{
+    gateway_options o = json_logging();
+    o.extra_server_yaml = "  body_limit: 1KiB\n";
+    gateway_process gw(o);
+    ASSERT_EQ(gw.request("POST", v2_callback_url, std::string(4096, 'x')).status, 413);
+    ASSERT_EQ(gw.stop(SIGTERM), 0);
+    const auto lines = parse_lines(gw.output());
+    const auto* line = request_line(lines, "", 413);
+    ASSERT_NE(line, nullptr) << gw.output();
+    EXPECT_EQ(line->at("refused"), "body too large");
+    EXPECT_EQ(gw.output().find("esp-callback-token-0123456789"), std::string::npos);
+}
+
 TEST(TextLogs, RequestLinesAreKeyValuePairsByDefault)
 {
     gateway_options o;
