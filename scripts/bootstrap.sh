@@ -14,6 +14,7 @@ packages=(
     curl ca-certificates
     python3 postfix
     chromium chromium-driver fonts-dejavu-core # the preference center's browser test
+    systemd    # systemd-analyze verify on the installed unit (tests/package/install_test.sh)
 )
 packages+=("$@")
 

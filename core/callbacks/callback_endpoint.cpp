@@ -52,6 +52,11 @@ void callback_endpoint::set_public_url(std::string public_url)
     }
 }
 
+bool callback_endpoint::serves(std::string_view nickname) const
+{
+    return providers_.find(nickname) != nullptr;
+}
+
 std::string callback_endpoint::callback_url(const std::string& nickname) const
 {
     return public_url_ + "/v1/callbacks/" + nickname;

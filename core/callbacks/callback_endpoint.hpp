@@ -26,6 +26,9 @@ public:
     boost::asio::awaitable<http::response> handle(const http::request& req,
                                                   std::string nickname) const;
 
+    /// Whether `nickname` is a configured provider's.
+    bool serves(std::string_view nickname) const;
+
     /// The URL a provider's ESP posts to.
     std::string callback_url(const std::string& nickname) const;
 

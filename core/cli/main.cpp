@@ -68,6 +68,8 @@ int run(int argc, char** argv)
         "configuration file (default: $MAILGATE_CONFIG or config/mailgate.yaml)")(
         "plugins", po::value<std::string>(), "plugins folder (overrides the file's)")(
         "log-level", po::value<std::string>()->default_value("info"), "debug, info, warn or error")(
+        "log-format", po::value<std::string>()->default_value("text"),
+        "text (for people) or json (one object per line, for log collectors)")(
         "port-file", po::value<std::string>(), "serve: write the bound port to this file")(
         "provider", po::value<std::string>(),
         "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)")(
@@ -105,6 +107,12 @@ int run(int argc, char** argv)
         return 2;
     }
     log::set_level(spdlog::level::from_str(vm["log-level"].as<std::string>()));
+    const auto log_format = log::parse_format(vm["log-format"].as<std::string>());
+    if (!log_format) {
+        std::cerr << "mailgate: --log-format must be text or json (see mailgate --help)\n";
+        return 2;
+    }
+    log::set_format(*log_format);
 
     cli::command_options parsed;
     parsed.config_given = vm.count("config") != 0 || std::getenv("MAILGATE_CONFIG") != nullptr;

@@ -14,6 +14,12 @@
 #ifndef MAILGATE_DEFAULT_PLUGIN_DIR
 #define MAILGATE_DEFAULT_PLUGIN_DIR "/usr/local/lib/mailgate/plugins"
 #endif
+#ifndef MAILGATE_PLUGIN_DIR_FROM_BIN
+#define MAILGATE_PLUGIN_DIR_FROM_BIN "../lib/mailgate/plugins"
+#endif
+#ifndef MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN
+#define MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN "../lib/mailgate/plugins"
+#endif
 
 namespace mailgate::core::config {
 namespace {
@@ -452,6 +458,19 @@ std::string default_public_url(const server_config& server, uint16_t bound_port)
 
 std::filesystem::path default_plugins_directory()
 {
+    // The running binary's own install (or build tree), wherever it was put: the prefix it
+    // was configured with need not be where it lives (a staging root, a relocated tree).
+    std::error_code ec;
+    const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const char* relative :
+             {MAILGATE_PLUGIN_DIR_FROM_BIN, MAILGATE_BUILD_PLUGIN_DIR_FROM_BIN}) {
+            auto directory = (binary.parent_path() / relative).lexically_normal();
+            if (std::filesystem::is_directory(directory, ec)) {
+                return directory;
+            }
+        }
+    }
     return MAILGATE_DEFAULT_PLUGIN_DIR;
 }
 

@@ -30,6 +30,25 @@ bool is_valid_utf8(std::string_view text)
     return true;
 }
 
+std::string to_valid_utf8(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p != end) {
+        const char* const start = p;
+        const auto c = traits::decode(p, end);
+        if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) {
+            out += "\xEF\xBF\xBD";
+            p = start + 1; // resynchronise on the next octet
+        } else {
+            out.append(start, p);
+        }
+    }
+    return out;
+}
+
 std::size_t utf8_char_size(std::string_view text, std::size_t pos)
 {
     // At least one, so that a caller that skipped validation still makes progress.

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
@@ -242,19 +243,32 @@ template <class Stream>
 asio::awaitable<bool> session<Stream>::reject(error_code ec)
 {
     auto& rejected = context_->rejected;
+    std::optional<beast_http::status> status;
+    const char* reason = nullptr;
     if (ec == beast_http::error::body_limit) {
         rejected.body_too_large.add();
-        co_await send(json_error(beast_http::status::payload_too_large, "body too large"), false);
+        status = beast_http::status::payload_too_large;
+        reason = "body too large";
     } else if (ec == beast_http::error::header_limit) {
         rejected.header_too_large.add();
-        co_await send(
-            json_error(beast_http::status::request_header_fields_too_large, "header too large"),
-            false);
+        status = beast_http::status::request_header_fields_too_large;
+        reason = "header too large";
     } else if (ec == beast::error::timeout) {
         rejected.timeout.add();
     } else if (is_malformed(ec)) {
         rejected.bad_request.add();
-        co_await send(json_error(beast_http::status::bad_request, "bad request"), false);
+        status = beast_http::status::bad_request;
+        reason = "bad request";
+    }
+    if (status) {
+        // Refused before routing: the request line has no route, only why.
+        const std::string remote = info_.remote.address().to_string();
+        log::write(*log::get("http"), spdlog::level::info, "request",
+                   {{"route", ""},
+                    {"status", static_cast<std::int64_t>(*status)},
+                    {"refused", reason},
+                    {"remote", remote}});
+        co_await send(json_error(*status, reason), false);
     }
     co_return false;
 }

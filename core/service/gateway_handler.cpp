@@ -1,6 +1,7 @@
 #include "core/service/gateway_handler.hpp"
 
 #include "core/http/json_response.hpp"
+#include "core/log/log.hpp"
 
 #include <mailgate/sdk/str.hpp>
 
@@ -55,24 +56,45 @@ gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const outbound::sending_api& sending, metrics::registry& metrics,
                                  std::string admin_token)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
-      metrics_(metrics), admin_token_(std::move(admin_token))
+      metrics_(metrics), admin_token_(std::move(admin_token)), logger_(log::get("http"))
 {
 }
 
 boost::asio::awaitable<http::response> gateway_handler::operator()(http::request req,
-                                                                   http::connection_info) const
+                                                                   http::connection_info info) const
 {
-    std::string route = "other";
-    http::response res = co_await dispatch(req, route);
+    const auto started = std::chrono::steady_clock::now();
+    request_summary summary;
+    http::response res = co_await dispatch(req, summary);
     metrics_
         .get_counter("mailgate_http_requests_total", "HTTP requests by route and status",
-                     {{"route", route}, {"status", std::to_string(res.result_int())}})
+                     {{"route", summary.route}, {"status", std::to_string(res.result_int())}})
         .add();
+    log_request(req, res, summary, info, std::chrono::steady_clock::now() - started);
     co_return res;
 }
 
+void gateway_handler::log_request(const http::request& req, const http::response& res,
+                                  const request_summary& summary, const http::connection_info& info,
+                                  std::chrono::steady_clock::duration elapsed) const
+{
+    const auto method = req.method_string();
+    const std::string remote = info.remote.address().to_string();
+    log::write(*logger_, spdlog::level::info, "request",
+               {{"method", std::string_view(method.data(), method.size())},
+                {"route", summary.route},
+                {"provider", summary.provider},
+                {"status", std::int64_t{res.result_int()}},
+                {"duration_us",
+                 static_cast<std::int64_t>(
+                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
+                {"bytes_in", static_cast<std::int64_t>(req.body().size())},
+                {"bytes_out", static_cast<std::int64_t>(res.body().size())},
+                {"remote", remote}});
+}
+
 boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::request& req,
-                                                                 std::string& route) const
+                                                                 request_summary& summary) const
 {
     auto target = parse_target(req.target());
     if (!target) {
@@ -80,7 +102,10 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     const auto& s = target->segments;
     if (s.size() == 3 && is(s, {"v1", "callbacks"})) {
-        route = "/v1/callbacks/{nickname}";
+        summary.route = "/v1/callbacks/{nickname}";
+        if (callbacks_.serves(s[2])) {
+            summary.provider = s[2];
+        }
         if (req.method() != bh::verb::post && req.method() != bh::verb::head) {
             auto res =
                 http::error_response(bh::status::method_not_allowed, "method not allowed", req);
@@ -91,11 +116,11 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     // Recipients follow these links: the signed token is their only credential.
     if (s.size() == 2 && s[0] == "u") {
-        route = "/u/{token}";
+        summary.route = "/u/{token}";
         co_return co_await preferences_.handle(req, s[1]);
     }
     if (s.size() == 1 && s[0] == "healthz") {
-        route = "/healthz";
+        summary.route = "/healthz";
         co_return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
     }
     const bool metrics = s.size() == 1 && s[0] == "metrics";
@@ -106,7 +131,7 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     if (!metrics && !admin_route && !sending_route) {
         co_return http::error_response(bh::status::not_found, "no such route", req);
     }
-    route = metrics ? "/metrics" : sending_route ? *sending_route : *admin_route;
+    summary.route = metrics ? "/metrics" : sending_route ? *sending_route : *admin_route;
     if (!authorised(req)) {
         auto res = http::error_response(bh::status::unauthorized, "admin token required", req);
         res.set(bh::field::www_authenticate, "Bearer");

@@ -1,8 +1,8 @@
 #pragma once
 
 // The gateway's HTTP application: routes each request to the callback endpoint, the preference
-// center, the admin API, the sending API, /healthz or /metrics, checks the admin token, and
-// counts requests by route and status.
+// center, the admin API, the sending API, /healthz or /metrics, checks the admin token, counts
+// requests by route and status, and logs one request line each.
 
 #include "core/admin/admin_api.hpp"
 #include "core/callbacks/callback_endpoint.hpp"
@@ -11,6 +11,10 @@
 #include "core/outbound/sending_api.hpp"
 #include "core/preferences/preference_center.hpp"
 
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <memory>
 #include <string>
 
 namespace mailgate::core::service {
@@ -27,9 +31,19 @@ public:
                                                       http::connection_info info) const;
 
 private:
+    /// What a request line says of a request besides its status: the route template (never the
+    /// raw target, whose path or query may carry a token) and the provider it was for.
+    struct request_summary {
+        std::string route = "other";
+        std::string provider; ///< a configured provider's nickname, or empty
+    };
+
     boost::asio::awaitable<http::response> dispatch(const http::request& req,
-                                                    std::string& route) const;
+                                                    request_summary& summary) const;
     bool authorised(const http::request& req) const;
+    void log_request(const http::request& req, const http::response& res,
+                     const request_summary& summary, const http::connection_info& info,
+                     std::chrono::steady_clock::duration elapsed) const;
 
     const callbacks::callback_endpoint& callbacks_;
     const preferences::preference_center& preferences_;
@@ -37,6 +51,7 @@ private:
     const outbound::sending_api& sending_;
     metrics::registry& metrics_;
     std::string admin_token_;
+    std::shared_ptr<spdlog::logger> logger_;
 };
 
 } // namespace mailgate::core::service

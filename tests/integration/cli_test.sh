@@ -202,6 +202,17 @@ unknown_command)
     expect_rc 2
     expect_out "unknown command 'frobnicate'"
     ;;
+log_format_invalid)
+    run --log-format xml plugins --plugins "$plugins"
+    expect_rc 2
+    expect_out 'log-format must be text or json'
+    ;;
+plugins_default_folder)
+    # No configuration, another working folder: the drivers beside the binary (build tree).
+    (cd "$work" && env -u MAILGATE_CONFIG "$mailgate" plugins >"$work/out" 2>&1; echo $? >"$work/rc")
+    expect_rc 0
+    expect_out "^plugins folder $plugins: 4 driver\\(s\\) loaded"
+    ;;
 *)
     echo "unknown case $case_name"
     exit 2

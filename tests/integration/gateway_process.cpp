@@ -89,6 +89,7 @@ void gateway_process::start()
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<std::string> args{MAILGATE_BINARY, "serve",       "--config",
                                   config,          "--port-file", port_arg};
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) {
         argv.push_back(a.data());

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace mailgate::test {
 
@@ -24,6 +25,7 @@ struct gateway_options {
     std::string extra_sections_yaml;  ///< more top-level sections
     /// The storage section; empty: SQLite in the process's own folder.
     std::string storage_yaml;
+    std::vector<std::string> extra_args; ///< after `serve --config F --port-file P`
 };
 
 class gateway_process {
