@@ -1,10 +1,10 @@
 #include "core/cli/command_options.hpp"
+#include "core/cli/gateway_setup.hpp"
 
 #include "core/config/config_error.hpp"
 #include "core/config/gateway_config.hpp"
+#include "core/config/secret_resolver.hpp"
 #include "core/outbound/sending_provider.hpp"
-#include "core/plugin/driver_registry.hpp"
-#include "core/plugin/provider_set.hpp"
 
 #include <fmt/format.h>
 
@@ -15,20 +15,16 @@ namespace mailgate::core::cli {
 int run_check_config(const command_options& options)
 {
     try {
-        auto config = config::load_config(options.config_file);
-        if (options.plugins_directory) {
-            config.plugins_directory = *options.plugins_directory;
-        }
-        const config::secret_resolver secrets(config);
-        const auto registry = plugin::driver_registry::scan(config.plugins_directory);
-        const auto providers = plugin::provider_set::create(config, registry, secrets);
-        outbound::sending_providers(providers, config.outbound);
-        if (config.storage.backend == "postgres") {
+        // What `serve` sets up before it opens storage, secrets included: an unset admin.token or
+        // attribution.key variable is found here, not at the service's start.
+        const gateway gw = open_gateway(options, false);
+        outbound::sending_providers(gw.providers, gw.config.outbound);
+        if (gw.config.storage.backend == "postgres") {
             // Resolved only: whether the server answers is for `serve` to find out.
-            secrets.resolve(config.storage.url, "storage.url");
+            config::secret_resolver(gw.config).resolve(gw.config.storage.url, "storage.url");
         }
         std::cout << fmt::format("{}: OK ({} provider(s))\n", options.config_file.string(),
-                                 providers.providers().size());
+                                 gw.providers.providers().size());
         return 0;
     } catch (const config::config_error& e) {
         for (const auto& line : e.problems()) {

@@ -122,6 +122,31 @@ YAML
     expect_rc 0
     expect_no_out 'hunter2-secret'
     ;;
+check_config_secrets)
+    cat >"$work/secrets.yaml" <<YAML
+admin:
+  token: env:MAILGATE_CLI_TEST_ADMIN_TOKEN
+attribution:
+  key: env:MAILGATE_CLI_TEST_ATTRIBUTION_KEY
+plugins:
+  directory: $plugins
+YAML
+    unset MAILGATE_CLI_TEST_ADMIN_TOKEN MAILGATE_CLI_TEST_ATTRIBUTION_KEY
+    run check-config --config "$work/secrets.yaml"
+    expect_rc 1
+    expect_out "secrets.yaml:2:10: admin.token: environment variable MAILGATE_CLI_TEST_ADMIN_TOKEN"
+    MAILGATE_CLI_TEST_ADMIN_TOKEN=admin-token-hunter2 MAILGATE_CLI_TEST_ATTRIBUTION_KEY=short \
+        run check-config --config "$work/secrets.yaml"
+    expect_rc 1
+    expect_out "secrets.yaml:4:8: attribution.key: "
+    expect_no_out 'admin-token-hunter2'
+    MAILGATE_CLI_TEST_ADMIN_TOKEN=admin-token-hunter2 \
+        MAILGATE_CLI_TEST_ATTRIBUTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= \
+        run check-config --config "$work/secrets.yaml"
+    expect_rc 0
+    expect_out 'OK \(0 provider\(s\)\)'
+    expect_no_out 'admin-token-hunter2'
+    ;;
 replay)
     cat >"$work/replay.yaml" <<YAML
 storage:

@@ -46,6 +46,13 @@ for d in legacy mandrill sendgrid smtp; do
     grep -q "^$d [0-9.]*$" "$work/plugins.txt" || fail "driver $d not listed"
 done
 
+step "check-config fails until the secrets file is filled in"
+if installed "$prefix/bin/mailgate" check-config --config "$config" >"$work/unset.txt" 2>&1; then
+    fail "check-config passed with mailgate.env's variables unset"
+fi
+grep -q "admin.token: environment variable MAILGATE_ADMIN_TOKEN" "$work/unset.txt" \
+    || { cat "$work/unset.txt"; fail "check-config did not name the unset admin token"; }
+
 step "check-config passes with the secrets file filled in"
 # What an operator does: the generators mailgate.env names, written into the installed file.
 admin_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")
