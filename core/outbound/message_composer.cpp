@@ -49,12 +49,8 @@ plugin::header_list decorate(const sending_provider& provider, const plugin::out
 // The content is the same for every recipient, so it is encoded once.
 std::string entity_of(const message_request& request)
 {
-    message_spec content;
-    content.text = request.text;
-    content.html = request.html;
-    content.attachments = request.attachments;
     try {
-        return build_entity(content);
+        return build_entity(request.text, request.html, request.attachments);
     } catch (const message_error& e) {
         throw request_error(e.what());
     }

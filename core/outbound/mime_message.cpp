@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <span>
 
 namespace mailgate::core::outbound {
 namespace {
@@ -191,14 +192,14 @@ std::string date_value(std::chrono::system_clock::time_point when)
     return text;
 }
 
-mime_part content_part(const message_spec& spec)
+mime_part content_part(std::string_view text, std::string_view html)
 {
     std::vector<mime_part> alternatives;
-    if (!spec.text.empty()) {
-        alternatives.push_back(text_part("plain", spec.text));
+    if (!text.empty()) {
+        alternatives.push_back(text_part("plain", text));
     }
-    if (!spec.html.empty()) {
-        alternatives.push_back(text_part("html", spec.html));
+    if (!html.empty()) {
+        alternatives.push_back(text_part("html", html));
     }
     if (alternatives.empty()) {
         throw message_error("the message has neither a text nor an HTML body");
@@ -207,14 +208,15 @@ mime_part content_part(const message_spec& spec)
                                     : multipart("alternative", alternatives);
 }
 
-mime_part body_part(const message_spec& spec)
+mime_part body_part(std::string_view text, std::string_view html,
+                    std::span<const attachment> attachments)
 {
-    mime_part content = content_part(spec);
-    if (spec.attachments.empty()) {
+    mime_part content = content_part(text, html);
+    if (attachments.empty()) {
         return content;
     }
     std::vector<mime_part> parts{std::move(content)};
-    std::transform(spec.attachments.begin(), spec.attachments.end(), std::back_inserter(parts),
+    std::transform(attachments.begin(), attachments.end(), std::back_inserter(parts),
                    attachment_part);
     return multipart("mixed", parts);
 }
@@ -227,14 +229,15 @@ void check_extra_header(std::string_view name, std::string_view value)
     check_text("the header " + shown(name), value);
 }
 
-std::string build_entity(const message_spec& spec)
+std::string build_entity(std::string_view text, std::string_view html,
+                         std::span<const attachment> attachments)
 {
-    return render(body_part(spec));
+    return render(body_part(text, html, attachments));
 }
 
 std::string build_message(const message_spec& spec)
 {
-    return build_message(spec, build_entity(spec));
+    return build_message(spec, build_entity(spec.text, spec.html, spec.attachments));
 }
 
 std::string build_message(const message_spec& spec, std::string_view entity)

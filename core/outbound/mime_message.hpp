@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,10 +63,11 @@ void check_extra_header(std::string_view name, std::string_view value);
 std::string build_message(const message_spec& spec);
 
 /// The MIME entity build_message puts after the header fields: the content's Content-* fields,
-/// a blank line and the encoded body, from `spec`'s text, html and attachments only. A request
-/// to many recipients encodes its content once. Throws message_error as build_message does.
+/// a blank line and the encoded body (text and html as in message_spec). A request to many
+/// recipients encodes its content once. Throws message_error as build_message does.
 /// THREAD: any.
-std::string build_entity(const message_spec& spec);
+std::string build_entity(std::string_view text, std::string_view html,
+                         std::span<const attachment> attachments);
 
 /// build_message with the entity made beforehand by build_entity; `spec`'s text, html and
 /// attachments are not read. THREAD: any.
