@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <malloc.h>
 #include <pthread.h>
 #include <thread>
 
@@ -57,6 +58,17 @@ outbound::delivery_options delivery_options(const config::outbound_config& c)
     return o;
 }
 
+// After each commit the storage writer frees what the group held (request bodies, message
+// contents, SQLite's buffers), and glibc handed the pages back to the kernel at once, only to
+// fault them in again for the next group: half of the writer's system time when sending.
+// Free memory up to this much stays with its arena; blocks up to the mmap threshold come
+// from the arenas too, as glibc's own adaptive threshold would let them.
+void keep_freed_memory()
+{
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+}
+
 void write_port_file(const std::filesystem::path& file, uint16_t port)
 {
     const auto partial = file.string() + ".partial";
@@ -70,6 +82,7 @@ int run_serve(const command_options& options)
 {
     const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    keep_freed_memory();
 
     gateway gw = open_gateway(options);
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,

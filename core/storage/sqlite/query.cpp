@@ -16,7 +16,9 @@ query& query::bind(std::string_view text)
 {
     // An empty string_view may have no data; SQLite would bind that as NULL, not ''.
     const char* data = text.data() != nullptr ? text.data() : "";
-    check(sqlite3_bind_text64(stmt_, next_parameter_++, data, text.size(), SQLITE_TRANSIENT,
+    // SQLITE_STATIC: the writer binds every column of every event, and a copy of each was a
+    // tenth of its time.
+    check(sqlite3_bind_text64(stmt_, next_parameter_++, data, text.size(), SQLITE_STATIC,
                               SQLITE_UTF8));
     return *this;
 }
@@ -24,7 +26,7 @@ query& query::bind(std::string_view text)
 query& query::bind_blob(std::string_view bytes)
 {
     check(sqlite3_bind_blob64(stmt_, next_parameter_++, bytes.data() != nullptr ? bytes.data() : "",
-                              bytes.size(), SQLITE_TRANSIENT));
+                              bytes.size(), SQLITE_STATIC));
     return *this;
 }
 

@@ -20,7 +20,9 @@ public:
     query(const query&) = delete;
     query& operator=(const query&) = delete;
 
-    /// Binds the next parameter (the first call binds ?1). Throws sqlite_error.
+    /// Binds the next parameter (the first call binds ?1). Throws sqlite_error. Text and
+    /// bytes are not copied: they must outlive the query, as a full expression's temporaries
+    /// do in `db.prepare(...).bind(...).run()`.
     query& bind(std::string_view text);
     query& bind(int64_t value);
     /// Binds bytes as a BLOB.
