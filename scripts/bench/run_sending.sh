@@ -7,11 +7,12 @@
 # 5120-byte body over as many sessions (-d: each session reuses its connection, as the gateway's
 # pool does) to a fresh smtp-sink: what plain SMTP costs here, without a queue or an API.
 # Usage: scripts/bench/run_sending.sh [BUILD_DIR]   (default: build, after scripts/run.sh)
+# BENCH_MESSAGES=N (a multiple of 100) sends fewer or more; per-thread CPU goes to stderr.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath "${1:-$repo/build}")
 cd "$repo"
-messages=20000 batch=100 posters=8 body_bytes=5120
+messages=${BENCH_MESSAGES:-20000} batch=100 posters=8 body_bytes=5120
 token=bench-admin-token-0123456789
 scripts/bootstrap.sh postfix
 cmake --build "$build" --target mailgate mailgate-smtp >/dev/null
@@ -64,6 +65,14 @@ providers:
 YAML
 }
 
+# Where the gateway's CPU went: one line per thread (the writer, delivery, HTTP), to stderr.
+thread_cpu() { # PID
+    local t
+    for t in /proc/"$1"/task/*; do
+        awk -v hz="$(getconf CLK_TCK)" '{printf "  thread %s: user %.2f s, system %.2f s\n",
+            $2, $14 / hz, $15 / hz}' "$t/stat"
+    done >&2
+}
 cpu_seconds() { # PID
     awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"
 }
@@ -112,6 +121,7 @@ run_mailgate() { # CONNECTIONS: sets m_posted m_wall m_cpu m_rss m_deferred
     m_cpu=$(elapsed "$cpu_start" "$(cpu_seconds "$gateway_pid")")
     m_rss=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$gateway_pid/status")
     m_deferred=$(attempts "$dir/metrics" deferred)
+    thread_cpu "$gateway_pid"
     stop_process "$gateway_pid"
     stop_process "$smtp_sink_pid"
     gateway_pid="" smtp_sink_pid=""
