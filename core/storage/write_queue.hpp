@@ -3,7 +3,8 @@
 // Between the threads that submit writes and a backend's one writer thread: the writer takes
 // everything queued (up to a budget) as one group and commits it in one transaction, so many
 // concurrent requests share one commit (group commit). Counts what is finished, for flush()
-// and pending().
+// and pending(). Where another thread reports a group's jobs, no group is taken while it does:
+// a job's handler holds up the writer wherever it runs.
 
 #include <condition_variable>
 #include <cstddef>
@@ -40,7 +41,7 @@ public:
     group take_group()
     {
         std::unique_lock lock(mutex_);
-        queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        queued_.wait(lock, [this] { return queue_.empty() ? stopping_ : !reporting_; });
         group jobs;
         std::size_t weight = 0;
         while (!queue_.empty() &&
@@ -59,6 +60,24 @@ public:
             std::lock_guard lock(mutex_);
             finished_ += count;
         }
+        finished_changed_.notify_all();
+    }
+
+    /// Around a round of job handlers run on a thread other than the writer's; the end counts
+    /// `finished` jobs, as mark_finished() does. THREAD: the one that reports.
+    void begin_reporting()
+    {
+        std::lock_guard lock(mutex_);
+        reporting_ = true;
+    }
+    void end_reporting(std::size_t finished)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            reporting_ = false;
+            finished_ += finished;
+        }
+        queued_.notify_one();
         finished_changed_.notify_all();
     }
 
@@ -97,6 +116,7 @@ private:
     uint64_t submitted_ = 0;
     uint64_t finished_ = 0;
     bool stopping_ = false;
+    bool reporting_ = false;
 };
 
 } // namespace mailgate::core::storage

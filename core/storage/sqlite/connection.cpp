@@ -78,6 +78,11 @@ int64_t connection::last_insert_rowid() const noexcept
     return sqlite3_last_insert_rowid(db_.get());
 }
 
+std::filesystem::path connection::wal_path() const
+{
+    return sqlite3_filename_wal(sqlite3_db_filename(db_.get(), "main"));
+}
+
 bool connection::in_transaction() const noexcept
 {
     return sqlite3_get_autocommit(db_.get()) == 0;

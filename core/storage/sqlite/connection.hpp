@@ -39,6 +39,9 @@ public:
     int64_t changes() const noexcept;
     int64_t last_insert_rowid() const noexcept;
 
+    /// The write-ahead log beside the database file (whether or not it exists yet).
+    std::filesystem::path wal_path() const;
+
 private:
     struct close_database {
         void operator()(sqlite3* db) const noexcept;

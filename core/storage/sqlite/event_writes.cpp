@@ -8,8 +8,8 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, system_events, email_hash, key_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "detail_json, system_events, key_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (key_hash) DO NOTHING";
 
 /// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
@@ -34,7 +34,6 @@ std::optional<int64_t> insert_event(connection& db, const events::event& ev,
         .bind(ev.event_key)
         .bind(ev.detail_json)
         .bind(prepared.system_events_json)
-        .bind(prepared.email_hash)
         .bind_blob({reinterpret_cast<const char*>(prepared.key.data()), prepared.key.size()})
         .run();
     if (db.changes() == 0) {
@@ -93,11 +92,14 @@ void count_for_campaign(connection& db, const events::routed_event& routed)
 
 } // namespace
 
-bool apply_event(connection& db, const events::routed_event& routed, const prepared_event& prepared)
+bool apply_event(connection& db, email_index& emails, const events::routed_event& routed,
+                 const prepared_event& prepared)
 {
-    if (!insert_event(db, routed.ev, prepared)) {
+    const auto id = insert_event(db, routed.ev, prepared);
+    if (!id) {
         return false;
     }
+    emails.add(prepared.email_hash, *id);
     change_suppression(db, routed);
     count_for_campaign(db, routed);
     return true;

@@ -7,11 +7,13 @@
 #include "core/events/event.hpp"
 #include "core/storage/prepared_event.hpp"
 #include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/email_index.hpp"
 
 namespace mailgate::core::storage::sqlite {
 
-/// False for a duplicate, which changes nothing. Throws sqlite_error.
-bool apply_event(connection& db, const events::routed_event& routed,
+/// False for a duplicate, which changes nothing. A stored event's address entry goes to
+/// `emails`, for the writer to store with its group. Throws sqlite_error.
+bool apply_event(connection& db, email_index& emails, const events::routed_event& routed,
                  const prepared_event& prepared);
 
 } // namespace mailgate::core::storage::sqlite

@@ -21,8 +21,10 @@ std::vector<condition> conditions_of(const event_filter& filter)
 {
     std::vector<condition> out{{"id > ?", filter.after_id}};
     if (filter.email) {
-        // The hash finds the rows through its index; the address itself rules out collisions.
-        out.push_back({"email_hash = ?", email_hash(*filter.email)});
+        // The hash finds the rows through the address index; the address itself rules out
+        // collisions.
+        out.push_back({"e.id IN (SELECT event_id FROM event_emails WHERE email_hash = ?)",
+                       email_hash(*filter.email)});
         out.push_back({"email = ?", *filter.email});
     }
     if (filter.campaign_id) {

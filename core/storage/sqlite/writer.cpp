@@ -4,6 +4,8 @@
 #include "core/storage/sqlite/error.hpp"
 #include "core/storage/sqlite/transaction.hpp"
 
+#include <condition_variable>
+#include <mutex>
 #include <pthread.h>
 
 #include <algorithm>
@@ -26,8 +28,8 @@ std::error_code error_of(const std::exception& e)
 
 writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
                std::size_t max_group_events)
-    : db_(std::move(db)), commit_latency_(commit_latency), log_(log::get("storage")),
-      queue_(max_group_events), thread_([this] { run(); })
+    : db_(std::move(db)), log_(log::get("storage")), queue_(max_group_events),
+      syncer_(db_->wal_path(), queue_, commit_latency), thread_([this] { run(); })
 {
 }
 
@@ -56,12 +58,11 @@ void writer::run() noexcept
 {
     pthread_setname_np(pthread_self(), "mg-writer");
     for (auto jobs = queue_.take_group(); !jobs.empty(); jobs = queue_.take_group()) {
-        auto errors = commit(jobs);
-        // Outside the lock: a handler may submit more, or ask for pending().
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            jobs[i]->finish(errors[i]);
-        }
-        queue_.mark_finished(jobs.size());
+        const auto started = std::chrono::steady_clock::now();
+        // After a failed sync nothing can be made durable: run nothing that would look stored.
+        const auto failed = syncer_.failure();
+        auto errors = failed ? std::vector<std::error_code>(jobs.size(), failed) : commit(jobs);
+        syncer_.hand_over({std::move(jobs), std::move(errors), started});
     }
 }
 
@@ -69,26 +70,26 @@ void writer::run() noexcept
 // it run again with one savepoint per job, so the failing job is undone alone.
 std::vector<std::error_code> writer::commit(const group& jobs)
 {
-    const auto start = std::chrono::steady_clock::now();
     try {
         transaction tx(*db_);
         for (const auto& job : jobs) {
-            job->run(*db_);
+            job->run(*db_, emails_);
         }
+        emails_.write(*db_);
         tx.commit();
-        observe_latency(start);
         return std::vector<std::error_code>(jobs.size());
     } catch (const sqlite_error&) {
+        emails_.clear();
         // The transaction rolled back; fall through to the job-by-job run.
     } catch (const std::exception& e) {
+        emails_.clear();
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         return std::vector<std::error_code>(jobs.size(), error_of(e));
     }
-    return commit_with_savepoints(jobs, start);
+    return commit_with_savepoints(jobs);
 }
 
-std::vector<std::error_code>
-writer::commit_with_savepoints(const group& jobs, std::chrono::steady_clock::time_point start)
+std::vector<std::error_code> writer::commit_with_savepoints(const group& jobs)
 {
     std::vector<std::error_code> errors(jobs.size());
     try {
@@ -96,21 +97,22 @@ writer::commit_with_savepoints(const group& jobs, std::chrono::steady_clock::tim
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             errors[i] = run_in_savepoint(*jobs[i]);
         }
+        emails_.write(*db_);
         tx.commit();
     } catch (const std::exception& e) {
+        emails_.clear();
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         std::fill(errors.begin(), errors.end(), error_of(e));
-        return errors;
     }
-    observe_latency(start);
     return errors;
 }
 
 std::error_code writer::run_in_savepoint(write_job& job)
 {
+    const auto emails_before = emails_.size();
     db_->prepare("SAVEPOINT job").run();
     try {
-        job.run(*db_);
+        job.run(*db_, emails_);
         db_->prepare("RELEASE SAVEPOINT job").run();
         return {};
     } catch (const sqlite_error& e) {
@@ -118,17 +120,10 @@ std::error_code writer::run_in_savepoint(write_job& job)
             throw; // SQLite rolled the whole transaction back: the group fails
         }
         log_->warn("a write job failed and was undone: {}", e.what());
+        emails_.truncate(emails_before);
         db_->prepare("ROLLBACK TO SAVEPOINT job").run();
         db_->prepare("RELEASE SAVEPOINT job").run();
         return e.code();
-    }
-}
-
-void writer::observe_latency(std::chrono::steady_clock::time_point start) const noexcept
-{
-    if (commit_latency_ != nullptr) {
-        std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-        commit_latency_->observe(elapsed.count());
     }
 }
 

@@ -3,10 +3,13 @@
 // The one thread that writes. It takes everything queued (up to an event budget) and commits
 // it in one transaction, so many concurrent requests share one fsync (group commit). When a job
 // fails, the group runs again with a savepoint per job: that one is undone and told so, the
-// others commit.
+// others commit. The fsync is the wal_syncer's: while the disk syncs one group, the writer
+// already runs the next, and a group's jobs hear their outcome only once it is durable.
 
 #include "core/metrics/registry.hpp"
 #include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/email_index.hpp"
+#include "core/storage/sqlite/wal_syncer.hpp"
 #include "core/storage/sqlite/write_job.hpp"
 #include "core/storage/write_queue.hpp"
 
@@ -22,8 +25,10 @@ namespace mailgate::core::storage::sqlite {
 
 class writer {
 public:
-    /// `db`: configured and migrated. `commit_latency` may be null; it gets one observation
-    /// per committed transaction.
+    /// `db`: configured and migrated, in WAL mode with synchronous = NORMAL (the syncer makes
+    /// commits durable). `commit_latency` may be null; it gets one observation per committed
+    /// transaction, from its start until durable. Throws std::system_error when the log cannot
+    /// be opened for syncing.
     writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
            std::size_t max_group_events);
     /// Finishes everything submitted, then stops the thread.
@@ -45,15 +50,14 @@ private:
     void run() noexcept;
     /// One error per job: its own, or the transaction's when that failed as a whole.
     std::vector<std::error_code> commit(const group& jobs);
-    std::vector<std::error_code>
-    commit_with_savepoints(const group& jobs, std::chrono::steady_clock::time_point start);
+    std::vector<std::error_code> commit_with_savepoints(const group& jobs);
     std::error_code run_in_savepoint(write_job& job);
-    void observe_latency(std::chrono::steady_clock::time_point start) const noexcept;
 
     std::unique_ptr<connection> db_;
-    metrics::histogram* commit_latency_;
+    email_index emails_; // the group's address entries, written just before it commits
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
+    wal_syncer syncer_;  // stopped after the writer's thread, so it reports all that thread hands
     std::thread thread_; // last: it starts once everything above exists
 };
 

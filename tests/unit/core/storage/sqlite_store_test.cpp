@@ -2,6 +2,7 @@
 // writer's group budget and its error codes.
 
 #include "core/metrics/registry.hpp"
+#include "core/storage/prepared_event.hpp"
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/error.hpp"
 #include "core/storage/sqlite/migrations.hpp"
@@ -176,6 +177,104 @@ TEST_F(SqliteStore, UpgradesAVersion2QueueKeepingTheUnsentContents)
 
     ASSERT_FALSE(record_sent(*s, "queued-1", 20));
     EXPECT_EQ(stored_contents(db), 0) << "a final message keeps its history, not its bytes";
+}
+
+int64_t single_integer(sqlite::connection& db, const std::string& sql)
+{
+    auto q = db.prepare(sql);
+    EXPECT_TRUE(q.step()) << sql;
+    return q.integer(0);
+}
+
+std::vector<std::string> keys_for(store& s, const std::string& email)
+{
+    event_filter filter;
+    filter.email = email;
+    return keys_of(all_events(s, filter));
+}
+
+// Version 4 moved the address index to its own table: events written by version 3 must still be
+// found by address, and the column the old index covered is gone.
+TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsAddressIndex)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(3));
+        for (const auto& [key, email] :
+             {std::pair{"k1", "a@x.org"}, std::pair{"k2", "b@x.org"}, std::pair{"k3", "a@x.org"}}) {
+            db.prepare("INSERT INTO events (provider, driver, kind, permanent, email, "
+                       "occurred_at, received_at, meta, message_id, campaign_id, profile, "
+                       "description, provider_event_id, event_key, detail_json, system_events, "
+                       "email_hash, key_hash) VALUES ('postal', 'postal@1.0.0', 'delivered', 0, "
+                       "?, 1, 2, '', '', '', '', '', '', ?, '', '[]', ?, randomblob(16))")
+                .bind(email)
+                .bind(key)
+                .bind(email_hash(email))
+                .run();
+        }
+    }
+    auto s = open();
+
+    EXPECT_THAT(keys_for(*s, "a@x.org"), ElementsAre("k1", "k3"));
+    EXPECT_THAT(keys_for(*s, "b@x.org"), ElementsAre("k2"));
+    auto db = raw();
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM pragma_table_info('events') "
+                                 "WHERE name = 'email_hash'"),
+              0);
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM pragma_index_list('events') "
+                                 "WHERE name = 'events_email_hash'"),
+              0);
+}
+
+TEST_F(SqliteStore, GivesANewFileSixteenKibPages)
+{
+    auto s = open();
+    auto db = raw();
+
+    EXPECT_EQ(single_integer(db, "PRAGMA page_size"), 16384);
+}
+
+TEST_F(SqliteStore, KeepsThePageSizeOfAnExistingFile)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(3));
+    }
+    auto s = open();
+    auto db = raw();
+
+    EXPECT_EQ(single_integer(db, "PRAGMA page_size"), 4096);
+}
+
+// The writer stores a group's address entries after its jobs: a batch that is undone, or an
+// event that is a duplicate, must leave none behind.
+TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
+{
+    auto s = open();
+    std::vector<test::outcome> outcomes(3);
+    {
+        test::writer_gate gate(*s);
+        for (int i = 0; i < 3; ++i) {
+            std::vector<events::routed_event> batch;
+            if (i == 1) {
+                batch = {routed("gone", event_kind::delivered, "gone@x.org"), routed("")};
+            } else {
+                batch = {routed("kept", event_kind::delivered, "kept@x.org")};
+            }
+            s->apply(std::move(batch), [&outcomes, i](std::error_code error, commit_result r) {
+                outcomes[i] = {error, r};
+            });
+        }
+    }
+    s->flush();
+
+    EXPECT_FALSE(outcomes[0].error);
+    EXPECT_TRUE(outcomes[1].error);
+    EXPECT_EQ(outcomes[2].result.duplicates, 1u);
+    EXPECT_THAT(keys_for(*s, "kept@x.org"), ElementsAre("kept"));
+    EXPECT_THAT(keys_for(*s, "gone@x.org"), IsEmpty());
+    auto db = raw();
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 1);
 }
 
 TEST_F(SqliteStore, RefusesADatabaseNewerThanItself)
