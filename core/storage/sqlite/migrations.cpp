@@ -106,9 +106,9 @@ UPDATE outbound_messages SET content_id = rowid WHERE length(content) > 0;
 ALTER TABLE outbound_messages DROP COLUMN content;
 )sql";
 
-// The address index moves to a table of its own, which the writer fills once per group in key
-// order (email_index): as an index on the events table it took one random-key insert per event,
-// and was the writer's largest cost.
+// The address index moves to a table of its own, which the writer fills in key order many
+// entries at a time (email_index): as an index on the events table it took one random-key insert
+// per event, and was the writer's largest cost. index_marks holds the last event it covers.
 constexpr std::string_view event_emails_schema = R"sql(
 CREATE TABLE event_emails (
     email_hash INTEGER NOT NULL,
@@ -116,6 +116,11 @@ CREATE TABLE event_emails (
     PRIMARY KEY (email_hash, event_id)
 ) WITHOUT ROWID;
 INSERT INTO event_emails (email_hash, event_id) SELECT email_hash, id FROM events ORDER BY 1, 2;
+CREATE TABLE index_marks (
+    name TEXT NOT NULL PRIMARY KEY,
+    up_to INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO index_marks (name, up_to) SELECT 'event_emails', coalesce(max(id), 0) FROM events;
 DROP INDEX events_email_hash;
 ALTER TABLE events DROP COLUMN email_hash;
 )sql";

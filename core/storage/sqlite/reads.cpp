@@ -21,9 +21,12 @@ std::vector<condition> conditions_of(const event_filter& filter)
 {
     std::vector<condition> out{{"id > ?", filter.after_id}};
     if (filter.email) {
-        // The hash finds the rows through the address index; the address itself rules out
-        // collisions.
-        out.push_back({"e.id IN (SELECT event_id FROM event_emails WHERE email_hash = ?)",
+        // The hash finds the rows through the address index, and the newest events, which the
+        // index does not cover yet, are scanned; the address itself rules out collisions.
+        // (As one list: with an OR, SQLite scans every event.)
+        out.push_back({"e.id IN (SELECT event_id FROM event_emails WHERE email_hash = ? "
+                       "UNION ALL SELECT id FROM events WHERE id > "
+                       "(SELECT up_to FROM index_marks WHERE name = 'event_emails'))",
                        email_hash(*filter.email)});
         out.push_back({"email = ?", *filter.email});
     }

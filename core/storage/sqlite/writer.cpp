@@ -24,11 +24,20 @@ std::error_code error_of(const std::exception& e)
     return std::make_error_code(std::errc::not_enough_memory);
 }
 
+// Before the writer's thread starts: the entries a previous run left pending.
+email_index recovered_index(connection& db, std::size_t write_at)
+{
+    email_index index(write_at);
+    index.recover(db);
+    return index;
+}
+
 } // namespace
 
 writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
-               std::size_t max_group_events)
-    : db_(std::move(db)), log_(log::get("storage")), queue_(max_group_events),
+               std::size_t max_group_events, std::size_t address_index_batch)
+    : db_(std::move(db)), emails_(recovered_index(*db_, address_index_batch)),
+      log_(log::get("storage")), queue_(max_group_events),
       syncer_(db_->wal_path(), queue_, commit_latency), thread_([this] { run(); })
 {
 }
@@ -70,19 +79,21 @@ void writer::run() noexcept
 // it run again with one savepoint per job, so the failing job is undone alone.
 std::vector<std::error_code> writer::commit(const group& jobs)
 {
+    emails_.begin_group();
     try {
         transaction tx(*db_);
         for (const auto& job : jobs) {
             job->run(*db_, emails_);
         }
-        emails_.write(*db_);
+        emails_.write_if_due(*db_);
         tx.commit();
+        emails_.committed();
         return std::vector<std::error_code>(jobs.size());
     } catch (const sqlite_error&) {
-        emails_.clear();
+        emails_.rolled_back();
         // The transaction rolled back; fall through to the job-by-job run.
     } catch (const std::exception& e) {
-        emails_.clear();
+        emails_.rolled_back();
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         return std::vector<std::error_code>(jobs.size(), error_of(e));
     }
@@ -97,10 +108,11 @@ std::vector<std::error_code> writer::commit_with_savepoints(const group& jobs)
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             errors[i] = run_in_savepoint(*jobs[i]);
         }
-        emails_.write(*db_);
+        emails_.write_if_due(*db_);
         tx.commit();
+        emails_.committed();
     } catch (const std::exception& e) {
-        emails_.clear();
+        emails_.rolled_back();
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         std::fill(errors.begin(), errors.end(), error_of(e));
     }

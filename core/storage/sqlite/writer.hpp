@@ -28,9 +28,10 @@ public:
     /// `db`: configured and migrated, in WAL mode with synchronous = NORMAL (the syncer makes
     /// commits durable). `commit_latency` may be null; it gets one observation per committed
     /// transaction, from its start until durable. Throws std::system_error when the log cannot
-    /// be opened for syncing.
+    /// be opened for syncing. `address_index_batch`: address entries written to the index at
+    /// once (email_index).
     writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
-           std::size_t max_group_events);
+           std::size_t max_group_events, std::size_t address_index_batch);
     /// Finishes everything submitted, then stops the thread.
     ~writer();
     writer(const writer&) = delete;
@@ -54,7 +55,7 @@ private:
     std::error_code run_in_savepoint(write_job& job);
 
     std::unique_ptr<connection> db_;
-    email_index emails_; // the group's address entries, written just before it commits
+    email_index emails_; // address entries not yet in the index
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
     wal_syncer syncer_;  // stopped after the writer's thread, so it reports all that thread hands

@@ -246,11 +246,13 @@ TEST_F(SqliteStore, KeepsThePageSizeOfAnExistingFile)
     EXPECT_EQ(single_integer(db, "PRAGMA page_size"), 4096);
 }
 
-// The writer stores a group's address entries after its jobs: a batch that is undone, or an
-// event that is a duplicate, must leave none behind.
+// The writer stores address entries after a group's jobs (here after every group): a batch
+// that is undone, or an event that is a duplicate, must leave none behind.
 TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
 {
-    auto s = open();
+    sqlite_options options;
+    options.address_index_batch = 1;
+    auto s = open(options);
     std::vector<test::outcome> outcomes(3);
     {
         test::writer_gate gate(*s);
@@ -275,6 +277,30 @@ TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
     EXPECT_THAT(keys_for(*s, "gone@x.org"), IsEmpty());
     auto db = raw();
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 1);
+}
+
+// Address entries wait in memory until a batch of them is due; a restart takes them up again
+// from the events after the index's mark, and reads find the events meanwhile.
+TEST_F(SqliteStore, IndexesAddressesLeftPendingByAnEarlierRun)
+{
+    sqlite_options options;
+    options.address_index_batch = 3;
+    {
+        auto s = open(options);
+        apply_and_wait(*s, {routed("k1", event_kind::delivered, "a@x.org"),
+                            routed("k2", event_kind::delivered, "b@x.org")});
+        EXPECT_THAT(keys_for(*s, "a@x.org"), ElementsAre("k1")) << "found before indexed";
+    }
+    auto db = raw();
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 0);
+
+    auto s = open(options);
+    apply_and_wait(*s, {routed("k3", event_kind::delivered, "a@x.org")});
+
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 3);
+    EXPECT_EQ(single_integer(db, "SELECT up_to FROM index_marks WHERE name = 'event_emails'"), 3);
+    EXPECT_THAT(keys_for(*s, "a@x.org"), ElementsAre("k1", "k3"));
+    EXPECT_THAT(keys_for(*s, "b@x.org"), ElementsAre("k2"));
 }
 
 TEST_F(SqliteStore, RefusesADatabaseNewerThanItself)
