@@ -3,10 +3,15 @@
 #include "core/storage/prepared_event.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mailgate::core::storage::sqlite {
 namespace {
+
+using entry = std::pair<int64_t, int64_t>; // email_hash, event_id
 
 // Rows per INSERT: the statement's own overhead is large next to a two-integer entry.
 constexpr std::size_t rows_per_insert = 64;
@@ -17,12 +22,25 @@ std::string insert_sql(std::size_t rows)
     for (std::size_t i = 1; i < rows; ++i) {
         sql += ", (?, ?)";
     }
-    return sql;
+    // Another process's write may have covered some already.
+    return sql + " ON CONFLICT DO NOTHING";
 }
 
-void insert_sorted(connection& db, std::vector<std::pair<int64_t, int64_t>> entries)
+std::vector<entry> unindexed(connection& db)
+{
+    auto q = db.prepare("SELECT id, email FROM events WHERE id > "
+                        "(SELECT up_to FROM index_marks WHERE name = 'event_emails') ORDER BY id");
+    std::vector<entry> out;
+    while (q.step()) {
+        out.emplace_back(email_hash(q.text(1)), q.integer(0));
+    }
+    return out;
+}
+
+void insert_sorted(connection& db, std::vector<entry> entries)
 {
     static const std::string full_insert = insert_sql(rows_per_insert);
+    static const std::string one_insert = insert_sql(1);
     std::sort(entries.begin(), entries.end());
     std::size_t done = 0;
     for (; entries.size() - done >= rows_per_insert; done += rows_per_insert) {
@@ -33,52 +51,32 @@ void insert_sorted(connection& db, std::vector<std::pair<int64_t, int64_t>> entr
         q.run();
     }
     for (; done < entries.size(); ++done) {
-        db.prepare("INSERT INTO event_emails (email_hash, event_id) VALUES (?, ?)")
-            .bind(entries[done].first)
-            .bind(entries[done].second)
-            .run();
+        db.prepare(one_insert).bind(entries[done].first).bind(entries[done].second).run();
     }
 }
 
 } // namespace
 
-void email_index::recover(connection& db)
-{
-    auto q = db.prepare("SELECT id, email FROM events WHERE id > "
-                        "(SELECT up_to FROM index_marks WHERE name = 'event_emails') ORDER BY id");
-    entries_.clear();
-    while (q.step()) {
-        add(email_hash(q.text(1)), q.integer(0));
-    }
-}
-
 void email_index::write_if_due(connection& db)
 {
     written_ = false;
-    if (entries_.size() < write_at_) {
+    if (since_write_ < write_at_) {
         return;
     }
-    // A copy is sorted: if the transaction does not commit, the entries stay pending in id
-    // order, where rolled_back() finds the group's own.
-    insert_sorted(db, entries_);
-    db.prepare("UPDATE index_marks SET up_to = ? WHERE name = 'event_emails'")
-        .bind(entries_.back().second)
-        .run();
+    auto entries = unindexed(db);
+    if (!entries.empty()) {
+        const int64_t last = entries.back().second;
+        insert_sorted(db, std::move(entries));
+        db.prepare("UPDATE index_marks SET up_to = ? WHERE name = 'event_emails'").bind(last).run();
+    }
     written_ = true;
 }
 
-void email_index::committed() noexcept
+void email_index::finished(bool committed) noexcept
 {
-    if (written_) {
-        entries_.clear();
-        written_ = false;
+    if (committed && written_) {
+        since_write_ = 0;
     }
-    group_start_ = entries_.size();
-}
-
-void email_index::rolled_back()
-{
-    entries_.resize(group_start_);
     written_ = false;
 }
 

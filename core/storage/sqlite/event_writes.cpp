@@ -99,7 +99,7 @@ bool apply_event(connection& db, email_index& emails, const events::routed_event
     if (!id) {
         return false;
     }
-    emails.add(prepared.email_hash, *id);
+    emails.stored();
     change_suppression(db, routed);
     count_for_campaign(db, routed);
     return true;

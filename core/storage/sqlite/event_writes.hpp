@@ -11,8 +11,8 @@
 
 namespace mailgate::core::storage::sqlite {
 
-/// False for a duplicate, which changes nothing. A stored event's address entry goes to
-/// `emails`, for the writer to store with its group. Throws sqlite_error.
+/// False for a duplicate, which changes nothing. A stored event is counted in `emails`, whose
+/// entries the writer stores many at a time. Throws sqlite_error.
 bool apply_event(connection& db, email_index& emails, const events::routed_event& routed,
                  const prepared_event& prepared);
 

@@ -24,8 +24,8 @@ public:
 
     /// Its share of a group's event budget (max_batch_events).
     virtual std::size_t weight() const noexcept = 0;
-    /// Writes, inside the group's transaction; the events' address entries go to `emails`, which
-    /// the writer stores for the whole group. Throws sqlite_error. May run a second time, when
+    /// Writes, inside the group's transaction; stored events are counted in `emails`, which
+    /// the writer indexes many at a time. Throws sqlite_error. May run a second time, when
     /// the group is rolled back and retried job by job: each run starts over.
     virtual void run(connection& db, email_index& emails) = 0;
     /// Reports the outcome once the group is over: no error means committed and durable; an

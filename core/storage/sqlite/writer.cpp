@@ -24,21 +24,13 @@ std::error_code error_of(const std::exception& e)
     return std::make_error_code(std::errc::not_enough_memory);
 }
 
-// Before the writer's thread starts: the entries a previous run left pending.
-email_index recovered_index(connection& db, std::size_t write_at)
-{
-    email_index index(write_at);
-    index.recover(db);
-    return index;
-}
-
 } // namespace
 
 writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
                std::size_t max_group_events, std::size_t address_index_batch)
-    : db_(std::move(db)), emails_(recovered_index(*db_, address_index_batch)),
-      log_(log::get("storage")), queue_(max_group_events),
-      syncer_(db_->wal_path(), queue_, commit_latency), thread_([this] { run(); })
+    : db_(std::move(db)), emails_(address_index_batch), log_(log::get("storage")),
+      queue_(max_group_events), syncer_(db_->wal_path(), queue_, commit_latency),
+      thread_([this] { run(); })
 {
 }
 
@@ -79,7 +71,6 @@ void writer::run() noexcept
 // it run again with one savepoint per job, so the failing job is undone alone.
 std::vector<std::error_code> writer::commit(const group& jobs)
 {
-    emails_.begin_group();
     try {
         transaction tx(*db_);
         for (const auto& job : jobs) {
@@ -87,13 +78,13 @@ std::vector<std::error_code> writer::commit(const group& jobs)
         }
         emails_.write_if_due(*db_);
         tx.commit();
-        emails_.committed();
+        emails_.finished(true);
         return std::vector<std::error_code>(jobs.size());
     } catch (const sqlite_error&) {
-        emails_.rolled_back();
+        emails_.finished(false);
         // The transaction rolled back; fall through to the job-by-job run.
     } catch (const std::exception& e) {
-        emails_.rolled_back();
+        emails_.finished(false);
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         return std::vector<std::error_code>(jobs.size(), error_of(e));
     }
@@ -110,9 +101,9 @@ std::vector<std::error_code> writer::commit_with_savepoints(const group& jobs)
         }
         emails_.write_if_due(*db_);
         tx.commit();
-        emails_.committed();
+        emails_.finished(true);
     } catch (const std::exception& e) {
-        emails_.rolled_back();
+        emails_.finished(false);
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         std::fill(errors.begin(), errors.end(), error_of(e));
     }
@@ -121,7 +112,6 @@ std::vector<std::error_code> writer::commit_with_savepoints(const group& jobs)
 
 std::error_code writer::run_in_savepoint(write_job& job)
 {
-    const auto emails_before = emails_.size();
     db_->prepare("SAVEPOINT job").run();
     try {
         job.run(*db_, emails_);
@@ -132,7 +122,6 @@ std::error_code writer::run_in_savepoint(write_job& job)
             throw; // SQLite rolled the whole transaction back: the group fails
         }
         log_->warn("a write job failed and was undone: {}", e.what());
-        emails_.truncate(emails_before);
         db_->prepare("ROLLBACK TO SAVEPOINT job").run();
         db_->prepare("RELEASE SAVEPOINT job").run();
         return e.code();
