@@ -2,7 +2,7 @@
 
 // What a backend stores of an event beyond the event itself, derived from it before it reaches
 // the writer's thread: the idempotency key, the system events as one JSON column and the
-// address hash the events table indexes. Both backends store the same values.
+// address hash its index takes. Both backends store the same values.
 
 #include "core/events/event.hpp"
 
@@ -13,8 +13,8 @@
 
 namespace mailgate::core::storage {
 
-/// The first 16 bytes of SHA-256 over provider, NUL, event_key. Short entries keep the unique
-/// index, which takes random keys, small and quick to search.
+/// The first 16 bytes of SHA-256 over provider, NUL, event_key. Short entries keep the
+/// idempotency index, which takes random keys, small and quick to search.
 using key_hash = std::array<unsigned char, 16>;
 
 struct prepared_event {
@@ -25,8 +25,8 @@ struct prepared_event {
 
 prepared_event prepare_event(const events::routed_event& routed);
 
-/// The events.email_hash column: the first 8 bytes of SHA-256 of the (normalised) address, as
-/// a signed 64-bit integer. Indexed instead of the address itself, whose long text entries made
+/// The address index's key: the first 8 bytes of SHA-256 of the (normalised) address, as a
+/// signed 64-bit integer. Indexed instead of the address itself, whose long text entries made
 /// the index that every event inserts into at a random place large and slow to search.
 int64_t email_hash(std::string_view email);
 

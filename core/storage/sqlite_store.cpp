@@ -71,7 +71,7 @@ class sqlite_store final : public store {
 public:
     explicit sqlite_store(const sqlite_options& options)
         : writer_(open_writer_connection(options.path), options.commit_latency,
-                  options.max_batch_events, options.address_index_batch),
+                  options.max_batch_events, options.index_batch),
           readers_(options.path, options.read_connections)
     {
     }

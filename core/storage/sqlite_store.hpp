@@ -19,10 +19,10 @@ struct sqlite_options {
     metrics::histogram* commit_latency = nullptr;
     /// The most events one transaction takes from the queue (a bigger batch goes alone).
     std::size_t max_batch_events = 50000;
-    /// Events stored between two writes of the address index, which then takes all of theirs
-    /// at once, sorted: more share the pages they dirty, and reads by address scan about as
-    /// many of the newest events. At least 1.
-    std::size_t address_index_batch = 131072;
+    /// Events stored between two writes of the idempotency and address indexes, which then take
+    /// all of theirs at once, sorted: more share the pages they dirty, the writer holds as many
+    /// keys in memory, and reads by address scan about as many of the newest events. At least 1.
+    std::size_t index_batch = 131072;
     /// Connections for reads (at least one is opened).
     std::size_t read_connections = 4;
 };

@@ -1,7 +1,5 @@
 #include "core/storage/sqlite/event_writes.hpp"
 
-#include <optional>
-
 namespace mailgate::core::storage::sqlite {
 namespace {
 
@@ -9,13 +7,10 @@ constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
     "detail_json, system_events, key_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (key_hash) DO NOTHING";
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-/// The new row's id, or nothing when its key is already stored: by an earlier transaction, an
-/// earlier job of this group, or earlier in this batch.
-std::optional<int64_t> insert_event(connection& db, const events::event& ev,
-                                    const prepared_event& prepared)
+/// The new row's id.
+int64_t insert_event(connection& db, const events::event& ev, const prepared_event& prepared)
 {
     db.prepare(insert_event_sql)
         .bind(ev.provider)
@@ -36,9 +31,6 @@ std::optional<int64_t> insert_event(connection& db, const events::event& ev,
         .bind(prepared.system_events_json)
         .bind_blob({reinterpret_cast<const char*>(prepared.key.data()), prepared.key.size()})
         .run();
-    if (db.changes() == 0) {
-        return std::nullopt;
-    }
     return db.last_insert_rowid();
 }
 
@@ -92,14 +84,14 @@ void count_for_campaign(connection& db, const events::routed_event& routed)
 
 } // namespace
 
-bool apply_event(connection& db, email_index& emails, const events::routed_event& routed,
+bool apply_event(connection& db, event_indexes& indexes, const events::routed_event& routed,
                  const prepared_event& prepared)
 {
-    const auto id = insert_event(db, routed.ev, prepared);
-    if (!id) {
+    // By an earlier transaction, an earlier job of this group, or earlier in this batch.
+    if (indexes.contains(db, prepared.key)) {
         return false;
     }
-    emails.stored();
+    indexes.stored(prepared.key, insert_event(db, routed.ev, prepared));
     change_suppression(db, routed);
     count_for_campaign(db, routed);
     return true;

@@ -7,13 +7,13 @@
 #include "core/events/event.hpp"
 #include "core/storage/prepared_event.hpp"
 #include "core/storage/sqlite/connection.hpp"
-#include "core/storage/sqlite/email_index.hpp"
+#include "core/storage/sqlite/event_indexes.hpp"
 
 namespace mailgate::core::storage::sqlite {
 
-/// False for a duplicate, which changes nothing. A stored event is counted in `emails`, whose
-/// entries the writer stores many at a time. Throws sqlite_error.
-bool apply_event(connection& db, email_index& emails, const events::routed_event& routed,
+/// False for a duplicate, which changes nothing: its key is known to `indexes`, which learn of
+/// each stored event. Throws sqlite_error.
+bool apply_event(connection& db, event_indexes& indexes, const events::routed_event& routed,
                  const prepared_event& prepared);
 
 } // namespace mailgate::core::storage::sqlite

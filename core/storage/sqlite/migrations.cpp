@@ -106,30 +106,65 @@ UPDATE outbound_messages SET content_id = rowid WHERE length(content) > 0;
 ALTER TABLE outbound_messages DROP COLUMN content;
 )sql";
 
-// The address index moves to a table of its own, which the writer fills in key order many
-// entries at a time (email_index): as an index on the events table it took one random-key insert
-// per event, and was the writer's largest cost. index_marks holds the last event it covers.
-constexpr std::string_view event_emails_schema = R"sql(
+// The two indexes with random keys, the idempotency key and the address, move to tables of
+// their own, which the writer fills in key order many entries at a time (event_indexes): as
+// indexes on the events table they took two random-key inserts per event, the writer's largest
+// cost. index_marks holds the last event they cover. The events table is rebuilt without the
+// address hash and without the unique constraint on the key (SQLite cannot drop one in place).
+constexpr std::string_view event_indexes_schema = R"sql(
 CREATE TABLE event_emails (
     email_hash INTEGER NOT NULL,
     event_id INTEGER NOT NULL,
     PRIMARY KEY (email_hash, event_id)
 ) WITHOUT ROWID;
 INSERT INTO event_emails (email_hash, event_id) SELECT email_hash, id FROM events ORDER BY 1, 2;
+CREATE TABLE event_keys (
+    key_hash BLOB NOT NULL PRIMARY KEY CHECK (length(key_hash) = 16)
+) WITHOUT ROWID;
+INSERT INTO event_keys (key_hash) SELECT key_hash FROM events ORDER BY 1;
 CREATE TABLE index_marks (
     name TEXT NOT NULL PRIMARY KEY,
     up_to INTEGER NOT NULL
 ) WITHOUT ROWID;
-INSERT INTO index_marks (name, up_to) SELECT 'event_emails', coalesce(max(id), 0) FROM events;
-DROP INDEX events_email_hash;
-ALTER TABLE events DROP COLUMN email_hash;
+INSERT INTO index_marks (name, up_to) SELECT 'event_indexes', coalesce(max(id), 0) FROM events;
+CREATE TABLE events_4 (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL CHECK (provider <> ''),
+    driver TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    permanent INTEGER NOT NULL,
+    email TEXT NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    description TEXT NOT NULL,
+    provider_event_id TEXT NOT NULL,
+    event_key TEXT NOT NULL CHECK (event_key <> ''),
+    detail_json TEXT NOT NULL,
+    system_events TEXT NOT NULL,
+    -- Unique through event_keys: kept here so the writer can index the newest events from them.
+    key_hash BLOB NOT NULL CHECK (length(key_hash) = 16)
+);
+INSERT INTO events_4 (id, provider, driver, kind, permanent, email, occurred_at, received_at,
+    meta, message_id, campaign_id, profile, description, provider_event_id, event_key,
+    detail_json, system_events, key_hash)
+SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, message_id,
+    campaign_id, profile, description, provider_event_id, event_key, detail_json, system_events,
+    key_hash FROM events;
+DROP TABLE events;
+ALTER TABLE events_4 RENAME TO events;
+CREATE INDEX events_campaign_id ON events (campaign_id) WHERE campaign_id <> '';
+CREATE INDEX events_received_at ON events (received_at);
 )sql";
 
 constexpr std::array<migration, 4> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
-    {4, event_emails_schema},
+    {4, event_indexes_schema},
 }};
 
 int64_t now_ms()

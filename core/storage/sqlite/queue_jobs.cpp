@@ -15,7 +15,7 @@ public:
 
     std::size_t weight() const noexcept override { return messages_.size(); }
 
-    void run(connection& db, email_index& /*emails*/) override
+    void run(connection& db, event_indexes& /*indexes*/) override
     {
         for (const auto& m : messages_) {
             db.prepare("INSERT INTO outbound_contents (content) VALUES (?)")
@@ -61,7 +61,7 @@ public:
 
     std::size_t weight() const noexcept override { return max_; }
 
-    void run(connection& db, email_index& /*emails*/) override
+    void run(connection& db, event_indexes& /*indexes*/) override
     {
         claimed_.clear();
         auto q = db.prepare(
@@ -143,13 +143,13 @@ public:
 
     std::size_t weight() const noexcept override { return outcomes_.size(); }
 
-    void run(connection& db, email_index& emails) override
+    void run(connection& db, event_indexes& indexes) override
     {
         std::size_t next_prepared = 0;
         for (const auto& o : outcomes_) {
             record(db, o);
             for (const auto& routed : o.events) {
-                apply_event(db, emails, routed, prepared_[next_prepared++]);
+                apply_event(db, indexes, routed, prepared_[next_prepared++]);
             }
         }
     }
@@ -200,7 +200,7 @@ public:
 
     std::size_t weight() const noexcept override { return 1; }
 
-    void run(connection& db, email_index& /*emails*/) override
+    void run(connection& db, event_indexes& /*indexes*/) override
     {
         db.prepare("UPDATE outbound_messages SET next_attempt_at = 0, lease_owner = '' "
                    "WHERE state = 'sending' AND lease_owner = ?")

@@ -26,7 +26,7 @@ std::vector<condition> conditions_of(const event_filter& filter)
         // (As one list: with an OR, SQLite scans every event.)
         out.push_back({"e.id IN (SELECT event_id FROM event_emails WHERE email_hash = ? "
                        "UNION ALL SELECT id FROM events WHERE id > "
-                       "(SELECT up_to FROM index_marks WHERE name = 'event_emails'))",
+                       "(SELECT up_to FROM index_marks WHERE name = 'event_indexes'))",
                        email_hash(*filter.email)});
         out.push_back({"email = ?", *filter.email});
     }

@@ -21,12 +21,12 @@ public:
     std::size_t weight() const noexcept override { return batch_.size(); }
 
     // Runs again after a rollback when another job of the group failed: counts start over.
-    void run(connection& db, email_index& emails) override
+    void run(connection& db, event_indexes& indexes) override
     {
         result_ = {};
         for (std::size_t i = 0; i < batch_.size(); ++i) {
-            ++(apply_event(db, emails, batch_[i], prepared_[i]) ? result_.stored
-                                                                : result_.duplicates);
+            ++(apply_event(db, indexes, batch_[i], prepared_[i]) ? result_.stored
+                                                                 : result_.duplicates);
         }
     }
 
@@ -51,7 +51,7 @@ public:
 
     std::size_t weight() const noexcept override { return 1; }
 
-    void run(connection& db, email_index& /*emails*/) override
+    void run(connection& db, event_indexes& /*indexes*/) override
     {
         db.prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
                    "VALUES (?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
@@ -83,7 +83,7 @@ public:
 
     std::size_t weight() const noexcept override { return 1; }
 
-    void run(connection& db, email_index& /*emails*/) override
+    void run(connection& db, event_indexes& /*indexes*/) override
     {
         auto q = db.prepare("DELETE FROM suppressions WHERE email = ? RETURNING email");
         existed_ = q.bind(email_).step();

@@ -6,7 +6,7 @@
 
 #include "core/events/event.hpp"
 #include "core/storage/sqlite/connection.hpp"
-#include "core/storage/sqlite/email_index.hpp"
+#include "core/storage/sqlite/event_indexes.hpp"
 #include "core/storage/store.hpp"
 
 #include <cstddef>
@@ -24,10 +24,10 @@ public:
 
     /// Its share of a group's event budget (max_batch_events).
     virtual std::size_t weight() const noexcept = 0;
-    /// Writes, inside the group's transaction; stored events are counted in `emails`, which
-    /// the writer indexes many at a time. Throws sqlite_error. May run a second time, when
+    /// Writes, inside the group's transaction; stored events go through `indexes`, which the
+    /// writer writes many at a time. Throws sqlite_error. May run a second time, when
     /// the group is rolled back and retried job by job: each run starts over.
-    virtual void run(connection& db, email_index& emails) = 0;
+    virtual void run(connection& db, event_indexes& indexes) = 0;
     /// Reports the outcome once the group is over: no error means committed and durable; an
     /// error means nothing of the job was applied.
     virtual void finish(std::error_code error) noexcept = 0;

@@ -27,8 +27,8 @@ std::error_code error_of(const std::exception& e)
 } // namespace
 
 writer::writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
-               std::size_t max_group_events, std::size_t address_index_batch)
-    : db_(std::move(db)), emails_(address_index_batch), log_(log::get("storage")),
+               std::size_t max_group_events, std::size_t index_batch)
+    : db_(std::move(db)), indexes_(index_batch), log_(log::get("storage")),
       queue_(max_group_events), syncer_(db_->wal_path(), queue_, commit_latency),
       thread_([this] { run(); })
 {
@@ -73,18 +73,19 @@ std::vector<std::error_code> writer::commit(const group& jobs)
 {
     try {
         transaction tx(*db_);
+        indexes_.begin_group(*db_);
         for (const auto& job : jobs) {
-            job->run(*db_, emails_);
+            job->run(*db_, indexes_);
         }
-        emails_.write_if_due(*db_);
+        indexes_.write_if_due(*db_);
         tx.commit();
-        emails_.finished(true);
+        indexes_.finished(true);
         return std::vector<std::error_code>(jobs.size());
     } catch (const sqlite_error&) {
-        emails_.finished(false);
+        indexes_.finished(false);
         // The transaction rolled back; fall through to the job-by-job run.
     } catch (const std::exception& e) {
-        emails_.finished(false);
+        indexes_.finished(false);
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         return std::vector<std::error_code>(jobs.size(), error_of(e));
     }
@@ -96,14 +97,15 @@ std::vector<std::error_code> writer::commit_with_savepoints(const group& jobs)
     std::vector<std::error_code> errors(jobs.size());
     try {
         transaction tx(*db_);
+        indexes_.begin_group(*db_);
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             errors[i] = run_in_savepoint(*jobs[i]);
         }
-        emails_.write_if_due(*db_);
+        indexes_.write_if_due(*db_);
         tx.commit();
-        emails_.finished(true);
+        indexes_.finished(true);
     } catch (const std::exception& e) {
-        emails_.finished(false);
+        indexes_.finished(false);
         log_->error("committing {} write job(s) failed, none applied: {}", jobs.size(), e.what());
         std::fill(errors.begin(), errors.end(), error_of(e));
     }
@@ -114,7 +116,7 @@ std::error_code writer::run_in_savepoint(write_job& job)
 {
     db_->prepare("SAVEPOINT job").run();
     try {
-        job.run(*db_, emails_);
+        job.run(*db_, indexes_);
         db_->prepare("RELEASE SAVEPOINT job").run();
         return {};
     } catch (const sqlite_error& e) {
@@ -123,6 +125,7 @@ std::error_code writer::run_in_savepoint(write_job& job)
         }
         log_->warn("a write job failed and was undone: {}", e.what());
         db_->prepare("ROLLBACK TO SAVEPOINT job").run();
+        indexes_.undone();
         db_->prepare("RELEASE SAVEPOINT job").run();
         return e.code();
     }

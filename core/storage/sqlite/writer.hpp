@@ -8,7 +8,7 @@
 
 #include "core/metrics/registry.hpp"
 #include "core/storage/sqlite/connection.hpp"
-#include "core/storage/sqlite/email_index.hpp"
+#include "core/storage/sqlite/event_indexes.hpp"
 #include "core/storage/sqlite/wal_syncer.hpp"
 #include "core/storage/sqlite/write_job.hpp"
 #include "core/storage/write_queue.hpp"
@@ -28,10 +28,10 @@ public:
     /// `db`: configured and migrated, in WAL mode with synchronous = NORMAL (the syncer makes
     /// commits durable). `commit_latency` may be null; it gets one observation per committed
     /// transaction, from its start until durable. Throws std::system_error when the log cannot
-    /// be opened for syncing. `address_index_batch`: address entries written to the index at
-    /// once (email_index).
+    /// be opened for syncing. `index_batch`: events stored between two writes of the event
+    /// indexes (event_indexes).
     writer(std::unique_ptr<connection> db, metrics::histogram* commit_latency,
-           std::size_t max_group_events, std::size_t address_index_batch);
+           std::size_t max_group_events, std::size_t index_batch);
     /// Finishes everything submitted, then stops the thread.
     ~writer();
     writer(const writer&) = delete;
@@ -55,7 +55,7 @@ private:
     std::error_code run_in_savepoint(write_job& job);
 
     std::unique_ptr<connection> db_;
-    email_index emails_; // address entries not yet in the index
+    event_indexes indexes_;
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
     wal_syncer syncer_;  // stopped after the writer's thread, so it reports all that thread hands

@@ -193,9 +193,16 @@ std::vector<std::string> keys_for(store& s, const std::string& email)
     return keys_of(all_events(s, filter));
 }
 
-// Version 4 moved the address index to its own table: events written by version 3 must still be
-// found by address, and the column the old index covered is gone.
-TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsAddressIndex)
+std::string key_blob(const std::string& event_key)
+{
+    const auto key = prepare_event(routed(event_key)).key;
+    return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
+// Version 4 moved the idempotency and address indexes to tables of their own: events written by
+// version 3 must still be found by address and known as duplicates, and the old column and
+// indexes are gone.
+TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsIndexes)
 {
     {
         sqlite::connection db(file(), sqlite::access::read_write);
@@ -206,10 +213,11 @@ TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsAddressIndex)
                        "occurred_at, received_at, meta, message_id, campaign_id, profile, "
                        "description, provider_event_id, event_key, detail_json, system_events, "
                        "email_hash, key_hash) VALUES ('postal', 'postal@1.0.0', 'delivered', 0, "
-                       "?, 1, 2, '', '', '', '', '', '', ?, '', '[]', ?, randomblob(16))")
+                       "?, 1, 2, '', '', '', '', '', '', ?, '', '[]', ?, ?)")
                 .bind(email)
                 .bind(key)
                 .bind(email_hash(email))
+                .bind_blob(key_blob(key))
                 .run();
         }
     }
@@ -217,13 +225,16 @@ TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsAddressIndex)
 
     EXPECT_THAT(keys_for(*s, "a@x.org"), ElementsAre("k1", "k3"));
     EXPECT_THAT(keys_for(*s, "b@x.org"), ElementsAre("k2"));
+    EXPECT_EQ(apply_and_wait(*s, {routed("k2"), routed("k4")}).result.duplicates, 1u);
     auto db = raw();
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM pragma_table_info('events') "
                                  "WHERE name = 'email_hash'"),
               0);
-    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM pragma_index_list('events') "
-                                 "WHERE name = 'events_email_hash'"),
+    EXPECT_EQ(single_integer(db,
+                             "SELECT count(*) FROM pragma_index_list('events') "
+                             "WHERE name IN ('events_email_hash', 'sqlite_autoindex_events_1')"),
               0);
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_keys"), 3);
 }
 
 TEST_F(SqliteStore, GivesANewFileSixteenKibPages)
@@ -251,7 +262,7 @@ TEST_F(SqliteStore, KeepsThePageSizeOfAnExistingFile)
 TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
 {
     sqlite_options options;
-    options.address_index_batch = 1;
+    options.index_batch = 1;
     auto s = open(options);
     std::vector<test::outcome> outcomes(3);
     {
@@ -277,6 +288,46 @@ TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
     EXPECT_THAT(keys_for(*s, "gone@x.org"), IsEmpty());
     auto db = raw();
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 1);
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_keys"), 1);
+}
+
+// A key is known as soon as its event is stored, whether the key is in event_keys yet or only
+// in the writer's memory, and across a restart.
+TEST_F(SqliteStore, KnowsAKeyBeforeAndAfterItIsIndexed)
+{
+    sqlite_options options;
+    options.index_batch = 2;
+    {
+        auto s = open(options);
+        EXPECT_EQ(apply_and_wait(*s, {routed("k1"), routed("k1")}).result.duplicates, 1u);
+        EXPECT_EQ(apply_and_wait(*s, {routed("k1")}).result.duplicates, 1u) << "not indexed yet";
+        apply_and_wait(*s, {routed("k2")});
+        auto db = raw();
+        EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_keys"), 2);
+        EXPECT_EQ(apply_and_wait(*s, {routed("k1"), routed("k2"), routed("k3")}).result.duplicates,
+                  2u)
+            << "indexed";
+    }
+
+    auto s = open(options);
+
+    EXPECT_EQ(apply_and_wait(*s, {routed("k3")}).result.duplicates, 1u) << "after a restart";
+    EXPECT_THAT(keys_of(all_events(*s)), ElementsAre("k1", "k2", "k3"));
+}
+
+// Another process storing events in the same file (mailgate replay --apply) makes the keys the
+// writer holds in memory incomplete: it reads them again.
+TEST_F(SqliteStore, KnowsTheKeysAnotherWriterStored)
+{
+    auto first = open();
+    auto second = open();
+
+    apply_and_wait(*first, {routed("k1")});
+    apply_and_wait(*second, {routed("k2")});
+
+    EXPECT_EQ(apply_and_wait(*second, {routed("k1")}).result.duplicates, 1u);
+    EXPECT_EQ(apply_and_wait(*first, {routed("k2")}).result.duplicates, 1u);
+    EXPECT_THAT(keys_of(all_events(*first)), ElementsAre("k1", "k2"));
 }
 
 // Address entries are written once a batch of events is stored: until then reads find the
@@ -285,7 +336,7 @@ TEST_F(SqliteStore, KeepsAnAddressEntryForEachStoredEventOnly)
 TEST_F(SqliteStore, IndexesAddressesOnceABatchOfEventsIsStored)
 {
     sqlite_options options;
-    options.address_index_batch = 3;
+    options.index_batch = 3;
     {
         auto s = open(options);
         apply_and_wait(*s, {routed("k1", event_kind::delivered, "a@x.org"),
@@ -302,7 +353,7 @@ TEST_F(SqliteStore, IndexesAddressesOnceABatchOfEventsIsStored)
                         routed("k5", event_kind::delivered, "a@x.org")});
 
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 5);
-    EXPECT_EQ(single_integer(db, "SELECT up_to FROM index_marks WHERE name = 'event_emails'"), 5);
+    EXPECT_EQ(single_integer(db, "SELECT up_to FROM index_marks WHERE name = 'event_indexes'"), 5);
     EXPECT_THAT(keys_for(*s, "a@x.org"), ElementsAre("k1", "k3", "k5"));
     EXPECT_THAT(keys_for(*s, "b@x.org"), ElementsAre("k2"));
 }
@@ -312,9 +363,9 @@ TEST_F(SqliteStore, IndexesAddressesOnceABatchOfEventsIsStored)
 TEST_F(SqliteStore, IndexesTheAddressesOfAnotherWritersEvents)
 {
     sqlite_options rarely;
-    rarely.address_index_batch = 100;
+    rarely.index_batch = 100;
     sqlite_options always;
-    always.address_index_batch = 1;
+    always.index_batch = 1;
     auto first = open(rarely);
     auto second = open(always);
 

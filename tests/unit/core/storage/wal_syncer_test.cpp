@@ -27,7 +27,7 @@ public:
     explicit recording_job(std::promise<report>& done) : done_(done) {}
 
     std::size_t weight() const noexcept override { return 1; }
-    void run(connection&, email_index&) override {}
+    void run(connection&, event_indexes&) override {}
     void finish(std::error_code error) noexcept override
     {
         done_.set_value({error, std::this_thread::get_id()});
