@@ -4,8 +4,6 @@
 #include "core/storage/sqlite/error.hpp"
 #include "core/storage/sqlite/transaction.hpp"
 
-#include <condition_variable>
-#include <mutex>
 #include <pthread.h>
 
 #include <algorithm>
