@@ -78,6 +78,9 @@ void gateway_handler::log_request(const http::request& req, const http::response
                                   const request_summary& summary, const http::connection_info& info,
                                   std::chrono::steady_clock::duration elapsed) const
 {
+    if (!logger_->should_log(spdlog::level::info)) {
+        return; // the remote address would be formatted for nothing, on every request
+    }
     const auto method = req.method_string();
     const std::string remote = info.remote.address().to_string();
     log::write(*logger_, spdlog::level::info, "request",
