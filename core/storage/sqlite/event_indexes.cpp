@@ -67,13 +67,18 @@ void insert_sorted(connection& db, std::vector<Entry> entries, const std::string
     }
 }
 
+int64_t newest_event_id(connection& db)
+{
+    auto q = db.prepare("SELECT coalesce(max(id), 0) FROM events");
+    q.step();
+    return q.integer(0);
+}
+
 } // namespace
 
 void event_indexes::begin_group(connection& db)
 {
-    auto q = db.prepare("SELECT coalesce(max(id), 0) FROM events");
-    q.step();
-    if (q.integer(0) != newest_id_) {
+    if (newest_event_id(db) != newest_id_) {
         stale_ = true; // another process stored events since
     }
 }
@@ -103,9 +108,7 @@ void event_indexes::reload(connection& db)
     while (q.step()) {
         pending_.insert(key_of(q, 2));
     }
-    auto newest = db.prepare("SELECT coalesce(max(id), 0) FROM events");
-    newest.step();
-    newest_id_ = newest.integer(0);
+    newest_id_ = newest_event_id(db);
     stale_ = false;
 }
 
@@ -122,6 +125,7 @@ void event_indexes::write_if_due(connection& db)
         emails.emplace_back(email_hash(q.text(1)), q.integer(0));
         keys.push_back(key_of(q, 2));
     }
+    written_ = true; // with nothing left to index (another process did), there is nothing to write
     if (emails.empty()) {
         return;
     }
@@ -136,7 +140,6 @@ void event_indexes::write_if_due(connection& db)
     insert_sorted(db, std::move(keys), many_keys, one_key,
                   [](query& q, const key_hash& k) { q.bind_blob(blob_of(k)); });
     db.prepare("UPDATE index_marks SET up_to = ? WHERE name = 'event_indexes'").bind(last).run();
-    written_ = true;
 }
 
 void event_indexes::finished(bool committed) noexcept
