@@ -17,6 +17,12 @@ namespace mailgate::core::storage {
 /// idempotency index, which takes random keys, small and quick to search.
 using key_hash = std::array<unsigned char, 16>;
 
+/// The key's bytes, to bind as a BLOB. Valid while `key` is.
+inline std::string_view bytes_of(const key_hash& key) noexcept
+{
+    return {reinterpret_cast<const char*>(key.data()), key.size()};
+}
+
 struct prepared_event {
     key_hash key;
     std::string system_events_json;

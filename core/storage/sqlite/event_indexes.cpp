@@ -41,11 +41,6 @@ key_hash key_of(const query& row, int column)
     return key;
 }
 
-std::string_view blob_of(const key_hash& key)
-{
-    return {reinterpret_cast<const char*>(key.data()), key.size()};
-}
-
 /// Inserts sorted entries, many per statement; `bind` binds one entry.
 template <class Entry, class Bind>
 void insert_sorted(connection& db, std::vector<Entry> entries, const std::string& many,
@@ -91,7 +86,9 @@ bool event_indexes::contains(connection& db, const key_hash& key)
     if (pending_.count(key) != 0) {
         return true;
     }
-    return db.prepare("SELECT 1 FROM event_keys WHERE key_hash = ?").bind_blob(blob_of(key)).step();
+    return db.prepare("SELECT 1 FROM event_keys WHERE key_hash = ?")
+        .bind_blob(bytes_of(key))
+        .step();
 }
 
 void event_indexes::stored(const key_hash& key, int64_t id)
@@ -138,7 +135,7 @@ void event_indexes::write_if_due(connection& db)
     static const std::string many_keys = insert_sql("event_keys", "key_hash", 1, rows_per_insert);
     static const std::string one_key = insert_sql("event_keys", "key_hash", 1, 1);
     insert_sorted(db, std::move(keys), many_keys, one_key,
-                  [](query& q, const key_hash& k) { q.bind_blob(blob_of(k)); });
+                  [](query& q, const key_hash& k) { q.bind_blob(bytes_of(k)); });
     db.prepare("UPDATE index_marks SET up_to = ? WHERE name = 'event_indexes'").bind(last).run();
 }
 

@@ -29,7 +29,7 @@ int64_t insert_event(connection& db, const events::event& ev, const prepared_eve
         .bind(ev.event_key)
         .bind(ev.detail_json)
         .bind(prepared.system_events_json)
-        .bind_blob({reinterpret_cast<const char*>(prepared.key.data()), prepared.key.size()})
+        .bind_blob(bytes_of(prepared.key))
         .run();
     return db.last_insert_rowid();
 }

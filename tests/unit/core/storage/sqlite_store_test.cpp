@@ -195,8 +195,7 @@ std::vector<std::string> keys_for(store& s, const std::string& email)
 
 std::string key_blob(const std::string& event_key)
 {
-    const auto key = prepare_event(routed(event_key)).key;
-    return {reinterpret_cast<const char*>(key.data()), key.size()};
+    return std::string(bytes_of(prepare_event(routed(event_key)).key));
 }
 
 // Version 4 moved the idempotency and address indexes to tables of their own: events written by
