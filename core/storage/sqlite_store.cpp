@@ -46,12 +46,11 @@ std::unique_ptr<sqlite::connection> open_writer_connection(const std::filesystem
     // (scripts/bench/run_callbacks.sh). It must come before WAL, which fixes the size.
     db->execute_script("PRAGMA page_size = 16384");
     require_wal(*db);
-    // The events table's indexes take random keys (hashes, addresses): a page cache far above
+    // The idempotency and address indexes take random keys (hashes): a page cache far above
     // SQLite's 2 MiB default keeps their inner pages in memory instead of re-reading them
-    // for every group, and a larger auto-checkpoint (128 MiB of log) writes the database file
-    // less often.
-    // Debian builds SQLite with SECURE_DELETE, which rewrites every page a sent message's
-    // content leaves with zeros: two more pages in the WAL per message. FAST still zeroes
+    // for every lookup and batch, and a larger auto-checkpoint (128 MiB of log) writes the database
+    // file less often. Debian builds SQLite with SECURE_DELETE, which rewrites every page a sent
+    // message's content leaves with zeros: two more pages in the WAL per message. FAST still zeroes
     // what it can without extra I/O; freed pages keep old bytes until the next message's
     // content takes them, which in a queue is soon.
     db->execute_script("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"

@@ -53,7 +53,7 @@ public:
         return jobs;
     }
 
-    /// After the jobs of a group have reported. THREAD: the writer.
+    /// After the jobs of a group have reported. THREAD: the writer, or the one that reports.
     void mark_finished(std::size_t count)
     {
         {
@@ -75,10 +75,9 @@ public:
         {
             std::lock_guard lock(mutex_);
             reporting_ = false;
-            finished_ += finished;
         }
         queued_.notify_one();
-        finished_changed_.notify_all();
+        mark_finished(finished);
     }
 
     /// take_group() returns empty once the queue is drained. THREAD: any.

@@ -122,7 +122,8 @@ void event_indexes::write_if_due(connection& db)
         emails.emplace_back(email_hash(q.text(1)), q.integer(0));
         keys.push_back(key_of(q, 2));
     }
-    written_ = true; // with nothing left to index (another process did), there is nothing to write
+    // Done even when another process already indexed everything: the count starts over.
+    written_ = true;
     if (emails.empty()) {
         return;
     }

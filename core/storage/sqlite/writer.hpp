@@ -58,7 +58,7 @@ private:
     event_indexes indexes_;
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
-    wal_syncer syncer_;  // stopped after the writer's thread, so it reports all that thread hands
+    wal_syncer syncer_;  // stopped after the writer's thread: it reports all that was handed over
     std::thread thread_; // last: it starts once everything above exists
 };
 
