@@ -9,6 +9,7 @@ packages=(
     libboost-program-options1.81-dev
     libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev libidn2-dev
     libpq-dev
+    libgoogle-perftools-dev # tcmalloc
     libgtest-dev postgresql
     clang libc++-dev libc++abi-dev
     curl ca-certificates

@@ -39,7 +39,15 @@ plugin::callback_request driver_request(const http::request& req, const std::str
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                                      metrics::registry& metrics, std::string public_url,
                                      const attribution::meta_codec* meta_codec)
-    : providers_(providers), store_(store), metrics_(metrics), meta_codec_(meta_codec)
+    : providers_(providers), store_(store), meta_codec_(meta_codec),
+      signature_failures_(metrics, "mailgate_signature_failures_total",
+                          "Callbacks refused for a failed signature or token", {"provider"}),
+      events_(metrics, "mailgate_events_total", "Events received, by provider and kind",
+              {"provider", "kind"}),
+      duplicates_(metrics, "mailgate_events_duplicate_total",
+                  "Events already stored (provider retries)", {"provider"}),
+      rejected_(metrics, "mailgate_events_rejected_total", "Callback items that were not events",
+                {"provider"})
 {
     set_public_url(std::move(public_url));
 }
@@ -71,13 +79,9 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
     plugin::callback_result result =
         provider->parse_callback(driver_request(req, callback_url(nickname), meta_codec_));
-    const metrics::labels by_provider{{"provider", nickname}};
     if (result.status != MG_OK) {
         if (result.status == MG_UNAUTHORIZED) {
-            metrics_
-                .get_counter("mailgate_signature_failures_total",
-                             "Callbacks refused for a failed signature or token", by_provider)
-                .add();
+            signature_failures_.with({nickname}).add();
         }
         if (result.status == MG_INTERNAL_ERROR) {
             log::get("callbacks")->error("provider={}: driver failure: {}", nickname, result.error);
@@ -89,8 +93,8 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
                                         events::unix_ms_now(), meta_codec_);
-    // Counted per kind before the batch moves to storage; one counter lookup per kind, not
-    // per event, keeps the registry's lock off the hot path.
+    // Counted per kind before the batch moves to storage: one counter lookup per kind, not per
+    // event.
     std::array<uint64_t, 12> per_kind{};
     for (const auto& r : batch) {
         ++per_kind[static_cast<std::size_t>(r.ev.kind)];
@@ -109,25 +113,16 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
     for (std::size_t k = 0; k < per_kind.size(); ++k) {
         if (per_kind[k] != 0) {
-            const auto kind = std::string(to_string(static_cast<events::event_kind>(k)));
-            metrics_
-                .get_counter("mailgate_events_total", "Events received, by provider and kind",
-                             {{"provider", nickname}, {"kind", kind}})
+            events_.with({nickname, to_string(static_cast<events::event_kind>(k))})
                 .add(per_kind[k]);
         }
     }
-    // Most callbacks have neither: skip the registry's lock for counters that would not move.
+    // Most callbacks have neither: skip the lookups for counters that would not move.
     if (committed.duplicates != 0) {
-        metrics_
-            .get_counter("mailgate_events_duplicate_total",
-                         "Events already stored (provider retries)", by_provider)
-            .add(committed.duplicates);
+        duplicates_.with({nickname}).add(committed.duplicates);
     }
     if (!result.rejected.empty()) {
-        metrics_
-            .get_counter("mailgate_events_rejected_total", "Callback items that were not events",
-                         by_provider)
-            .add(result.rejected.size());
+        rejected_.with({nickname}).add(result.rejected.size());
     }
     co_return http::json_response(bh::status::ok,
                                   processed_body(committed.stored + committed.duplicates,

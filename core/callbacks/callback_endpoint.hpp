@@ -39,9 +39,12 @@ public:
 private:
     const plugin::provider_set& providers_;
     storage::store& store_;
-    metrics::registry& metrics_;
     std::string public_url_;
     const attribution::meta_codec* meta_codec_;
+    metrics::counter_family signature_failures_;
+    metrics::counter_family events_;
+    metrics::counter_family duplicates_;
+    metrics::counter_family rejected_;
 };
 
 } // namespace mailgate::core::callbacks

@@ -98,7 +98,8 @@ int run_serve(const command_options& options)
     preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.metrics,
                                      gw.admin_token);
-    http::server server(server_options(gw.config.server), handler, *gw.metrics);
+    // By reference: the handler holds its counters, and it outlives the server.
+    http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
 
     if (gw.config.server.public_url.empty()) {
         gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());

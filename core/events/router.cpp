@@ -77,9 +77,13 @@ std::string event_key(const plugin::driver_event& e)
         return "id:" + e.provider_event_id;
     }
     std::string input;
-    for (const std::string& field :
-         {std::to_string(e.kind), std::to_string(e.flags), std::to_string(e.occurred_at), e.email,
-          e.meta, e.description, e.detail_json}) {
+    const std::string kind = std::to_string(e.kind);
+    const std::string flags = std::to_string(e.flags);
+    const std::string occurred_at = std::to_string(e.occurred_at);
+    for (std::string_view field :
+         {std::string_view(kind), std::string_view(flags), std::string_view(occurred_at),
+          std::string_view(e.email), std::string_view(e.meta), std::string_view(e.description),
+          std::string_view(e.detail_json)}) {
         add_field(input, field);
     }
     const auto digest = encoding::sha256(input);

@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -52,6 +53,17 @@ tcp::acceptor open_acceptor(const control_strand& strand, const server_options& 
 
 } // namespace
 
+// One io_context per I/O thread, each run by that thread alone: a connection lives on one of
+// them, so its handlers need no strand, and the threads share no scheduler lock.
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned threads)
+{
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+        contexts.push_back(std::make_unique<asio::io_context>(1));
+    }
+    return contexts;
+}
+
 struct server::impl {
     impl(server_options options, handler app, metrics::registry& metrics);
     ~impl();
@@ -59,9 +71,14 @@ struct server::impl {
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> back_off(boost::system::error_code ec);
     void begin_shutdown();
+    void stop_contexts();
+    asio::io_context& next_context();
 
-    // Declared first so that it goes last: the I/O objects below need it while they close.
-    asio::io_context ioc_;
+    // Declared first so that they go last: the I/O objects below need them while they close.
+    std::vector<std::unique_ptr<asio::io_context>> contexts_;
+    // Until stop, a thread whose context has no connection yet must keep running it.
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+    std::size_t next_ = 0;   // the context for the next connection; touched only by control_
     control_strand control_; // accepting and stopping
     std::shared_ptr<session_context> context_;
     tcp::acceptor acceptor_;
@@ -71,11 +88,14 @@ struct server::impl {
 };
 
 server::impl::impl(server_options options, handler app, metrics::registry& metrics)
-    : ioc_(static_cast<int>(std::max(1u, options.threads))), control_(asio::make_strand(ioc_)),
+    : contexts_(make_contexts(options.threads)), control_(asio::make_strand(*contexts_[0])),
       context_(std::make_shared<session_context>(std::move(options), std::move(app), metrics)),
       acceptor_(open_acceptor(control_, context_->options)),
       port_(acceptor_.local_endpoint().port()), grace_(control_)
 {
+    for (auto& context : contexts_) {
+        keep_running_.push_back(asio::make_work_guard(*context));
+    }
     asio::co_spawn(control_, accept_loop(), [](std::exception_ptr e) {
         if (e) {
             log::get("http")->critical("the server stopped accepting connections");
@@ -85,14 +105,15 @@ server::impl::impl(server_options options, handler app, metrics::registry& metri
 
 server::impl::~impl()
 {
-    // Connections still open are destroyed with ioc_, after this body, and must not call back.
+    // Connections still open are destroyed with the contexts, after this body, and must not
+    // call back.
     context_->connections.when_empty(nullptr);
 }
 
 asio::awaitable<void> server::impl::accept_loop()
 {
     while (acceptor_.is_open()) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+        auto [ec, socket] = co_await acceptor_.async_accept(next_context(), use_tuple);
         if (!ec) {
             start_session(context_, tcp::socket(std::move(socket)));
         } else if (ec != asio::error::operation_aborted) {
@@ -118,11 +139,26 @@ void server::impl::begin_shutdown()
         if (!ec) {
             log::get("http")->warn("shutdown grace expired with {} connections open",
                                    context_->connections.size());
-            ioc_.stop();
+            stop_contexts();
         }
     });
     context_->connections.drain();
-    context_->connections.when_empty([this] { ioc_.stop(); });
+    context_->connections.when_empty([this] { stop_contexts(); });
+}
+
+void server::impl::stop_contexts()
+{
+    keep_running_.clear();
+    for (auto& context : contexts_) {
+        context->stop();
+    }
+}
+
+asio::io_context& server::impl::next_context()
+{
+    auto& context = *contexts_[next_];
+    next_ = (next_ + 1) % contexts_.size();
+    return context;
 }
 
 server::server(server_options options, handler app, metrics::registry& metrics)
@@ -148,14 +184,14 @@ void server::run()
 {
     std::vector<std::jthread> others;
     // Named, so `top -H` and profilers tell the I/O threads from storage's writer.
-    for (unsigned i = 1; i < impl_->context_->options.threads; ++i) {
-        others.emplace_back([this] {
+    for (std::size_t i = 1; i < impl_->contexts_.size(); ++i) {
+        others.emplace_back([context = impl_->contexts_[i].get()] {
             pthread_setname_np(pthread_self(), "mg-io");
-            impl_->ioc_.run();
+            context->run();
         });
     }
     pthread_setname_np(pthread_self(), "mg-io");
-    impl_->ioc_.run();
+    impl_->contexts_[0]->run();
 }
 
 void server::stop()

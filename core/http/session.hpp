@@ -39,7 +39,8 @@ struct session_context {
     connection_registry connections;
 };
 
-/// Serves `socket` until it closes, on the socket's executor, which must be a strand.
+/// Serves `socket` until it closes, on the socket's executor, which must run one handler at a
+/// time: a strand, or an io_context that one thread runs.
 void start_session(std::shared_ptr<session_context> context, boost::asio::ip::tcp::socket socket);
 
 } // namespace mailgate::core::http

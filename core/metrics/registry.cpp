@@ -147,4 +147,35 @@ std::string registry::render() const
     return out;
 }
 
+counter_family::counter_family(registry& registry, std::string name, std::string help,
+                               std::vector<std::string> label_names)
+    : registry_(registry), name_(std::move(name)), help_(std::move(help)),
+      label_names_(std::move(label_names))
+{
+}
+
+counter& counter_family::with(std::initializer_list<std::string_view> values) const
+{
+    if (values.size() != label_names_.size()) {
+        throw std::logic_error("metric " + name_ + " takes " + std::to_string(label_names_.size()) +
+                               " label values");
+    }
+    thread_local std::string key;
+    key.clear();
+    for (auto value : values) {
+        key.append(value).push_back('\0');
+    }
+    std::lock_guard lock(mutex_);
+    auto it = series_.find(std::string_view(key));
+    if (it == series_.end()) {
+        labels l;
+        auto name = label_names_.begin();
+        for (auto value : values) {
+            l.emplace(*name++, value);
+        }
+        it = series_.emplace(key, &registry_.get_counter(name_, help_, l)).first;
+    }
+    return *it->second;
+}
+
 } // namespace mailgate::core::metrics

@@ -56,7 +56,9 @@ gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const outbound::sending_api& sending, metrics::registry& metrics,
                                  std::string admin_token)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
-      metrics_(metrics), admin_token_(std::move(admin_token)), logger_(log::get("http"))
+      metrics_(metrics), requests_(metrics, "mailgate_http_requests_total",
+                                   "HTTP requests by route and status", {"route", "status"}),
+      admin_token_(std::move(admin_token)), logger_(log::get("http"))
 {
 }
 
@@ -66,10 +68,7 @@ boost::asio::awaitable<http::response> gateway_handler::operator()(http::request
     const auto started = std::chrono::steady_clock::now();
     request_summary summary;
     http::response res = co_await dispatch(req, summary);
-    metrics_
-        .get_counter("mailgate_http_requests_total", "HTTP requests by route and status",
-                     {{"route", summary.route}, {"status", std::to_string(res.result_int())}})
-        .add();
+    requests_.with({summary.route, std::to_string(res.result_int())}).add();
     log_request(req, res, summary, info, std::chrono::steady_clock::now() - started);
     co_return res;
 }

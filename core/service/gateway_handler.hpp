@@ -50,6 +50,7 @@ private:
     const admin::admin_api& admin_;
     const outbound::sending_api& sending_;
     metrics::registry& metrics_;
+    metrics::counter_family requests_;
     std::string admin_token_;
     std::shared_ptr<spdlog::logger> logger_;
 };

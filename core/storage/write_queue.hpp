@@ -27,12 +27,18 @@ public:
     /// THREAD: any.
     void push(std::unique_ptr<Job> job)
     {
+        bool wake = false;
         {
             std::lock_guard lock(mutex_);
+            queued_weight_ += job->weight();
             queue_.push_back(std::move(job));
             ++submitted_;
+            wake = may_take();
         }
-        queued_.notify_one();
+        // A writer that may not take yet would only wake to wait again, once per request.
+        if (wake) {
+            queued_.notify_one();
+        }
     }
 
     /// Waits for work and takes the oldest jobs within the budget (a heavier job goes alone).
@@ -41,7 +47,7 @@ public:
     group take_group()
     {
         std::unique_lock lock(mutex_);
-        queued_.wait(lock, [this] { return queue_.empty() ? stopping_ : !reporting_; });
+        queued_.wait(lock, [this] { return queue_.empty() ? stopping_ : may_take(); });
         group jobs;
         std::size_t weight = 0;
         while (!queue_.empty() &&
@@ -50,6 +56,8 @@ public:
             jobs.push_back(std::move(queue_.front()));
             queue_.pop_front();
         }
+        queued_weight_ -= weight;
+        taken_ += jobs.size();
         return jobs;
     }
 
@@ -75,9 +83,10 @@ public:
         {
             std::lock_guard lock(mutex_);
             reporting_ = false;
+            finished_ += finished;
         }
         queued_.notify_one();
-        mark_finished(finished);
+        finished_changed_.notify_all();
     }
 
     /// take_group() returns empty once the queue is drained. THREAD: any.
@@ -107,6 +116,16 @@ public:
     }
 
 private:
+    // While an earlier group still waits to be reported (its sync is under way), a small group
+    // waits too: it could not be answered before the next sync anyway, and the requests that
+    // arrive meanwhile join it, so tiny callbacks share one transaction instead of paying one
+    // each. A group worth committing at once still overlaps the sync.
+    bool may_take() const
+    {
+        return !reporting_ && (taken_ == finished_ || queued_weight_ >= eager_weight_);
+    }
+
+    static constexpr std::size_t eager_weight_ = 256;
     const std::size_t max_group_weight_;
     mutable std::mutex mutex_;
     std::condition_variable queued_;
@@ -114,6 +133,8 @@ private:
     std::deque<std::unique_ptr<Job>> queue_;
     uint64_t submitted_ = 0;
     uint64_t finished_ = 0;
+    uint64_t taken_ = 0;
+    std::size_t queued_weight_ = 0;
     bool stopping_ = false;
     bool reporting_ = false;
 };

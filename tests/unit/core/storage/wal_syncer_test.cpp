@@ -1,5 +1,6 @@
 // The writer's second stage: a group's jobs hear their outcome only after the log's sync, a
-// failed sync fails every write from then on, and no group is taken while handlers run.
+// failed sync fails every write from then on, and no group is taken while handlers run nor, if
+// small, while an earlier group waits for its sync.
 
 #include "core/metrics/registry.hpp"
 #include "core/storage/sqlite/wal_syncer.hpp"
@@ -24,9 +25,12 @@ public:
         std::thread::id thread;
     };
 
-    explicit recording_job(std::promise<report>& done) : done_(done) {}
+    explicit recording_job(std::promise<report>& done, std::size_t weight = 1)
+        : done_(done), weight_(weight)
+    {
+    }
 
-    std::size_t weight() const noexcept override { return 1; }
+    std::size_t weight() const noexcept override { return weight_; }
     void run(connection&, event_indexes&) override {}
     void finish(std::error_code error) noexcept override
     {
@@ -35,6 +39,7 @@ public:
 
 private:
     std::promise<report>& done_;
+    std::size_t weight_;
 };
 
 class WalSyncer : public ::testing::Test {
@@ -139,6 +144,79 @@ TEST(WriteQueue, TakesNoGroupWhileHandlersRun)
     EXPECT_EQ(taken.wait_for(100ms), std::future_status::timeout);
     queue.end_reporting(0);
     EXPECT_EQ(taken.get(), 1u);
+}
+
+/// A queue whose first group (one job) the writer has taken: committed, awaiting its sync.
+class WriteQueueAfterOneGroup : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        queue_.push(job());
+        ASSERT_EQ(queue_.take_group().size(), 1u);
+    }
+
+    std::unique_ptr<recording_job> job(std::size_t weight = 1)
+    {
+        return std::make_unique<recording_job>(unused_, weight);
+    }
+
+    /// The next take_group(), on a thread of its own; yields the group's size.
+    std::future<std::size_t> take_async()
+    {
+        return std::async(std::launch::async, [this] { return queue_.take_group().size(); });
+    }
+
+    /// The syncer's report of the first group.
+    void report_first_group()
+    {
+        queue_.begin_reporting();
+        queue_.end_reporting(1);
+    }
+
+    write_queue<write_job> queue_{5000};
+    std::promise<recording_job::report> unused_;
+};
+
+// While a group waits for its sync, small jobs gather into the next group instead of each
+// paying for a transaction; the report lets the writer take them, all at once.
+TEST_F(WriteQueueAfterOneGroup, SmallJobsWaitForTheEarlierGroupsReport)
+{
+    queue_.push(job());
+    queue_.push(job());
+
+    auto taken = take_async();
+
+    EXPECT_EQ(taken.wait_for(100ms), std::future_status::timeout);
+    report_first_group();
+    ASSERT_EQ(taken.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(taken.get(), 2u);
+    EXPECT_EQ(queue_.pending(), 2u);
+}
+
+// A group worth a transaction of its own overlaps the earlier group's sync.
+TEST_F(WriteQueueAfterOneGroup, HeavyJobsDoNotWaitForTheEarlierGroup)
+{
+    queue_.push(job(1000));
+
+    auto taken = take_async();
+
+    ASSERT_EQ(taken.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(taken.get(), 1u);
+}
+
+// Stopping still commits what is queued, once the group before it has reported.
+TEST_F(WriteQueueAfterOneGroup, StopTakesTheLastJobsAfterTheReport)
+{
+    queue_.push(job());
+    queue_.stop();
+
+    auto taken = take_async();
+
+    EXPECT_EQ(taken.wait_for(100ms), std::future_status::timeout);
+    report_first_group();
+    ASSERT_EQ(taken.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(taken.get(), 1u);
+    EXPECT_TRUE(queue_.take_group().empty());
 }
 
 } // namespace
