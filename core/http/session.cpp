@@ -4,7 +4,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,7 +20,9 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -41,6 +45,17 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // make the kernel send a reset, which can destroy the response before the client reads it; so
 // the server stops sending, then reads and discards for a moment before it closes.
 constexpr std::chrono::seconds linger{1};
+
+using clock = std::chrono::steady_clock;
+
+// How often a connection's watchdog looks at its deadline: a quarter of the shortest timeout, so
+// a deadline is kept to within a quarter of itself.
+clock::duration watchdog_tick(const server_options& o)
+{
+    const auto shortest = std::min<clock::duration>(
+        {o.read_timeout, o.idle_timeout, o.write_timeout, clock::duration(linger)});
+    return std::max<clock::duration>(shortest / 4, std::chrono::milliseconds(10));
+}
 
 // The first read of a request only has to learn that one has started.
 constexpr std::size_t first_read_size = 4096;
@@ -127,7 +142,7 @@ public:
     template <class... StreamArgs>
     session(std::shared_ptr<session_context> context, connection_info info, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...), context_(std::move(context)),
-          info_(std::move(info))
+          info_(std::move(info)), watchdog_(stream_.get_executor())
     {
     }
     ~session() override { context_->connections.remove(this); }
@@ -141,6 +156,10 @@ private:
     tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
     const server_options& options() const { return context_->options; }
 
+    asio::awaitable<void> serve();
+    asio::awaitable<void> watch();
+    void expire_after(clock::duration timeout);
+    error_code outcome(error_code ec) const;
     asio::awaitable<bool> handshake();
     asio::awaitable<bool> wait_for_request(bool first);
     asio::awaitable<bool> serve_request();
@@ -156,10 +175,64 @@ private:
     std::shared_ptr<session_context> context_;
     connection_info info_;
     bool idle_ = false; // waiting for the first byte of a request; touched only on the executor
+    // Timeouts: rather than a timer armed and cancelled around every read and write (Beast's
+    // stream timeouts, a cost on each request), a deadline that a watchdog checks every tick.
+    asio::steady_timer watchdog_;
+    clock::time_point deadline_ = clock::time_point::max();
+    bool timed_out_ = false; // the watchdog cancelled the socket's operations
+    bool finished_ = false;
 };
 
 template <class Stream>
 asio::awaitable<void> session<Stream>::run()
+{
+    asio::co_spawn(stream_.get_executor(), watch(), asio::detached);
+    // However serve() ends, the watchdog stops, and with it its hold on the session.
+    struct stop_watchdog {
+        session& s;
+        ~stop_watchdog()
+        {
+            s.finished_ = true;
+            s.watchdog_.cancel();
+        }
+    } stop{*this};
+    co_await serve();
+}
+
+template <class Stream>
+asio::awaitable<void> session<Stream>::watch()
+{
+    const auto self = this->shared_from_this();
+    const auto tick = watchdog_tick(options());
+    while (!finished_) {
+        watchdog_.expires_after(tick);
+        co_await watchdog_.async_wait(use_tuple);
+        if (!finished_ && clock::now() >= deadline_) {
+            timed_out_ = true;
+            deadline_ = clock::time_point::max();
+            error_code ignored;
+            transport().socket().cancel(ignored);
+        }
+    }
+}
+
+// A new deadline for what follows; until the next, the watchdog may cut it off.
+template <class Stream>
+void session<Stream>::expire_after(clock::duration timeout)
+{
+    deadline_ = clock::now() + timeout;
+    timed_out_ = false;
+}
+
+// An operation the watchdog cancelled failed by timeout.
+template <class Stream>
+error_code session<Stream>::outcome(error_code ec) const
+{
+    return ec && timed_out_ ? error_code(beast::error::timeout) : ec;
+}
+
+template <class Stream>
+asio::awaitable<void> session<Stream>::serve()
 {
     using admission = connection_registry::admission;
     const auto admitted =
@@ -199,8 +272,10 @@ template <class Stream>
 asio::awaitable<bool> session<Stream>::handshake()
 {
     if constexpr (tls) {
-        transport().expires_after(options().read_timeout);
-        auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        expire_after(options().read_timeout);
+        auto [handshake_ec] =
+            co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
+        const auto ec = outcome(handshake_ec);
         if (ec == beast::error::timeout) {
             context_->rejected.timeout.add();
         }
@@ -219,13 +294,13 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
     if (context_->connections.draining()) {
         co_return false;
     }
-    transport().expires_after(first ? options().read_timeout : options().idle_timeout);
+    expire_after(first ? options().read_timeout : options().idle_timeout);
     if (buffer_.size() == 0) {
         idle_ = true;
-        auto [ec, n] =
+        auto [read_ec, n] =
             co_await stream_.async_read_some(buffer_.prepare(first_read_size), use_tuple);
         idle_ = false;
-        if (ec) {
+        if (const auto ec = outcome(read_ec)) {
             if (first && ec == beast::error::timeout) {
                 context_->rejected.timeout.add();
             }
@@ -234,7 +309,7 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
         buffer_.commit(n);
     }
     if (!first) {
-        transport().expires_after(options().read_timeout);
+        expire_after(options().read_timeout);
     }
     co_return true;
 }
@@ -250,7 +325,7 @@ asio::awaitable<bool> session<Stream>::serve_request()
     auto [header_ec, header_bytes] =
         co_await beast_http::async_read_header(stream_, buffer_, parser, use_tuple);
     if (header_ec) {
-        co_return co_await reject(header_ec);
+        co_return co_await reject(outcome(header_ec));
     }
     if (expects_continue(parser)) {
         if (!co_await send_continue()) {
@@ -260,7 +335,7 @@ asio::awaitable<bool> session<Stream>::serve_request()
     auto [body_ec, body_bytes] =
         co_await beast_http::async_read(stream_, buffer_, parser, use_tuple);
     if (body_ec) {
-        co_return co_await reject(body_ec);
+        co_return co_await reject(outcome(body_ec));
     }
     co_return co_await respond(parser.release());
 }
@@ -305,6 +380,7 @@ asio::awaitable<bool> session<Stream>::respond(request req)
     const bool head = req.method() == beast_http::verb::head;
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
+    deadline_ = clock::time_point::max(); // the application's time is not the client's
     auto res = co_await call_app(std::move(req));
     res.version(version);
     res.keep_alive(keep_alive && !context_->connections.draining());
@@ -343,7 +419,7 @@ asio::awaitable<bool> session<Stream>::send_continue()
 template <class Stream>
 asio::awaitable<bool> session<Stream>::send(response res, bool head)
 {
-    transport().expires_after(options().write_timeout);
+    expire_after(options().write_timeout);
     const std::string header = format_header(res);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(res.body())};
     auto [ec, n] =
@@ -354,7 +430,7 @@ asio::awaitable<bool> session<Stream>::send(response res, bool head)
 template <class Stream>
 asio::awaitable<void> session<Stream>::close()
 {
-    transport().expires_after(linger);
+    expire_after(linger);
     if constexpr (tls) {
         co_await stream_.async_shutdown(use_tuple);
     } else {

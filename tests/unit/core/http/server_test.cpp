@@ -83,6 +83,14 @@ asio::awaitable<response> slow_echo(request req, connection_info info)
     co_return co_await echo(std::move(req), std::move(info));
 }
 
+// More than loopback's socket buffers hold, so a client that does not read stalls the write.
+asio::awaitable<response> huge_body(request req, connection_info)
+{
+    response res{beast_http::status::ok, req.version()};
+    res.body() = std::string(64 * 1024 * 1024, 'x');
+    co_return res;
+}
+
 // ---- Test scaffolding ----
 
 server_options test_options()
@@ -480,6 +488,38 @@ TEST(HttpServer, IdleKeepAliveConnectionClosesAfterTheIdleTimeout)
     EXPECT_GE(waited, 300ms);
     EXPECT_LT(waited, 3s);
     EXPECT_EQ(server.rejected("timeout"), 0u) << "an idle close is not a rejection";
+}
+
+// The read timeout bounds the client's sending, not the application's work.
+TEST(HttpServer, HandlerSlowerThanTheReadTimeoutStillAnswers)
+{
+    auto options = test_options();
+    options.read_timeout = 100ms;
+    running_server server(options, slow_echo);
+    client c(server.port());
+
+    c.send(get_request("/slow"));
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::ok);
+    EXPECT_EQ(res.body(), "GET /slow ");
+    EXPECT_EQ(server.rejected("timeout"), 0u);
+}
+
+TEST(HttpServer, ClientThatStopsReadingIsCutOffByTheWriteTimeout)
+{
+    auto options = test_options();
+    options.write_timeout = 300ms;
+    running_server server(options, huge_body);
+    client c(server.port());
+
+    c.send(get_request("/huge"));
+    ASSERT_TRUE(eventually([&] { return server.get().connections() == 1; }));
+    const auto start = steady::now();
+
+    // The client reads nothing; the server gives up on the write, lingers, and closes.
+    EXPECT_TRUE(eventually([&] { return server.get().connections() == 0; }, 5s));
+    EXPECT_GE(steady::now() - start, 250ms);
 }
 
 TEST(HttpServer, ConnectionOverTheLimitGets503)
