@@ -2,11 +2,28 @@
 
 #include "core/encoding/utf8.hpp"
 
-#include <algorithm>
+#include <cstddef>
+#include <cstring>
 
 namespace mailgate::core::outbound {
 
-// Line by line rather than octet by octet: a message is mostly long runs without a break.
+namespace {
+
+// The first CR or LF from `from`: memchr for each, as a message is mostly long runs without a
+// break and memchr takes them many bytes at a time.
+std::string_view::const_iterator line_end(std::string_view message,
+                                          std::string_view::const_iterator from)
+{
+    const auto rest = static_cast<std::size_t>(message.end() - from);
+    const auto* lf = static_cast<const char*>(std::memchr(&*from, '\n', rest));
+    const auto before_lf = lf == nullptr ? rest : static_cast<std::size_t>(lf - &*from);
+    const auto* cr = static_cast<const char*>(std::memchr(&*from, '\r', before_lf));
+    const auto offset = cr != nullptr ? static_cast<std::size_t>(cr - &*from) : before_lf;
+    return from + static_cast<std::ptrdiff_t>(offset);
+}
+
+} // namespace
+
 smtp_data make_smtp_data(std::string_view message)
 {
     smtp_data data;
@@ -14,8 +31,7 @@ smtp_data make_smtp_data(std::string_view message)
     data.eight_bit = !encoding::is_ascii(message);
     std::size_t stuffed = 0;
     for (auto line = message.begin(); line != message.end();) {
-        const auto end =
-            std::find_if(line, message.end(), [](char c) { return c == '\r' || c == '\n'; });
+        const auto end = line_end(message, line);
         if (line != end && *line == '.') {
             data.wire += '.';
             ++stuffed;

@@ -47,5 +47,24 @@ TEST(smtp_data, eight_bit_bytes_are_noticed)
     EXPECT_FALSE(make_smtp_data("Subject: cafe\r\n").eight_bit);
 }
 
+// The check runs a word at a time: a high byte is found at every offset, the tail included.
+TEST(smtp_data, an_eight_bit_byte_is_noticed_at_any_offset)
+{
+    const std::string ascii(21, 'a');
+    EXPECT_FALSE(make_smtp_data(ascii).eight_bit);
+    for (std::size_t at = 0; at < ascii.size(); ++at) {
+        std::string text = ascii;
+        text[at] = '\xe9';
+        EXPECT_TRUE(make_smtp_data(text).eight_bit) << "at offset " << at;
+    }
+}
+
+TEST(smtp_data, a_line_ends_at_whichever_of_cr_and_lf_comes_first)
+{
+    EXPECT_EQ(make_smtp_data("one\rtwo\nthree").wire, "one\r\ntwo\r\nthree\r\n.\r\n");
+    EXPECT_EQ(make_smtp_data("one\ntwo\rthree").wire, "one\r\ntwo\r\nthree\r\n.\r\n");
+    EXPECT_EQ(make_smtp_data("one\n\rtwo").wire, "one\r\n\r\ntwo\r\n.\r\n");
+}
+
 } // namespace
 } // namespace mailgate::core::outbound
