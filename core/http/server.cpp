@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -78,6 +79,9 @@ struct server::impl {
     std::vector<std::unique_ptr<asio::io_context>> contexts_;
     // Until stop, a thread whose context has no connection yet must keep running it.
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+    // The grace timer (on the control strand) and the last connection to close (on any I/O
+    // thread) may both stop the contexts, at the same moment.
+    std::once_flag stopped_;
     std::size_t next_ = 0;   // the context for the next connection; touched only by control_
     control_strand control_; // accepting and stopping
     std::shared_ptr<session_context> context_;
@@ -148,10 +152,12 @@ void server::impl::begin_shutdown()
 
 void server::impl::stop_contexts()
 {
-    keep_running_.clear();
-    for (auto& context : contexts_) {
-        context->stop();
-    }
+    std::call_once(stopped_, [this] {
+        keep_running_.clear();
+        for (auto& context : contexts_) {
+            context->stop();
+        }
+    });
 }
 
 asio::io_context& server::impl::next_context()
