@@ -52,8 +52,6 @@ tcp::acceptor open_acceptor(const control_strand& strand, const server_options& 
     }
 }
 
-} // namespace
-
 // One io_context per I/O thread, each run by that thread alone: a connection lives on one of
 // them, so its handlers need no strand, and the threads share no scheduler lock.
 std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned threads)
@@ -64,6 +62,8 @@ std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned threads)
     }
     return contexts;
 }
+
+} // namespace
 
 struct server::impl {
     impl(server_options options, handler app, metrics::registry& metrics);

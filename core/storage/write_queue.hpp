@@ -4,7 +4,8 @@
 // everything queued (up to a budget) as one group and commits it in one transaction, so many
 // concurrent requests share one commit (group commit). Counts what is finished, for flush()
 // and pending(). Where another thread reports a group's jobs, no group is taken while it does:
-// a job's handler holds up the writer wherever it runs.
+// a job's handler holds up the writer wherever it runs. Nor is a small group taken while an
+// earlier one still waits for its report (see may_take()).
 
 #include <condition_variable>
 #include <cstddef>
