@@ -81,6 +81,8 @@ public:
     }
     void end_reporting(std::size_t finished)
     {
+        // Not through mark_finished(): a writer woken between clearing `reporting_` and counting
+        // the jobs would see the old count, may not take, and sleep with the work queued.
         {
             std::lock_guard lock(mutex_);
             reporting_ = false;
