@@ -151,7 +151,7 @@ asio::awaitable<send_outcome> delivery_service::attempt(const storage::queued_me
     }
     // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries twice.
     envelope env{message.mail_from, message.recipient, message.smtputf8};
-    auto data = std::make_shared<const std::string>(message.content);
+    auto data = std::make_shared<const std::string>(message.text());
     co_return co_await slot->pool->send(std::move(env), std::move(data));
 }
 

@@ -46,11 +46,12 @@ plugin::header_list decorate(const sending_provider& provider, const plugin::out
     return std::move(result.headers);
 }
 
-// The content is the same for every recipient, so it is encoded once.
-std::string entity_of(const message_request& request)
+// The content is the same for every recipient, so it is encoded once, and stored once.
+std::shared_ptr<const std::string> entity_of(const message_request& request)
 {
     try {
-        return build_entity(request.text, request.html, request.attachments);
+        return std::make_shared<const std::string>(
+            build_entity(request.text, request.html, request.attachments));
     } catch (const message_error& e) {
         throw request_error(e.what());
     }
@@ -70,7 +71,7 @@ std::vector<storage::queued_message> message_composer::compose(const message_req
                                                                int64_t now) const
 {
     const mailbox from = sender_of(request, provider);
-    const std::string entity = entity_of(request);
+    const auto entity = entity_of(request);
     std::vector<storage::queued_message> out;
     out.reserve(request.to.size());
     for (const auto& to : request.to) {
@@ -80,8 +81,8 @@ std::vector<storage::queued_message> message_composer::compose(const message_req
 }
 
 storage::queued_message message_composer::compose_one(const message_request& request,
-                                                      std::string_view entity, const recipient& to,
-                                                      const mailbox& from,
+                                                      std::shared_ptr<const std::string> entity,
+                                                      const recipient& to, const mailbox& from,
                                                       const sending_provider& provider,
                                                       int64_t now) const
 {
@@ -93,6 +94,7 @@ storage::queued_message message_composer::compose_one(const message_request& req
     m.recipient = to.to.addr.str();
     m.smtputf8 = from.addr.needs_smtputf8() || to.to.addr.needs_smtputf8();
     m.created_at = now;
+    m.entity = std::move(entity);
 
     const std::string meta = codec_ == nullptr
                                  ? std::string()
@@ -112,7 +114,7 @@ storage::queued_message message_composer::compose_one(const message_request& req
     spec.date = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
     unsubscribe_links(spec, provider, meta, m);
     try {
-        m.content = build_message(spec, entity);
+        m.head = build_head(spec);
     } catch (const message_error& e) {
         throw request_error(e.what());
     }

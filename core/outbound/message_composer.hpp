@@ -1,8 +1,8 @@
 #pragma once
 
 // From an accepted request to the queue's records: one message per recipient, each with its
-// own id, attribution token, driver headers and RFC 5322 text, built once at acceptance so a
-// retry sends the very bytes the first attempt did.
+// own id, attribution token, driver headers and header fields, and one MIME entity they all
+// share, built once at acceptance so a retry sends the very bytes the first attempt did.
 
 #include "core/outbound/message_request.hpp"
 #include "core/outbound/sending_provider.hpp"
@@ -35,7 +35,8 @@ public:
     compose(const message_request& request, const sending_provider& provider, int64_t now) const;
 
 private:
-    storage::queued_message compose_one(const message_request& request, std::string_view entity,
+    storage::queued_message compose_one(const message_request& request,
+                                        std::shared_ptr<const std::string> entity,
                                         const recipient& to, const mailbox& from,
                                         const sending_provider& provider, int64_t now) const;
     void unsubscribe_links(message_spec& spec, const sending_provider& provider,

@@ -237,10 +237,10 @@ std::string build_entity(std::string_view text, std::string_view html,
 
 std::string build_message(const message_spec& spec)
 {
-    return build_message(spec, build_entity(spec.text, spec.html, spec.attachments));
+    return build_head(spec) + build_entity(spec.text, spec.html, spec.attachments);
 }
 
-std::string build_message(const message_spec& spec, std::string_view entity)
+std::string build_head(const message_spec& spec)
 {
     std::string out = header_line("Date", date_value(spec.date));
     out += mailbox_line("From", spec.from);
@@ -255,9 +255,7 @@ std::string build_message(const message_spec& spec, std::string_view entity)
     for (const auto& [name, value] : spec.headers) {
         out += extra_header_line(name, value);
     }
-    out += header_line("MIME-Version", "1.0");
-    out.reserve(out.size() + entity.size());
-    return out.append(entity);
+    return out += header_line("MIME-Version", "1.0");
 }
 
 std::string make_message_id(std::string_view domain)

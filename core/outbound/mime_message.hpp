@@ -69,9 +69,10 @@ std::string build_message(const message_spec& spec);
 std::string build_entity(std::string_view text, std::string_view html,
                          std::span<const attachment> attachments);
 
-/// build_message with the entity made beforehand by build_entity; `spec`'s text, html and
-/// attachments are not read. THREAD: any.
-std::string build_message(const message_spec& spec, std::string_view entity);
+/// The header fields build_message puts before the entity, through MIME-Version: the part of
+/// a message that differs between recipients. `spec`'s text, html and attachments are not read.
+/// Throws message_error as build_message does. THREAD: any.
+std::string build_head(const message_spec& spec);
 
 /// A fresh Message-ID for message_spec::message_id: 128 random bits, URL-safe, "@" `domain`
 /// (an address::domain). THREAD: any.

@@ -34,39 +34,25 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // times each send rather than the whole message.
 constexpr std::size_t data_chunk = 64 * 1024;
 
-// Runs `op` for at most `limit`, cancelling it when the time runs out first; nothing then.
-// Not the `||` of awaitable_operators: it waits for the first success, so an `op` that fails
-// at once would still wait out the timer.
-template <class T>
-asio::awaitable<std::optional<T>> within(std::chrono::milliseconds limit, asio::awaitable<T> op)
+// Runs `op` for at most `limit`: false when the time ran out first and `op` was cancelled. Not
+// the `||` of awaitable_operators: it waits for the first success, so an `op` that fails at
+// once would still wait out the timer.
+asio::awaitable<bool> within(std::chrono::milliseconds limit, asio::awaitable<void> op)
 {
     const auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor, limit);
-    auto [order, error, result, timer_ec] =
+    auto [order, error, timer_ec] =
         co_await asio::experimental::make_parallel_group(
             asio::co_spawn(executor, std::move(op), asio::deferred),
             timer.async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     if (order[0] != 0) {
-        co_return std::nullopt;
+        co_return false;
     }
     if (error) {
         std::rethrow_exception(error);
     }
-    co_return std::move(result);
-}
-
-asio::awaitable<bool> finished(asio::awaitable<void> op)
-{
-    co_await std::move(op);
     co_return true;
-}
-
-// As above, for an operation without a result: false when the time ran out.
-asio::awaitable<bool> within(std::chrono::milliseconds limit, asio::awaitable<void> op)
-{
-    const auto done = co_await within(limit, finished(std::move(op)));
-    co_return done.has_value();
 }
 
 std::string format_duration(std::chrono::milliseconds d)
@@ -100,14 +86,96 @@ struct smtp_connection::failure : std::exception {
     send_outcome outcome;
 };
 
+// Timeouts after the connect: rather than a timer armed and cancelled around every read and
+// write (several per message), a deadline that a timer looks at every tick and that cuts off
+// whatever is awaited on the socket once passed. The timer ticks from the first wait until the
+// connection rests, so that an idle connection holds no work on its executor. The state is
+// shared with the timer's handler, which may run after the connection is gone; it then leaves
+// the socket alone.
+struct smtp_connection::watchdog {
+    using clock = asio::steady_timer::clock_type;
+
+    watchdog(const asio::any_io_executor& executor, tcp::socket& socket, clock::duration tick)
+        : timer(executor), socket(&socket), tick(tick)
+    {
+    }
+
+    static void watch(const std::shared_ptr<watchdog>& self, std::chrono::milliseconds limit)
+    {
+        self->deadline = clock::now() + limit;
+        self->expired = false;
+        if (!self->ticking) {
+            self->ticking = true;
+            arm(self);
+        }
+    }
+
+    static void arm(std::shared_ptr<watchdog> self)
+    {
+        auto& timer = self->timer;
+        timer.expires_after(self->tick);
+        const auto armed = ++self->generation;
+        timer.async_wait([self = std::move(self), armed](const boost::system::error_code&) mutable {
+            // Gone, resting, or a handler the latest arm() already replaced.
+            if (self->socket == nullptr || armed != self->generation) {
+                return;
+            }
+            if (clock::now() >= self->deadline) {
+                self->expired = true;
+                self->deadline = clock::time_point::max();
+                boost::system::error_code ignored;
+                self->socket->cancel(ignored);
+            }
+            arm(std::move(self));
+        });
+    }
+
+    void rest() noexcept
+    {
+        ticking = false;
+        ++generation;
+        timer.cancel();
+    }
+
+    asio::steady_timer timer;
+    tcp::socket* socket; // null once the connection is gone
+    clock::duration tick;
+    clock::time_point deadline = clock::time_point::max();
+    std::uint64_t generation = 0;
+    bool ticking = false;
+    bool expired = false; // the deadline passed and the socket's operations were cancelled
+};
+
+namespace {
+
+// A quarter of the shortest timeout, so that each is kept to within a quarter of itself.
+asio::steady_timer::clock_type::duration watchdog_tick(const smtp_timeouts& t)
+{
+    const auto shortest =
+        std::min({t.connect, t.greeting, t.command, t.data_init, t.data_block, t.data_end});
+    return std::max<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(10));
+}
+
+} // namespace
+
 smtp_connection::smtp_connection(asio::any_io_executor executor,
                                  std::shared_ptr<const smtp_client_settings> settings,
                                  std::vector<transcript_line>* transcript)
-    : settings_(std::move(settings)), transcript_(transcript), socket_(std::move(executor))
+    : settings_(std::move(settings)), transcript_(transcript), socket_(executor),
+      watchdog_(std::make_shared<watchdog>(executor, socket_, watchdog_tick(settings_->timeouts)))
 {
 }
 
-smtp_connection::~smtp_connection() = default;
+smtp_connection::~smtp_connection()
+{
+    watchdog_->socket = nullptr;
+    watchdog_->rest();
+}
+
+void smtp_connection::rest() noexcept
+{
+    watchdog_->rest();
+}
 
 asio::awaitable<std::optional<send_outcome>> smtp_connection::open()
 {
@@ -152,24 +220,6 @@ asio::awaitable<send_outcome> smtp_connection::send(const envelope& env, std::st
         close();
     }
     co_return outcome;
-}
-
-asio::awaitable<bool> smtp_connection::reset()
-{
-    if (!usable_) {
-        co_return false;
-    }
-    phase_ = "rset";
-    bool reset = false;
-    try {
-        const auto reply = co_await command("RSET");
-        reset = reply.kind() == 2;
-    } catch (const failure&) {
-    }
-    if (!reset) {
-        close();
-    }
-    co_return reset;
 }
 
 asio::awaitable<void> smtp_connection::quit()
@@ -240,12 +290,12 @@ asio::awaitable<void> smtp_connection::start_tls()
     tls_.emplace(socket_, *tls_context_);
     prepare_tls_client(*tls_, settings_->host, settings_->verify_tls);
     const auto limit = settings_->timeouts.connect;
-    const auto handshake =
-        co_await within(limit, tls_->async_handshake(asio::ssl::stream_base::client, use_tuple));
-    if (!handshake) {
+    expire_after(limit);
+    const auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (ec && watchdog_->expired) {
         fail(failure_class::timeout, "no TLS handshake within " + format_duration(limit));
     }
-    if (const auto [ec] = *handshake; ec) {
+    if (ec) {
         fail(failure_class::connection_error, describe_tls_failure(*tls_, ec));
     }
     tls_version_ = SSL_get_version(tls_->native_handle());
@@ -349,10 +399,12 @@ asio::awaitable<smtp_reply> smtp_connection::transaction(const envelope& env,
     const auto data = make_smtp_data(message);
     const auto mail = mail_command(env, data);
     const auto rcpt = "RCPT TO:<" + env.to + ">";
+    // Every transaction after the first starts with RSET, whatever became of the one before.
+    const bool reset = std::exchange(started_, true);
     if (capabilities_.has("PIPELINING")) {
-        co_await start_pipelined(mail, rcpt);
+        co_await start_pipelined(reset, mail, rcpt);
     } else {
-        co_await start_sequential(mail, rcpt);
+        co_await start_sequential(reset, mail, rcpt);
     }
     co_await transmit_data(data);
     phase_ = "data_end";
@@ -387,16 +439,29 @@ std::string smtp_connection::mail_command(const envelope& env, const smtp_data& 
     return line;
 }
 
-// RFC 2920: the replies come in order. When MAIL or RCPT was refused but DATA still got a
-// 354, an empty message is ended so that the session stays usable.
-asio::awaitable<void> smtp_connection::start_pipelined(const std::string& mail,
+// RFC 2920: the replies come in order, RSET's first. When MAIL or RCPT was refused but DATA
+// still got a 354, an empty message is ended so that the session stays usable.
+asio::awaitable<void> smtp_connection::start_pipelined(bool reset, const std::string& mail,
                                                        const std::string& rcpt)
 {
     const auto& timeouts = settings_->timeouts;
+    std::string commands;
+    if (reset) {
+        phase_ = reset_phase;
+        record('C', "RSET");
+        commands = "RSET\r\n";
+    }
+    commands.append(mail).append("\r\n").append(rcpt).append("\r\nDATA\r\n");
     record('C', mail);
     record('C', rcpt);
     record('C', "DATA");
-    co_await write(mail + "\r\n" + rcpt + "\r\nDATA\r\n", timeouts.command, "could not send MAIL");
+    const std::string_view unsent = reset ? "could not send RSET" : "could not send MAIL";
+    co_await write(commands, timeouts.command, unsent);
+    if (reset) {
+        const auto reset_reply = co_await read_reply(timeouts.command, "no reply to RSET");
+        expect_reset(reset_reply);
+        phase_ = "mail";
+    }
     // After a 421 the server closes: no further replies will come.
     const auto mail_reply = co_await read_reply(timeouts.command, "no reply to MAIL");
     expect(mail_reply, mail_reply.code != 421);
@@ -420,9 +485,15 @@ asio::awaitable<void> smtp_connection::start_pipelined(const std::string& mail,
     expect(data_reply, data_reply.code == 354);
 }
 
-asio::awaitable<void> smtp_connection::start_sequential(const std::string& mail,
+asio::awaitable<void> smtp_connection::start_sequential(bool reset, const std::string& mail,
                                                         const std::string& rcpt)
 {
+    if (reset) {
+        phase_ = reset_phase;
+        const auto reset_reply = co_await command("RSET");
+        expect_reset(reset_reply);
+        phase_ = "mail";
+    }
     auto reply = co_await command(mail);
     expect(reply, reply.kind() == 2);
     phase_ = "rcpt";
@@ -431,6 +502,15 @@ asio::awaitable<void> smtp_connection::start_sequential(const std::string& mail,
     phase_ = "data";
     reply = co_await command("DATA", settings_->timeouts.data_init);
     expect(reply, reply.code == 354);
+}
+
+// A session whose RSET is refused is in a state the two sides may not agree on: not reused.
+void smtp_connection::expect_reset(const smtp_reply& reply)
+{
+    if (reply.kind() != 2) {
+        usable_ = false;
+        fail_reply(reply);
+    }
 }
 
 asio::awaitable<void> smtp_connection::transmit_data(const smtp_data& data)
@@ -463,41 +543,30 @@ asio::awaitable<smtp_reply> smtp_connection::command(std::string_view line,
     record('C', std::string(recorded.empty() ? line : recorded));
     // The lines of AUTH LOGIN are credentials, not verbs.
     const std::string verb(phase_ == "auth" ? "AUTH" : verb_of(line));
-    co_await write(std::string(line) + "\r\n", limit, "could not send " + verb);
-    co_return co_await read_reply(limit, "no reply to " + verb);
+    // Named, not temporaries in the co_await expressions: GCC 12 destroys those twice.
+    const std::string bytes = std::string(line) + "\r\n";
+    const std::string unsent = "could not send " + verb;
+    co_await write(bytes, limit, unsent);
+    const std::string unanswered = "no reply to " + verb;
+    co_return co_await read_reply(limit, unanswered);
 }
 
 asio::awaitable<void> smtp_connection::write(std::string_view bytes,
-                                             std::chrono::milliseconds limit, std::string what)
+                                             std::chrono::milliseconds limit, std::string_view what)
 {
-    const bool written = co_await within(limit, write_unbounded(bytes));
-    if (!written) {
-        fail(failure_class::timeout, what + " within " + format_duration(limit));
-    }
-}
-
-asio::awaitable<void> smtp_connection::write_unbounded(std::string_view bytes)
-{
+    expire_after(limit);
     auto write = tls_ ? asio::async_write(*tls_, asio::buffer(bytes), use_tuple)
                       : asio::async_write(socket_, asio::buffer(bytes), use_tuple);
     const auto [ec, written] = co_await std::move(write);
     if (ec) {
-        fail(failure_class::connection_error, "connection lost: " + ec.message());
+        fail_io(ec, what, limit);
     }
 }
 
 asio::awaitable<smtp_reply> smtp_connection::read_reply(std::chrono::milliseconds limit,
-                                                        std::string what)
+                                                        std::string_view what)
 {
-    auto reply = co_await within(limit, read_reply_unbounded());
-    if (!reply) {
-        fail(failure_class::timeout, what + " within " + format_duration(limit));
-    }
-    co_return std::move(*reply);
-}
-
-asio::awaitable<smtp_reply> smtp_connection::read_reply_unbounded()
-{
+    expire_after(limit);
     for (;;) {
         std::optional<smtp_reply> reply;
         try {
@@ -517,13 +586,29 @@ asio::awaitable<smtp_reply> smtp_connection::read_reply_unbounded()
                          : socket_.async_read_some(asio::buffer(read_buffer_), use_tuple);
         const auto [ec, n] = co_await std::move(read);
         if (ec) {
-            // Over TLS, a server that closes without close_notify truncates the stream.
-            const bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
-            fail(failure_class::connection_error,
-                 closed ? "the server closed the connection" : "connection lost: " + ec.message());
+            fail_io(ec, what, limit);
         }
         parser_.feed({read_buffer_.data(), n});
     }
+}
+
+// A new deadline for the wait that follows; until the next, the watchdog may cut it off.
+void smtp_connection::expire_after(std::chrono::milliseconds limit)
+{
+    watchdog::watch(watchdog_, limit);
+}
+
+// `what` names the wait, for a timeout: "no reply to MAIL within 5 min".
+void smtp_connection::fail_io(const boost::system::error_code& ec, std::string_view what,
+                              std::chrono::milliseconds limit)
+{
+    if (watchdog_->expired) {
+        fail(failure_class::timeout, std::string(what) + " within " + format_duration(limit));
+    }
+    // Over TLS, a server that closes without close_notify truncates the stream.
+    const bool closed = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+    fail(failure_class::connection_error,
+         closed ? "the server closed the connection" : "connection lost: " + ec.message());
 }
 
 void smtp_connection::expect(const smtp_reply& reply, bool accepted)

@@ -45,11 +45,16 @@ public:
     boost::asio::awaitable<std::optional<send_outcome>> open();
 
     /// One transaction: MAIL, RCPT, DATA (pipelined when offered) and the message, which is
-    /// RFC 5322 text and not dot-stuffed. After the first, call reset() before each.
+    /// RFC 5322 text and not dot-stuffed. After the first, RSET goes first, in the same
+    /// pipelined write. An outcome at phase `reset_phase` means the session was no longer
+    /// usable (the server closed it, or refused the RSET) before any of the message was sent.
     boost::asio::awaitable<send_outcome> send(const envelope& env, std::string_view message);
+    static constexpr std::string_view reset_phase = "rset";
 
-    /// RSET. False when the session can no longer be used (the server closed it, or refused).
-    boost::asio::awaitable<bool> reset();
+    /// Nothing is awaited on the session until the next call (it is idle in a pool): its timeouts
+    /// stop being watched, so that it holds no work on the executor and io_context::run can
+    /// return.
+    void rest() noexcept;
 
     /// QUIT, when the session is still usable, then closes. Never fails.
     boost::asio::awaitable<void> quit();
@@ -65,6 +70,7 @@ public:
 
 private:
     struct failure;
+    struct watchdog;
 
     boost::asio::awaitable<void> connect();
     boost::asio::awaitable<void> connect_steps();
@@ -76,8 +82,11 @@ private:
     boost::asio::awaitable<void> auth_login();
     boost::asio::awaitable<smtp_reply> transaction(const envelope& env, std::string_view message);
     std::string mail_command(const envelope& env, const smtp_data& data);
-    boost::asio::awaitable<void> start_pipelined(const std::string& mail, const std::string& rcpt);
-    boost::asio::awaitable<void> start_sequential(const std::string& mail, const std::string& rcpt);
+    boost::asio::awaitable<void> start_pipelined(bool reset, const std::string& mail,
+                                                 const std::string& rcpt);
+    boost::asio::awaitable<void> start_sequential(bool reset, const std::string& mail,
+                                                  const std::string& rcpt);
+    void expect_reset(const smtp_reply& reply);
     boost::asio::awaitable<void> transmit_data(const smtp_data& data);
     boost::asio::awaitable<void> abort_data();
 
@@ -86,11 +95,12 @@ private:
     boost::asio::awaitable<smtp_reply> command(std::string_view line,
                                                std::string_view recorded = {});
     boost::asio::awaitable<void> write(std::string_view bytes, std::chrono::milliseconds limit,
-                                       std::string what);
-    boost::asio::awaitable<void> write_unbounded(std::string_view bytes);
+                                       std::string_view what);
     boost::asio::awaitable<smtp_reply> read_reply(std::chrono::milliseconds limit,
-                                                  std::string what);
-    boost::asio::awaitable<smtp_reply> read_reply_unbounded();
+                                                  std::string_view what);
+    void expire_after(std::chrono::milliseconds limit);
+    [[noreturn]] void fail_io(const boost::system::error_code& ec, std::string_view what,
+                              std::chrono::milliseconds limit);
 
     void expect(const smtp_reply& reply, bool accepted);
     [[noreturn]] void fail_reply(const smtp_reply& reply);
@@ -113,6 +123,8 @@ private:
     std::string tls_version_, tls_cipher_;
     bool usable_ = false;
     std::size_t transactions_ = 0;
+    bool started_ = false;               // a transaction was started: the next begins with RSET
+    std::shared_ptr<watchdog> watchdog_; // after socket_, which it watches
 };
 
 } // namespace mailgate::core::outbound

@@ -99,13 +99,35 @@ asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::shared_ptr<cons
         co_return std::move(*failed);
     }
     auto& place = std::get<slot>(acquired);
-    send_outcome outcome;
-    {
-        const in_progress busy(*this, place.connection.get());
-        outcome = co_await place.connection->send(env, *data);
+    auto outcome = co_await send_on(place, env, *data);
+    // A connection idle in the pool may have been closed by the server meanwhile: its RSET
+    // fails, before any of the message was sent, and the message goes on a new connection. A
+    // new connection sends no RSET, so this happens once at most.
+    if (outcome.phase == smtp_connection::reset_phase && !closed_) {
+        auto failed = co_await connect(place);
+        if (failed) {
+            outcome = std::move(*failed);
+        } else {
+            outcome = co_await send_on(place, env, *data);
+        }
     }
     finish(std::move(place));
     co_return outcome;
+}
+
+asio::awaitable<send_outcome> smtp_pool::send_on(slot& place, const envelope& env,
+                                                 std::string_view data)
+{
+    const in_progress busy(*this, place.connection.get());
+    co_return co_await place.connection->send(env, data);
+}
+
+// A new connection in `place`, opened. Nothing when it is ready, else why not.
+asio::awaitable<std::optional<send_outcome>> smtp_pool::connect(slot& place)
+{
+    place.connection = std::make_unique<smtp_connection>(executor_, settings_);
+    const in_progress busy(*this, place.connection.get());
+    co_return co_await place.connection->open();
 }
 
 asio::awaitable<void> smtp_pool::close()
@@ -145,21 +167,10 @@ asio::awaitable<std::variant<smtp_pool::slot, send_outcome>> smtp_pool::acquire(
         if (!place) {
             continue;
         }
-        // Awaited outside the conditions: g++ 12 miscompiles some co_await in one.
         if (place->connection) {
-            const in_progress busy(*this, place->connection.get());
-            const bool reset = co_await place->connection->reset();
-            if (reset) {
-                co_return std::move(*place);
-            }
-            place->connection.reset();
+            co_return std::move(*place);
         }
-        if (closed_) {
-            co_return closed_outcome();
-        }
-        place->connection = std::make_unique<smtp_connection>(executor_, settings_);
-        const in_progress busy(*this, place->connection.get());
-        auto failed = co_await place->connection->open();
+        auto failed = co_await connect(*place);
         if (failed) {
             co_return std::move(*failed);
         }
@@ -201,6 +212,7 @@ void smtp_pool::finish(slot place)
         hand_to_waiter(std::move(place));
         return;
     }
+    connection.rest();
     idle_.push_back(place.park());
 }
 

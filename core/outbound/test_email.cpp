@@ -47,7 +47,8 @@ boost::asio::awaitable<test_email_result> send_test_email(const sending_provider
     test_email_result result{m.provider, m.id, m.mail_from, m.recipient, {}, {}};
     // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries twice.
     const envelope env{m.mail_from, m.recipient, m.smtputf8};
-    result.outcome = co_await send_once(provider.smtp, env, m.content, &result.transcript);
+    const std::string text = m.text();
+    result.outcome = co_await send_once(provider.smtp, env, text, &result.transcript);
     co_return result;
 }
 

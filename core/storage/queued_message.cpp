@@ -25,4 +25,14 @@ std::optional<delivery_state> parse_delivery_state(std::string_view name) noexce
     return std::nullopt;
 }
 
+std::string queued_message::text() const
+{
+    if (!entity) {
+        return head;
+    }
+    std::string out;
+    out.reserve(head.size() + entity->size());
+    return out.append(head).append(*entity);
+}
+
 } // namespace mailgate::core::storage

@@ -7,6 +7,7 @@
 #include "core/events/event.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +28,13 @@ struct queued_message {
     std::string mail_from; ///< the envelope sender
     std::string recipient; ///< the envelope recipient
     bool smtputf8 = false;
-    std::string content; ///< the RFC 5322 text; empty once the message reached a final state
+    /// This recipient's header fields, which `entity` follows; the whole RFC 5322 text when
+    /// `entity` is null. Empty once the message reached a final state.
+    std::string head;
+    /// The MIME entity (its own header fields and body) that all the recipients of one request
+    /// share, so a backend may store it once for all of them. Null when `head` is the whole
+    /// text. Immutable: shared between copies and threads.
+    std::shared_ptr<const std::string> entity;
     delivery_state state = delivery_state::queued;
     int64_t attempts = 0;
     int64_t created_at = 0;      ///< Unix ms
@@ -36,6 +43,9 @@ struct queued_message {
     std::string last_reply;      ///< the server's last reply, or the connection error
     std::string failure;         ///< the failure class of the last attempt, or empty
     std::string provider_message_id;
+
+    /// The RFC 5322 text: `head`, then `entity`.
+    std::string text() const;
 };
 
 /// The result of one attempt, recorded with whatever events it caused (an in-band hard bounce)

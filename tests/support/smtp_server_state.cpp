@@ -28,10 +28,14 @@ std::size_t smtp_server_state::open_connection()
     return ++connections_;
 }
 
-void smtp_server_state::count_command(std::string_view verb)
+void smtp_server_state::count_command(std::string_view verb, bool pipelined)
 {
+    const auto key = boost::algorithm::to_upper_copy(std::string(verb));
     std::lock_guard lock(mutex_);
-    ++commands_[boost::algorithm::to_upper_copy(std::string(verb))];
+    ++commands_[key];
+    if (pipelined) {
+        ++pipelined_[key];
+    }
 }
 
 void smtp_server_state::log(std::string line)
@@ -121,6 +125,13 @@ std::size_t smtp_server_state::command_count(std::string_view verb) const
     std::lock_guard lock(mutex_);
     const auto found = commands_.find(boost::algorithm::to_upper_copy(std::string(verb)));
     return found == commands_.end() ? 0 : found->second;
+}
+
+std::size_t smtp_server_state::pipelined_count(std::string_view verb) const
+{
+    std::lock_guard lock(mutex_);
+    const auto found = pipelined_.find(boost::algorithm::to_upper_copy(std::string(verb)));
+    return found == pipelined_.end() ? 0 : found->second;
 }
 
 std::vector<std::string> smtp_server_state::transcript() const

@@ -22,7 +22,8 @@ class smtp_server_state {
 public:
     /// Counts a new connection; returns its 1-based index.
     std::size_t open_connection();
-    void count_command(std::string_view verb);
+    /// `pipelined`: the line had arrived before the reply to the command before it went out.
+    void count_command(std::string_view verb, bool pipelined);
     void log(std::string line);
 
     void inject(smtp_phase phase, smtp_fault fault);
@@ -40,6 +41,7 @@ public:
     bool wait_for_messages(std::size_t count, std::chrono::milliseconds timeout) const;
     std::size_t connections_accepted() const;
     std::size_t command_count(std::string_view verb) const;
+    std::size_t pipelined_count(std::string_view verb) const;
     std::vector<std::string> transcript() const;
 
 private:
@@ -47,6 +49,7 @@ private:
     mutable std::condition_variable message_recorded_;
     std::size_t connections_ = 0;
     std::map<std::string, std::size_t, std::less<>> commands_;
+    std::map<std::string, std::size_t, std::less<>> pipelined_;
     std::vector<std::string> transcript_;
     std::map<smtp_phase, smtp_fault> faults_;
     std::vector<std::pair<std::string, std::string>> rejected_recipients_;

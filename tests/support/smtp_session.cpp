@@ -88,7 +88,8 @@ private:
     smtp_dialogue dialogue_;
     line_buffer lines_{max_line};
     std::array<char, 4096> chunk_{};
-    bool refused_ = false;                      // a negative greeting: only QUIT is served
+    bool refused_ = false;           // a negative greeting: only QUIT is served
+    bool sent_before_reply_ = false; // what lines_ holds came before the last reply went out
     std::optional<std::string> reply_override_; // a positive fault's text for the next reply
 };
 
@@ -117,7 +118,7 @@ awaitable<void> smtp_session::serve()
 
 awaitable<bool> smtp_session::handle(const smtp_command& command)
 {
-    state_.count_command(command.verb);
+    state_.count_command(command.verb, sent_before_reply_);
     reply_override_.reset();
     if (refused_ && command.verb != "QUIT") {
         co_await send("503 5.5.1 Error: no SMTP service here");
@@ -309,6 +310,7 @@ awaitable<received_line> smtp_session::read_line()
         if (auto line = lines_.next()) {
             co_return std::move(*line);
         }
+        sent_before_reply_ = false;
         const auto buffer = asio::buffer(chunk_);
         const std::size_t size =
             dialogue_.tls() ? co_await stream_.async_read_some(buffer, use_awaitable)
@@ -337,6 +339,7 @@ awaitable<void> smtp_session::send(std::string_view reply)
         wire.append(line).append("\r\n");
     }
     reply_override_.reset();
+    sent_before_reply_ = true;
     if (dialogue_.tls()) {
         co_await asio::async_write(stream_, asio::buffer(wire), use_awaitable);
     } else {

@@ -137,6 +137,11 @@ std::size_t smtp_test_server::command_count(std::string_view verb) const
     return impl_->state_.command_count(verb);
 }
 
+std::size_t smtp_test_server::pipelined_count(std::string_view verb) const
+{
+    return impl_->state_.pipelined_count(verb);
+}
+
 std::vector<std::string> smtp_test_server::transcript() const
 {
     return impl_->state_.transcript();

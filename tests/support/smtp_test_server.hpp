@@ -105,6 +105,9 @@ public:
     /// Command lines received with this verb (any case), e.g. "RSET", "AUTH", "EHLO", "QUIT",
     /// "STARTTLS"; faulted ones count too.
     std::size_t command_count(std::string_view verb) const;
+    /// Of those, the lines that had arrived before the server answered the command before them:
+    /// sent by a client that pipelines (RFC 2920) without waiting for that reply.
+    std::size_t pipelined_count(std::string_view verb) const;
     /// Every line each side sent, "C: ..." / "S: ...", in order, all connections (for
     /// debugging test failures). The lines of a message's data are summed up in one
     /// "C: <message data: N lines, M octets>".

@@ -48,7 +48,8 @@ public:
     std::size_t weight() const noexcept override { return messages_.size(); }
 
     // One statement per message: the content goes as binary bytea, not hex-encoded in an
-    // array, and the pipeline sends them all in one round trip.
+    // array, and the pipeline sends them all in one round trip. Each row holds its whole text,
+    // the shared entity included.
     void plan(write_set& writes) override
     {
         for (const auto& m : messages_) {
@@ -59,7 +60,7 @@ public:
                                                   .text(m.mail_from)
                                                   .text(m.recipient)
                                                   .boolean(m.smtputf8)
-                                                  .bytes(m.content)
+                                                  .bytes(m.text())
                                                   .integer(m.created_at));
         }
     }
@@ -119,7 +120,7 @@ private:
         m.mail_from = r.text(row, 3);
         m.recipient = r.text(row, 4);
         m.smtputf8 = r.boolean(row, 5);
-        m.content = r.bytes(row, 6);
+        m.head = r.bytes(row, 6);
         m.state = delivery_state::sending;
         m.attempts = r.integer(row, 7);
         m.created_at = r.integer(row, 8);

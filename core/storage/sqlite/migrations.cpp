@@ -160,11 +160,24 @@ CREATE INDEX events_campaign_id ON events (campaign_id) WHERE campaign_id <> '';
 CREATE INDEX events_received_at ON events (received_at);
 )sql";
 
-constexpr std::array<migration, 4> migrations{{
+// A request to many recipients stores its MIME entity once: a message's content keeps only its
+// own header fields and names the entity, which goes with the last of its messages to reach a
+// final state (`refs` counts those still to). Contents without an entity are whole messages.
+constexpr std::string_view outbound_entities_schema = R"sql(
+CREATE TABLE outbound_entities (
+    id INTEGER PRIMARY KEY,
+    entity BLOB NOT NULL,
+    refs INTEGER NOT NULL
+);
+ALTER TABLE outbound_contents ADD COLUMN entity_id INTEGER;
+)sql";
+
+constexpr std::array<migration, 5> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
     {4, event_indexes_schema},
+    {5, outbound_entities_schema},
 }};
 
 int64_t now_ms()

@@ -3,6 +3,9 @@
 #include "core/storage/job_completion.hpp"
 #include "core/storage/sqlite/event_writes.hpp"
 
+#include <map>
+#include <memory>
+
 namespace mailgate::core::storage::sqlite {
 namespace {
 
@@ -17,9 +20,13 @@ public:
 
     void run(connection& db, event_indexes& /*indexes*/) override
     {
+        const auto entity_ids = insert_entities(db);
         for (const auto& m : messages_) {
-            db.prepare("INSERT INTO outbound_contents (content) VALUES (?)")
-                .bind_blob(m.content)
+            const auto entity = entity_ids.find(m.entity.get());
+            db.prepare(
+                  "INSERT INTO outbound_contents (content, entity_id) VALUES (?, NULLIF(?, 0))")
+                .bind_blob(m.head)
+                .bind(entity == entity_ids.end() ? int64_t{0} : entity->second)
                 .run();
             db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
                        "recipient, smtputf8, content_id, state, attempts, created_at, "
@@ -46,6 +53,25 @@ public:
     }
 
 private:
+    // Each shared entity once, with as many references as messages name it.
+    std::map<const std::string*, int64_t> insert_entities(connection& db) const
+    {
+        std::map<const std::string*, int64_t> refs;
+        for (const auto& m : messages_) {
+            if (m.entity) {
+                ++refs[m.entity.get()];
+            }
+        }
+        for (auto& [entity, count] : refs) {
+            db.prepare("INSERT INTO outbound_entities (entity, refs) VALUES (?, ?)")
+                .bind_blob(*entity)
+                .bind(count)
+                .run();
+            count = db.last_insert_rowid();
+        }
+        return refs;
+    }
+
     std::vector<queued_message> messages_;
     done_handler done_;
 };
@@ -78,8 +104,9 @@ public:
             claimed_.push_back(message_of(q));
             content_ids.push_back(q.integer(6));
         }
+        std::map<int64_t, std::shared_ptr<const std::string>> entities;
         for (std::size_t i = 0; i < claimed_.size(); ++i) {
-            claimed_[i].content = content(db, content_ids[i]);
+            read_content(db, content_ids[i], claimed_[i], entities);
         }
     }
 
@@ -92,11 +119,26 @@ public:
     }
 
 private:
-    static std::string content(connection& db, int64_t id)
+    // The messages of one request share their entity in memory too: read once per claim.
+    static void read_content(connection& db, int64_t id, queued_message& m,
+                             std::map<int64_t, std::shared_ptr<const std::string>>& entities)
     {
-        auto q = db.prepare("SELECT content FROM outbound_contents WHERE id = ?");
+        auto q = db.prepare("SELECT content, entity_id FROM outbound_contents WHERE id = ?");
         q.bind(id);
-        return q.step() ? q.text(0) : std::string();
+        if (!q.step()) {
+            return;
+        }
+        m.head = q.text(0);
+        if (q.is_null(1)) {
+            return;
+        }
+        auto& entity = entities[q.integer(1)];
+        if (!entity) {
+            auto e = db.prepare("SELECT entity FROM outbound_entities WHERE id = ?");
+            e.bind(q.integer(1));
+            entity = std::make_shared<const std::string>(e.step() ? e.text(0) : std::string());
+        }
+        m.entity = entity;
     }
 
     queued_message message_of(const query& row) const
@@ -145,13 +187,15 @@ public:
 
     void run(connection& db, event_indexes& indexes) override
     {
+        std::map<int64_t, int64_t> released; // entity id -> references given up
         std::size_t next_prepared = 0;
         for (const auto& o : outcomes_) {
-            record(db, o);
+            record(db, o, released);
             for (const auto& routed : o.events) {
                 apply_event(db, indexes, routed, prepared_[next_prepared++]);
             }
         }
+        release_entities(db, released);
     }
 
     void finish(std::error_code error) noexcept override
@@ -161,15 +205,19 @@ public:
 
 private:
     // A message's content goes once it is final: the queue keeps its history, not its bytes.
-    static void record(connection& db, const delivery_outcome& o)
+    static void record(connection& db, const delivery_outcome& o,
+                       std::map<int64_t, int64_t>& released)
     {
         const bool final = final_state(o.state);
         if (final) {
-            db.prepare(
-                  "DELETE FROM outbound_contents WHERE id = "
-                  "(SELECT content_id FROM outbound_messages WHERE id = ? AND state = 'sending')")
-                .bind(o.id)
-                .run();
+            auto q = db.prepare(
+                "DELETE FROM outbound_contents WHERE id = "
+                "(SELECT content_id FROM outbound_messages WHERE id = ? AND state = 'sending') "
+                "RETURNING entity_id");
+            q.bind(o.id);
+            if (q.step() && !q.is_null(0)) {
+                ++released[q.integer(0)];
+            }
         }
         db.prepare("UPDATE outbound_messages SET state = ?, next_attempt_at = ?, updated_at = ?, "
                    "lease_owner = '', last_reply = ?, failure = ?, provider_message_id = ?, "
@@ -184,6 +232,18 @@ private:
             .bind(int64_t{final ? 1 : 0})
             .bind(o.id)
             .run();
+    }
+
+    // An entity goes with the last message that named it.
+    static void release_entities(connection& db, const std::map<int64_t, int64_t>& released)
+    {
+        for (const auto& [id, count] : released) {
+            db.prepare("UPDATE outbound_entities SET refs = refs - ? WHERE id = ?")
+                .bind(count)
+                .bind(id)
+                .run();
+            db.prepare("DELETE FROM outbound_entities WHERE id = ? AND refs <= 0").bind(id).run();
+        }
     }
 
     std::vector<delivery_outcome> outcomes_;

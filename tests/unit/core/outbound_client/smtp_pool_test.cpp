@@ -56,6 +56,8 @@ TEST_F(smtp_pool_test, one_connection_carries_every_message_with_rset_between)
     }
     EXPECT_EQ(server_.connections_accepted(), 1u);
     EXPECT_EQ(server_.command_count("RSET"), 4u);
+    EXPECT_EQ(server_.pipelined_count("MAIL"), 4u) << "RSET goes in the write of MAIL";
+    EXPECT_EQ(server_.pipelined_count("DATA"), 5u);
     EXPECT_EQ(server_.command_count("STARTTLS"), 1u);
     EXPECT_EQ(pool.open_connections(), 1u);
     const auto messages = server_.messages();
@@ -64,6 +66,26 @@ TEST_F(smtp_pool_test, one_connection_carries_every_message_with_rset_between)
         EXPECT_EQ(messages[i].data, *shared_message(i));
         EXPECT_EQ(messages[i].connection, 1u);
     }
+}
+
+TEST(smtp_pool, without_pipelining_each_command_waits_for_the_reply_before_it)
+{
+    auto options = server_options(smtp_mode::plain);
+    options.pipelining = false;
+    smtp_test_server server(options);
+    boost::asio::io_context ioc;
+    smtp_pool pool(ioc.get_executor(), settings_for(server, smtp_scheme::smtp));
+    for (int i = 0; i < 3; ++i) {
+        const auto outcome = run(ioc, pool.send(envelope_for(i), shared_message(i)));
+        ASSERT_TRUE(outcome.ok()) << outcome.phase << outcome.error << outcome.reply.str();
+    }
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_EQ(server.command_count("RSET"), 2u);
+    EXPECT_EQ(server.command_count("MAIL"), 3u);
+    for (const char* verb : {"RSET", "MAIL", "RCPT", "DATA"}) {
+        EXPECT_EQ(server.pipelined_count(verb), 0u) << verb;
+    }
+    EXPECT_EQ(server.messages().size(), 3u);
 }
 
 TEST_F(smtp_pool_test, a_connection_is_quit_after_its_message_cap)

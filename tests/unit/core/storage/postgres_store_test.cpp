@@ -353,7 +353,7 @@ queued_message message(std::string id)
     m.provider = "relay";
     m.mail_from = "news@example.org";
     m.recipient = "rcpt@example.com";
-    m.content = "Subject: hi\r\n\r\nbody\r\n";
+    m.head = "Subject: hi\r\n\r\nbody\r\n";
     m.created_at = base_time;
     return m;
 }
@@ -428,7 +428,7 @@ TEST_F(PostgresStore, AnotherNodeTakesOverWhenADeadNodesLeaseRunsOut)
     auto taken = claim(*survivor, "node-b", 1, base_time + 30'000, base_time + 60'000);
     ASSERT_THAT(taken, SizeIs(1));
     EXPECT_EQ(taken[0].attempts, 2);
-    EXPECT_EQ(taken[0].content, message("m1").content);
+    EXPECT_EQ(taken[0].text(), message("m1").text());
 }
 
 // The server drops every connection (a restart, a failover): reads go on at once, the writes

@@ -20,6 +20,10 @@ using test::base_time;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
+// One request's entity, shared by its messages as the composer shares it.
+const auto shared_entity = std::make_shared<const std::string>(
+    std::string("Content-Type: text/plain\r\n\r\nbody \0 with a NUL\r\n", 47));
+
 queued_message message(std::string id, std::string recipient = "rcpt@example.com")
 {
     queued_message m;
@@ -28,7 +32,8 @@ queued_message message(std::string id, std::string recipient = "rcpt@example.com
     m.campaign_id = "spring";
     m.mail_from = "news@example.org";
     m.recipient = std::move(recipient);
-    m.content = std::string("Subject: hi\r\n\r\nbody \0 with a NUL\r\n", 33);
+    m.head = "Subject: hi\r\nTo: " + m.recipient + "\r\nMIME-Version: 1.0\r\n";
+    m.entity = shared_entity;
     m.created_at = base_time;
     return m;
 }
@@ -111,7 +116,7 @@ TEST_P(QueueContract, AcceptedMessagesAreQueuedWithEveryField)
     EXPECT_EQ(m->recipient, "other@example.com");
     EXPECT_EQ(m->attempts, 0);
     EXPECT_EQ(m->created_at, base_time);
-    EXPECT_TRUE(m->content.empty()) << "find_message leaves the content out";
+    EXPECT_TRUE(m->head.empty() && !m->entity) << "find_message leaves the content out";
     EXPECT_EQ(store_->queued_count(), 2);
     EXPECT_FALSE(store_->find_message("nope"));
 }
@@ -122,7 +127,7 @@ TEST_P(QueueContract, AcceptanceSurvivesAReopen)
     reopen();
     auto claimed = claim(10, base_time);
     ASSERT_THAT(claimed, SizeIs(1));
-    EXPECT_EQ(claimed[0].content, message("m1").content) << "content kept byte for byte";
+    EXPECT_EQ(claimed[0].text(), message("m1").text()) << "content kept byte for byte";
 }
 
 TEST_P(QueueContract, DuplicateIdsAreRefusedAsAWhole)
@@ -201,7 +206,7 @@ TEST_P(QueueContract, DeferredMessagesComeBackWhenDue)
     auto again = claim(1, base_time + 5'000);
     ASSERT_THAT(again, SizeIs(1));
     EXPECT_EQ(again[0].attempts, 2);
-    EXPECT_EQ(again[0].content, message("m1").content);
+    EXPECT_EQ(again[0].text(), message("m1").text());
 }
 
 TEST_P(QueueContract, FinalStatesAreNeverClaimedAgain)
@@ -221,6 +226,31 @@ TEST_P(QueueContract, FinalStatesAreNeverClaimedAgain)
     EXPECT_EQ(m->updated_at, base_time + 10);
     EXPECT_EQ(state_of("m2"), delivery_state::failed);
     EXPECT_EQ(store_->queued_count(), 0);
+}
+
+// The entity one request's messages share outlives the first of them to finish: the last one
+// still sends it whole, after a retry and a reopen, and a message without an entity is its head.
+TEST_P(QueueContract, ASharedEntityLastsUntilItsLastMessageIsFinal)
+{
+    auto whole = message("m4");
+    whole.head = whole.text();
+    whole.entity.reset();
+    ASSERT_FALSE(enqueue({message("m1"), message("m2"), message("m3"), whole}));
+    ASSERT_THAT(claim(4, base_time), SizeIs(4));
+    auto later = outcome("m3", delivery_state::deferred);
+    later.next_attempt_at = base_time + 1'000;
+    ASSERT_FALSE(record({outcome("m1", delivery_state::sent), outcome("m2", delivery_state::failed),
+                         later, outcome("m4", delivery_state::sent)}));
+    reopen();
+
+    auto again = claim(10, base_time + 1'000);
+    ASSERT_THAT(again, SizeIs(1));
+    EXPECT_EQ(again[0].id, "m3");
+    EXPECT_EQ(again[0].text(), message("m3").text());
+    EXPECT_EQ(again[0].text(),
+              "Subject: hi\r\nTo: rcpt@example.com\r\nMIME-Version: 1.0\r\n" + *shared_entity);
+    ASSERT_FALSE(record({outcome("m3", delivery_state::sent, base_time + 1'010)}));
+    EXPECT_EQ(state_of("m3"), delivery_state::sent);
 }
 
 TEST_P(QueueContract, AnExpiredLeaseLetsAnotherWorkerTakeOver)

@@ -151,6 +151,49 @@ int64_t stored_contents(sqlite::connection& db)
     return q.integer(0);
 }
 
+int64_t single_integer(sqlite::connection& db, const std::string& sql)
+{
+    auto q = db.prepare(sql);
+    EXPECT_TRUE(q.step()) << sql;
+    return q.integer(0);
+}
+
+// A request to three recipients stores its entity once, and the entity goes when the last of
+// them is final, not before: the bytes a 100-recipient request commits are its body once.
+TEST_F(SqliteStore, StoresASharedEntityOnceAndDropsItWithItsLastMessage)
+{
+    auto s = open();
+    auto entity = std::make_shared<const std::string>("Content-Type: text/plain\r\n\r\nbody\r\n");
+    std::vector<queued_message> messages;
+    for (const char* id : {"m1", "m2", "m3"}) {
+        queued_message m;
+        m.id = id;
+        m.provider = "relay";
+        m.recipient = std::string(id) + "@example.com";
+        m.head = "To: " + m.recipient + "\r\n";
+        m.entity = entity;
+        messages.push_back(std::move(m));
+    }
+    std::promise<std::error_code> done;
+    s->enqueue(std::move(messages), [&done](std::error_code ec) { done.set_value(ec); });
+    ASSERT_FALSE(done.get_future().get());
+    auto db = raw();
+    const std::string entities = "SELECT count(*) FROM outbound_entities";
+    EXPECT_EQ(single_integer(db, entities), 1);
+    EXPECT_EQ(single_integer(db, "SELECT sum(length(entity)) FROM outbound_entities"),
+              static_cast<int64_t>(entity->size()));
+
+    const auto claimed = claim_all(*s, 10);
+    ASSERT_EQ(claimed.size(), 3u);
+    EXPECT_EQ(claimed[0].entity, claimed[2].entity) << "read once, shared in memory";
+    ASSERT_FALSE(record_sent(*s, "m1", 20));
+    ASSERT_FALSE(record_sent(*s, "m2", 20));
+    EXPECT_EQ(single_integer(db, entities), 1) << "m3 still needs it";
+    ASSERT_FALSE(record_sent(*s, "m3", 20));
+    EXPECT_EQ(single_integer(db, entities), 0);
+    EXPECT_EQ(stored_contents(db), 0);
+}
+
 // Version 3 moved contents out of the queue's rows: a queue written by version 2 must come
 // through with every unsent message's bytes, and nothing kept for the ones already final.
 TEST_F(SqliteStore, UpgradesAVersion2QueueKeepingTheUnsentContents)
@@ -173,17 +216,10 @@ TEST_F(SqliteStore, UpgradesAVersion2QueueKeepingTheUnsentContents)
 
     ASSERT_EQ(claimed.size(), 1u);
     EXPECT_EQ(claimed[0].id, "queued-1");
-    EXPECT_EQ(claimed[0].content, "Subject: hi\r\n\r\nbody");
+    EXPECT_EQ(claimed[0].text(), "Subject: hi\r\n\r\nbody");
 
     ASSERT_FALSE(record_sent(*s, "queued-1", 20));
     EXPECT_EQ(stored_contents(db), 0) << "a final message keeps its history, not its bytes";
-}
-
-int64_t single_integer(sqlite::connection& db, const std::string& sql)
-{
-    auto q = db.prepare(sql);
-    EXPECT_TRUE(q.step()) << sql;
-    return q.integer(0);
 }
 
 std::vector<std::string> keys_for(store& s, const std::string& email)
