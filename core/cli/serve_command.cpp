@@ -93,8 +93,7 @@ int run_serve(const command_options& options)
                                         gw.config.server.public_url);
     outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
                                         *gw.metrics);
-    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics,
-                                  [&delivery] { delivery.wake(); });
+    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery);
     preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.metrics,
                                      gw.admin_token);

@@ -23,6 +23,12 @@ namespace asio = boost::asio;
 /// message, while a claim stays small enough to share out between nodes.
 constexpr std::size_t max_claim = 500;
 
+/// Delivery outcomes recorded in one transaction, at most, and how long the first of them waits
+/// for others: a message sent is recorded a few milliseconds later (a crash meanwhile sends it
+/// again, as with any crash before the record).
+constexpr std::size_t record_batch = 500;
+constexpr std::chrono::milliseconds record_delay{10};
+
 send_outcome not_configured(const std::string& provider)
 {
     send_outcome out;
@@ -38,7 +44,7 @@ send_outcome not_configured(const std::string& provider)
 delivery_service::delivery_service(storage::store& store, std::vector<sending_provider> providers,
                                    delivery_options options, metrics::registry& metrics)
     : store_(store), options_(std::move(options)), metrics_(metrics),
-      random_(std::random_device{}()), signal_timer_(io_)
+      random_(std::random_device{}()), signal_timer_(io_), record_timer_(io_)
 {
     for (auto& p : providers) {
         auto pool = std::make_unique<smtp_pool>(io_.get_executor(), p.smtp);
@@ -75,6 +81,50 @@ void delivery_service::wake()
     asio::post(io_, [this] { signal(); });
 }
 
+std::size_t delivery_service::lease(std::vector<storage::queued_message>& messages, int64_t now)
+{
+    const std::size_t taken = stopping_ ? 0 : reserve(messages.size());
+    for (std::size_t i = 0; i < taken; ++i) {
+        auto& m = messages[i];
+        m.state = storage::delivery_state::sending;
+        m.attempts = 1;
+        m.next_attempt_at = now + options_.lease.count();
+        m.lease_owner = options_.node_id;
+        m.updated_at = now;
+    }
+    return taken;
+}
+
+// Room for up to `at_most` more attempts within max_in_flight, taken at once: the claim loop
+// and the I/O threads' lease() take from it concurrently.
+std::size_t delivery_service::reserve(std::size_t at_most)
+{
+    auto busy = in_flight_.load();
+    std::size_t taken = 0;
+    do {
+        if (busy >= options_.max_in_flight) {
+            return 0;
+        }
+        taken = std::min(at_most, options_.max_in_flight - busy);
+    } while (!in_flight_.compare_exchange_weak(busy, busy + taken));
+    return taken;
+}
+
+void delivery_service::hand_over(std::vector<storage::queued_message> messages)
+{
+    asio::post(io_, [this, messages = std::move(messages)]() mutable {
+        for (auto& m : messages) {
+            asio::co_spawn(io_, deliver(std::move(m)), asio::detached);
+        }
+    });
+}
+
+void delivery_service::give_back(std::size_t count)
+{
+    in_flight_ -= count;
+    wake();
+}
+
 void delivery_service::signal()
 {
     signalled_ = true;
@@ -97,8 +147,15 @@ asio::awaitable<void> delivery_service::claim_loop()
         // Every claim is a durable commit: claiming one message each time one finishes would
         // spend a commit per message. Topping up once half the room is free keeps the pools
         // busy with few, large claims.
-        const std::size_t room = options_.max_in_flight - in_flight_;
-        if (in_flight_ > 0 && room < std::max<std::size_t>(1, options_.max_in_flight / 2)) {
+        const std::size_t busy = in_flight_;
+        if (busy > 0 &&
+            busy + std::max<std::size_t>(1, options_.max_in_flight / 2) > options_.max_in_flight) {
+            co_await wait_for_signal(options_.poll_interval);
+            continue;
+        }
+        // Reserved before the claim, so that lease() cannot promise the same room meanwhile.
+        const std::size_t wanted = reserve(max_claim);
+        if (wanted == 0) {
             co_await wait_for_signal(options_.poll_interval);
             continue;
         }
@@ -107,10 +164,11 @@ asio::awaitable<void> delivery_service::claim_loop()
             co_await storage::async_from_callback<std::error_code,
                                                   std::vector<storage::queued_message>>(
                 [&](storage::claim_handler done) {
-                    store_.claim(options_.node_id, std::min(room, max_claim), now,
-                                 now + options_.lease.count(), std::move(done));
+                    store_.claim(options_.node_id, wanted, now, now + options_.lease.count(),
+                                 std::move(done));
                 },
                 asio::as_tuple(asio::use_awaitable));
+        in_flight_ -= wanted - claimed.size();
         if (error) {
             log::get("outbound")->error("claiming due messages failed: {}", error.message());
         }
@@ -118,7 +176,6 @@ asio::awaitable<void> delivery_service::claim_loop()
             co_await wait_for_signal(options_.poll_interval);
             continue;
         }
-        in_flight_ += claimed.size();
         for (auto& m : claimed) {
             asio::co_spawn(io_, deliver(std::move(m)), asio::detached);
         }
@@ -155,12 +212,33 @@ asio::awaitable<send_outcome> delivery_service::attempt(const storage::queued_me
     co_return co_await slot->pool->send(std::move(env), std::move(data));
 }
 
-// Outcomes wait while a record is being committed and then go together: under load, one
-// transaction records many attempts.
 void delivery_service::queue_record(storage::delivery_outcome outcome)
 {
     unrecorded_.push_back(std::move(outcome));
-    flush_records();
+    schedule_records();
+}
+
+// Outcomes gather and go together, one record transaction at a time: a transaction writes
+// each page it touches to the WAL whatever the number of rows on it, so ten outcomes a
+// transaction cost nearly the bytes and the sync of a hundred. They go once record_batch have
+// gathered, or record_delay after the first, or at once when stopping.
+void delivery_service::schedule_records()
+{
+    if (recording_ || unrecorded_.empty()) {
+        return;
+    }
+    if (unrecorded_.size() >= record_batch || stopping_) {
+        flush_records();
+        return;
+    }
+    if (!record_timer_armed_) {
+        record_timer_armed_ = true;
+        record_timer_.expires_after(record_delay);
+        record_timer_.async_wait([this](const boost::system::error_code&) {
+            record_timer_armed_ = false;
+            flush_records();
+        });
+    }
 }
 
 void delivery_service::flush_records()
@@ -186,7 +264,7 @@ void delivery_service::flush_records()
                     ->error("recording {} delivery outcomes failed: {}", size, error.message());
             }
             recording_ = false;
-            flush_records();
+            schedule_records();
             signal();
         },
         asio::detached);

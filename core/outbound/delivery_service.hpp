@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -57,12 +58,23 @@ public:
     /// Messages were queued: look now rather than at the next poll. THREAD: any.
     void wake();
 
+    /// Takes the first of `messages`, about to be queued, for as many as there is room for,
+    /// and marks them leased by this node for their first attempt: stored so, they need no
+    /// claim. Returns how many. Each one taken must then be handed over (after the commit) or
+    /// given back (after a failed one). Nothing once stopping. THREAD: any.
+    std::size_t lease(std::vector<storage::queued_message>& messages, int64_t now);
+    /// Delivers messages lease() took, once they are durable. THREAD: any.
+    void hand_over(std::vector<storage::queued_message> messages);
+    /// The room of `count` messages lease() took that were not stored. THREAD: any.
+    void give_back(std::size_t count);
+
 private:
     struct provider_slot {
         sending_provider provider;
         std::unique_ptr<smtp_pool> pool;
     };
 
+    std::size_t reserve(std::size_t at_most);
     boost::asio::awaitable<void> claim_loop();
     boost::asio::awaitable<void> deliver(storage::queued_message message);
     boost::asio::awaitable<send_outcome> attempt(const storage::queued_message& message,
@@ -71,6 +83,7 @@ private:
     boost::asio::awaitable<void> wait_for_signal(std::chrono::milliseconds at_most);
     void signal();
     void queue_record(storage::delivery_outcome outcome);
+    void schedule_records();
     void flush_records();
     void count(const storage::delivery_outcome& outcome, const std::string& provider);
     provider_slot* find(const std::string& nickname);
@@ -84,10 +97,13 @@ private:
     std::vector<provider_slot> slots_; // after io_: the pools' sockets go before their context
     boost::asio::steady_timer signal_timer_;
     bool signalled_ = false;
-    bool stopping_ = false;
-    std::size_t in_flight_ = 0;
+    std::atomic<bool> stopping_ = false;
+    // Attempts under way or promised by lease(): claims and leases share max_in_flight.
+    std::atomic<std::size_t> in_flight_ = 0;
     std::vector<storage::delivery_outcome> unrecorded_;
     bool recording_ = false;
+    boost::asio::steady_timer record_timer_;
+    bool record_timer_armed_ = false;
     std::thread thread_;
 };
 

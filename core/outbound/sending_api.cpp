@@ -82,9 +82,9 @@ std::pair<recipient, std::optional<mailbox>> test_body(std::string_view text)
 
 sending_api::sending_api(std::vector<sending_provider> providers, const message_composer& composer,
                          storage::store& store, metrics::registry& metrics,
-                         std::function<void()> queued)
+                         delivery_service& delivery)
     : providers_(std::move(providers)), composer_(composer), store_(store), metrics_(metrics),
-      queued_(std::move(queued))
+      delivery_(delivery)
 {
 }
 
@@ -144,16 +144,24 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
             bh::status::unprocessable_entity,
             json::object{{"error", "every recipient is suppressed"}, {"refused", refused}}, req);
     }
-    auto messages = composer_.compose(request, *provider, events::unix_ms_now());
+    const int64_t now = events::unix_ms_now();
+    auto messages = composer_.compose(request, *provider, now);
+    // Those the delivery workers have room for skip the queue's claim: stored leased to this
+    // node, they are handed over in memory after the commit.
+    const auto leased = delivery_.lease(messages, now);
+    std::vector<storage::queued_message> handed(messages.begin(),
+                                                messages.begin() + static_cast<long>(leased));
     json::array accepted;
     for (const auto& m : messages) {
-        accepted.push_back(json::object{{"id", m.id}, {"to", m.recipient}, {"state", "queued"}});
+        accepted.push_back(
+            json::object{{"id", m.id}, {"to", m.recipient}, {"state", to_string(m.state)}});
     }
     const auto count = messages.size();
     auto [error] = co_await storage::async_from_callback<std::error_code>(
         [&](storage::done_handler done) { store_.enqueue(std::move(messages), std::move(done)); },
         asio::as_tuple(asio::use_awaitable));
     if (error) {
+        delivery_.give_back(leased);
         log::get("outbound")->error("queueing {} messages failed: {}", count, error.message());
         co_return http::error_response(bh::status::internal_server_error,
                                        "the messages could not be queued", req);
@@ -162,7 +170,10 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
         .get_counter("mailgate_outbound_queued_total", "Messages accepted into the queue",
                      {{"provider", request.provider}})
         .add(count);
-    queued_();
+    delivery_.hand_over(std::move(handed));
+    if (leased < count) {
+        delivery_.wake();
+    }
     co_return http::json_response(bh::status::accepted,
                                   json::object{{"messages", accepted}, {"refused", refused}}, req);
 }

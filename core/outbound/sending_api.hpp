@@ -5,6 +5,7 @@
 
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/outbound/delivery_service.hpp"
 #include "core/outbound/message_composer.hpp"
 #include "core/outbound/sending_provider.hpp"
 #include "core/outbound/test_email.hpp"
@@ -21,10 +22,10 @@ namespace mailgate::core::outbound {
 
 class sending_api {
 public:
-    /// `queued` runs after each accepted request's commit (the delivery workers' wake-up).
-    /// References must outlive the API.
+    /// Accepted messages go to `delivery` directly while it has room, stored leased to this
+    /// node, and are otherwise queued for its claims. References must outlive the API.
     sending_api(std::vector<sending_provider> providers, const message_composer& composer,
-                storage::store& store, metrics::registry& metrics, std::function<void()> queued);
+                storage::store& store, metrics::registry& metrics, delivery_service& delivery);
 
     /// The route label for metrics ("/v1/messages/{id}"), or nothing. `segments`: after /v1.
     static std::optional<std::string> route_of(const std::vector<std::string>& segments);
@@ -47,7 +48,7 @@ private:
     const message_composer& composer_;
     storage::store& store_;
     metrics::registry& metrics_;
-    std::function<void()> queued_;
+    delivery_service& delivery_;
 };
 
 } // namespace mailgate::core::outbound

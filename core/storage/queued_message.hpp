@@ -39,9 +39,12 @@ struct queued_message {
     int64_t attempts = 0;
     int64_t created_at = 0;      ///< Unix ms
     int64_t next_attempt_at = 0; ///< Unix ms; for `sending`, when the lease runs out
-    int64_t updated_at = 0;      ///< Unix ms
-    std::string last_reply;      ///< the server's last reply, or the connection error
-    std::string failure;         ///< the failure class of the last attempt, or empty
+    /// For `sending`: the node whose lease it is. A message may be queued already leased, by
+    /// the node that accepted it and delivers it at once, without a claim.
+    std::string lease_owner;
+    int64_t updated_at = 0; ///< Unix ms
+    std::string last_reply; ///< the server's last reply, or the connection error
+    std::string failure;    ///< the failure class of the last attempt, or empty
     std::string provider_message_id;
 
     /// The RFC 5322 text: `head`, then `entity`.

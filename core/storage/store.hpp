@@ -90,8 +90,10 @@ public:
 
     // The outbound queue.
 
-    /// Stores accepted messages (state queued, due at once). `done` runs once they are durable.
-    /// THREAD: any.
+    /// Stores accepted messages: queued and due at once or, those in state `sending`, leased
+    /// to their `lease_owner` until `next_attempt_at` for their first attempt (`attempts`), so
+    /// that the node which accepted them delivers them without claiming them. `done` runs once
+    /// they are durable. THREAD: any.
     virtual void enqueue(std::vector<queued_message> messages, done_handler done) = 0;
     /// Takes up to `max` messages due at `now` (queued or deferred with next_attempt_at <= now,
     /// or sending with a lease that ran out) for `owner`: marks them sending with one more

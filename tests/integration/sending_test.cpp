@@ -89,16 +89,21 @@ std::string at_server(std::string yaml, uint16_t port)
 
 class Sending : public ::testing::Test {
 protected:
+    /// `outbound_extra`: more keys of the outbound section, each line indented by two.
     explicit Sending(std::string extra_providers = "",
-                     mailgate::testing::smtp_server_options server = {})
-        : server_(std::move(server)), gw_(options(server_.port(), std::move(extra_providers)))
+                     mailgate::testing::smtp_server_options server = {},
+                     const std::string& outbound_extra = "")
+        : server_(std::move(server)),
+          gw_(options(server_.port(), std::move(extra_providers), outbound_extra))
     {
     }
 
-    static gateway_options options(uint16_t port, std::string extra_providers)
+    static gateway_options options(uint16_t port, std::string extra_providers,
+                                   const std::string& outbound_extra)
     {
         gateway_options o;
         o.extra_sections_yaml = outbound_yaml;
+        o.extra_sections_yaml.insert(std::string_view("outbound:\n").size(), outbound_extra);
         o.extra_providers_yaml =
             provider_yaml("relay", "smtp", port) + at_server(std::move(extra_providers), port);
         return o;
@@ -189,6 +194,41 @@ TEST_F(Sending, ManyRecipientsShareAConnection)
     }
     EXPECT_LE(server_.connections_accepted(), 10u) << "the pool's default max_connections";
     EXPECT_GT(server_.command_count("RSET"), 0u) << "connections were reused";
+}
+
+// Two attempts at a time: at most two recipients of a request go to the workers at once,
+// stored leased to this node; the others wait in the queue for a claim. Each is sent once,
+// at its first attempt, either way.
+class NarrowSending : public Sending {
+protected:
+    NarrowSending() : Sending("", {}, "  max_in_flight: 2\n") {}
+};
+
+TEST_F(NarrowSending, RecipientsBeyondTheWorkersRoomWaitInTheQueue)
+{
+    std::vector<std::string> to;
+    for (int i = 0; i < 8; ++i) {
+        to.push_back("n" + std::to_string(i) + "@example.com");
+    }
+    auto body = send(json::serialize(
+        json::object{{"provider", "relay"}, {"to", json::value_from(to)}, {"text", "Thanks."}}));
+    std::map<std::string, int> states;
+    std::vector<std::string> ids;
+    for (const auto& m : body.at("messages").as_array()) {
+        ++states[std::string(m.at("state").as_string())];
+        ids.emplace_back(m.at("id").as_string());
+    }
+    EXPECT_LE(states["sending"], 2);
+    EXPECT_EQ(states["sending"] + states["queued"], 8) << json::serialize(body);
+    for (const auto& id : ids) {
+        EXPECT_EQ(wait_for_state(id, "sent").at("attempts").as_int64(), 1);
+    }
+    ASSERT_EQ(server_.messages().size(), 8u);
+    std::set<std::string> recipients;
+    for (const auto& m : server_.messages()) {
+        recipients.insert(m.recipients.begin(), m.recipients.end());
+    }
+    EXPECT_EQ(recipients, std::set<std::string>(to.begin(), to.end()));
 }
 
 TEST_F(Sending, ASuppressedRecipientIsRefusedAndNeverReachesTheServer)

@@ -10,7 +10,7 @@ constexpr std::string_view enqueue_sql =
     "INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, recipient, smtputf8, "
     "content, state, attempts, created_at, next_attempt_at, updated_at, lease_owner, "
     "last_reply, failure, provider_message_id) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, $8, $8, $8, '', '', '', '')";
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $8, $11, $8, $12, '', '', '')";
 
 // The rows are locked in the CTE, skipping those another transaction holds, so concurrent
 // claims (on this node's writer or another node's) split the due messages between them.
@@ -53,15 +53,22 @@ public:
     void plan(write_set& writes) override
     {
         for (const auto& m : messages_) {
-            writes.add_statement(enqueue_sql, params()
-                                                  .text(m.id)
-                                                  .text(m.provider)
-                                                  .text(m.campaign_id)
-                                                  .text(m.mail_from)
-                                                  .text(m.recipient)
-                                                  .boolean(m.smtputf8)
-                                                  .bytes(m.text())
-                                                  .integer(m.created_at));
+            const bool leased = m.state == delivery_state::sending;
+            writes.add_statement(
+                enqueue_sql,
+                params()
+                    .text(m.id)
+                    .text(m.provider)
+                    .text(m.campaign_id)
+                    .text(m.mail_from)
+                    .text(m.recipient)
+                    .boolean(m.smtputf8)
+                    .bytes(m.text())
+                    .integer(m.created_at)
+                    .text(to_string(leased ? delivery_state::sending : delivery_state::queued))
+                    .integer(leased ? m.attempts : 0)
+                    .integer(leased ? m.next_attempt_at : m.created_at)
+                    .text(leased ? m.lease_owner : ""));
         }
     }
 

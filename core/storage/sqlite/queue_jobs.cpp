@@ -28,21 +28,25 @@ public:
                 .bind_blob(m.head)
                 .bind(entity == entity_ids.end() ? int64_t{0} : entity->second)
                 .run();
+            const bool leased = m.state == delivery_state::sending;
             db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
                        "recipient, smtputf8, content_id, state, attempts, created_at, "
                        "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
                        "provider_message_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, last_insert_rowid(), 'queued', 0, ?, ?, ?, "
-                       "'', '', '', '')")
+                       "VALUES (?, ?, ?, ?, ?, ?, last_insert_rowid(), ?, ?, ?, ?, ?, ?, "
+                       "'', '', '')")
                 .bind(m.id)
                 .bind(m.provider)
                 .bind(m.campaign_id)
                 .bind(m.mail_from)
                 .bind(m.recipient)
                 .bind(int64_t{m.smtputf8 ? 1 : 0})
+                .bind(to_string(leased ? delivery_state::sending : delivery_state::queued))
+                .bind(leased ? m.attempts : int64_t{0})
                 .bind(m.created_at)
+                .bind(leased ? m.next_attempt_at : m.created_at)
                 .bind(m.created_at)
-                .bind(m.created_at)
+                .bind(leased ? std::string_view(m.lease_owner) : std::string_view())
                 .run();
         }
     }

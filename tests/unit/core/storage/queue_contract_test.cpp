@@ -253,6 +253,36 @@ TEST_P(QueueContract, ASharedEntityLastsUntilItsLastMessageIsFinal)
     EXPECT_EQ(state_of("m3"), delivery_state::sent);
 }
 
+// The node that accepts a message may deliver it at once: stored leased to that node, it is
+// nobody's to claim until the lease runs out or the node restarts, and its outcome records as
+// a claimed one's does.
+TEST_P(QueueContract, AMessageQueuedLeasedIsTheLeaseholdersUntilTheLeaseRunsOut)
+{
+    auto leased = message("m1");
+    leased.state = delivery_state::sending;
+    leased.attempts = 1;
+    leased.lease_owner = "node-a";
+    leased.next_attempt_at = base_time + 60'000;
+    ASSERT_FALSE(enqueue({leased, message("m2")}));
+    auto stored = store_->find_message("m1");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->state, delivery_state::sending);
+    EXPECT_EQ(stored->attempts, 1);
+    EXPECT_EQ(stored->next_attempt_at, base_time + 60'000);
+
+    auto claimed = claim(10, base_time, "node-b");
+    ASSERT_THAT(claimed, SizeIs(1));
+    EXPECT_EQ(claimed[0].id, "m2") << "m1 is node-a's";
+    EXPECT_THAT(claim(10, base_time + 59'999, "node-b"), IsEmpty());
+    EXPECT_EQ(store_->release("node-a"), 1u) << "a restart of node-a makes it due again";
+    auto resumed = claim(10, base_time + 1, "node-a");
+    ASSERT_THAT(resumed, SizeIs(1));
+    EXPECT_EQ(resumed[0].attempts, 2);
+    EXPECT_EQ(resumed[0].text(), message("m1").text());
+    ASSERT_FALSE(record({outcome("m1", delivery_state::sent)}));
+    EXPECT_EQ(state_of("m1"), delivery_state::sent);
+}
+
 TEST_P(QueueContract, AnExpiredLeaseLetsAnotherWorkerTakeOver)
 {
     ASSERT_FALSE(enqueue({message("m1")}));
