@@ -160,16 +160,22 @@ CREATE INDEX events_campaign_id ON events (campaign_id) WHERE campaign_id <> '';
 CREATE INDEX events_received_at ON events (received_at);
 )sql";
 
-// A request to many recipients stores its MIME entity once: a message's content keeps only its
-// own header fields and names the entity, which goes with the last of its messages to reach a
-// final state (`refs` counts those still to). Contents without an entity are whole messages.
+// A request to many recipients stores its MIME entity once, and each message keeps only its own
+// header fields, in its row: one row a message, as small as an event's. The entity goes with
+// the last of its messages to reach a final state (`refs` counts those still to); a final
+// message's entity_id then names an entity that may be gone. Rows from before keep their whole
+// text in outbound_contents (head NULL, content_id set). The index of leases goes: each claim and
+// each outcome paid for it, and it served only the release at start-up, which the index of
+// unfinished messages serves as well.
 constexpr std::string_view outbound_entities_schema = R"sql(
 CREATE TABLE outbound_entities (
     id INTEGER PRIMARY KEY,
     entity BLOB NOT NULL,
     refs INTEGER NOT NULL
 );
-ALTER TABLE outbound_contents ADD COLUMN entity_id INTEGER;
+ALTER TABLE outbound_messages ADD COLUMN head BLOB;
+ALTER TABLE outbound_messages ADD COLUMN entity_id INTEGER;
+DROP INDEX outbound_messages_leased;
 )sql";
 
 constexpr std::array<migration, 5> migrations{{

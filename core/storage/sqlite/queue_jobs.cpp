@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace mailgate::core::storage::sqlite {
 namespace {
@@ -23,24 +24,20 @@ public:
         const auto entity_ids = insert_entities(db);
         for (const auto& m : messages_) {
             const auto entity = entity_ids.find(m.entity.get());
-            db.prepare(
-                  "INSERT INTO outbound_contents (content, entity_id) VALUES (?, NULLIF(?, 0))")
-                .bind_blob(m.head)
-                .bind(entity == entity_ids.end() ? int64_t{0} : entity->second)
-                .run();
             const bool leased = m.state == delivery_state::sending;
             db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
-                       "recipient, smtputf8, content_id, state, attempts, created_at, "
+                       "recipient, smtputf8, head, entity_id, state, attempts, created_at, "
                        "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
                        "provider_message_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, last_insert_rowid(), ?, ?, ?, ?, ?, ?, "
-                       "'', '', '')")
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, '', '', '')")
                 .bind(m.id)
                 .bind(m.provider)
                 .bind(m.campaign_id)
                 .bind(m.mail_from)
                 .bind(m.recipient)
                 .bind(int64_t{m.smtputf8 ? 1 : 0})
+                .bind_blob(m.head)
+                .bind(entity == entity_ids.end() ? int64_t{0} : entity->second)
                 .bind(to_string(leased ? delivery_state::sending : delivery_state::queued))
                 .bind(leased ? m.attempts : int64_t{0})
                 .bind(m.created_at)
@@ -100,17 +97,26 @@ public:
             "WHERE id IN (SELECT id FROM outbound_messages "
             "WHERE state IN ('queued', 'sending', 'deferred') AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at LIMIT ?) "
-            "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, content_id, "
-            "attempts, created_at");
+            "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, attempts, "
+            "created_at, head, entity_id, content_id");
         q.bind(lease_until_).bind(owner_).bind(now_).bind(now_).bind(static_cast<int64_t>(max_));
-        std::vector<int64_t> content_ids;
-        while (q.step()) {
-            claimed_.push_back(message_of(q));
-            content_ids.push_back(q.integer(6));
-        }
         std::map<int64_t, std::shared_ptr<const std::string>> entities;
-        for (std::size_t i = 0; i < claimed_.size(); ++i) {
-            read_content(db, content_ids[i], claimed_[i], entities);
+        std::vector<std::pair<std::size_t, int64_t>> whole_texts; // rows from before version 5
+        while (q.step()) {
+            auto& m = claimed_.emplace_back(message_of(q));
+            if (q.is_null(8)) {
+                whole_texts.emplace_back(claimed_.size() - 1, q.integer(10));
+                continue;
+            }
+            m.head = q.text(8);
+            if (!q.is_null(9)) {
+                m.entity = entity(db, q.integer(9), entities);
+            }
+        }
+        for (const auto& [at, content_id] : whole_texts) {
+            auto c = db.prepare("SELECT content FROM outbound_contents WHERE id = ?");
+            c.bind(content_id);
+            claimed_[at].head = c.step() ? c.text(0) : std::string();
         }
     }
 
@@ -124,25 +130,16 @@ public:
 
 private:
     // The messages of one request share their entity in memory too: read once per claim.
-    static void read_content(connection& db, int64_t id, queued_message& m,
-                             std::map<int64_t, std::shared_ptr<const std::string>>& entities)
+    static std::shared_ptr<const std::string>
+    entity(connection& db, int64_t id, std::map<int64_t, std::shared_ptr<const std::string>>& read)
     {
-        auto q = db.prepare("SELECT content, entity_id FROM outbound_contents WHERE id = ?");
-        q.bind(id);
-        if (!q.step()) {
-            return;
-        }
-        m.head = q.text(0);
-        if (q.is_null(1)) {
-            return;
-        }
-        auto& entity = entities[q.integer(1)];
+        auto& entity = read[id];
         if (!entity) {
             auto e = db.prepare("SELECT entity FROM outbound_entities WHERE id = ?");
-            e.bind(q.integer(1));
+            e.bind(id);
             entity = std::make_shared<const std::string>(e.step() ? e.text(0) : std::string());
         }
-        m.entity = entity;
+        return entity;
     }
 
     queued_message message_of(const query& row) const
@@ -155,8 +152,8 @@ private:
         m.recipient = row.text(4);
         m.smtputf8 = row.integer(5) != 0;
         m.state = delivery_state::sending;
-        m.attempts = row.integer(7);
-        m.created_at = row.integer(8);
+        m.attempts = row.integer(6);
+        m.created_at = row.integer(7);
         m.next_attempt_at = lease_until_;
         m.updated_at = now_;
         return m;
@@ -213,29 +210,45 @@ private:
                        std::map<int64_t, int64_t>& released)
     {
         const bool final = final_state(o.state);
-        if (final) {
+        std::optional<int64_t> entity_id, content_id;
+        {
             auto q = db.prepare(
-                "DELETE FROM outbound_contents WHERE id = "
-                "(SELECT content_id FROM outbound_messages WHERE id = ? AND state = 'sending') "
-                "RETURNING entity_id");
-            q.bind(o.id);
-            if (q.step() && !q.is_null(0)) {
-                ++released[q.integer(0)];
+                "UPDATE outbound_messages SET state = ?, next_attempt_at = ?, updated_at = ?, "
+                "lease_owner = '', last_reply = ?, failure = ?, provider_message_id = ?, "
+                "head = CASE WHEN ? THEN NULL ELSE head END "
+                "WHERE id = ? AND state = 'sending' RETURNING entity_id, content_id");
+            q.bind(to_string(o.state))
+                .bind(o.next_attempt_at)
+                .bind(o.at)
+                .bind(o.last_reply)
+                .bind(o.failure)
+                .bind(o.provider_message_id)
+                .bind(int64_t{final ? 1 : 0})
+                .bind(o.id);
+            if (!q.step() || !final) {
+                return;
             }
+            entity_id = optional_integer(q, 0);
+            content_id = optional_integer(q, 1);
         }
-        db.prepare("UPDATE outbound_messages SET state = ?, next_attempt_at = ?, updated_at = ?, "
-                   "lease_owner = '', last_reply = ?, failure = ?, provider_message_id = ?, "
-                   "content_id = CASE WHEN ? THEN NULL ELSE content_id END "
-                   "WHERE id = ? AND state = 'sending'")
-            .bind(to_string(o.state))
-            .bind(o.next_attempt_at)
-            .bind(o.at)
-            .bind(o.last_reply)
-            .bind(o.failure)
-            .bind(o.provider_message_id)
-            .bind(int64_t{final ? 1 : 0})
-            .bind(o.id)
-            .run();
+        if (entity_id) {
+            ++released[*entity_id];
+        }
+        if (content_id) {
+            drop_whole_text(db, o.id, *content_id);
+        }
+    }
+
+    static std::optional<int64_t> optional_integer(const query& q, int column)
+    {
+        return q.is_null(column) ? std::nullopt : std::optional<int64_t>(q.integer(column));
+    }
+
+    // A row from before version 5 keeps its whole text in outbound_contents.
+    static void drop_whole_text(connection& db, const std::string& id, int64_t content_id)
+    {
+        db.prepare("DELETE FROM outbound_contents WHERE id = ?").bind(content_id).run();
+        db.prepare("UPDATE outbound_messages SET content_id = NULL WHERE id = ?").bind(id).run();
     }
 
     // An entity goes with the last message that named it.
@@ -266,8 +279,10 @@ public:
 
     void run(connection& db, event_indexes& /*indexes*/) override
     {
+        // The first term names the index of unfinished messages, which SQLite then scans.
         db.prepare("UPDATE outbound_messages SET next_attempt_at = 0, lease_owner = '' "
-                   "WHERE state = 'sending' AND lease_owner = ?")
+                   "WHERE state IN ('queued', 'sending', 'deferred') AND state = 'sending' "
+                   "AND lease_owner = ?")
             .bind(owner_)
             .run();
         released_ = static_cast<std::size_t>(db.changes());
