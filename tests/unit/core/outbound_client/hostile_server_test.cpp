@@ -124,6 +124,17 @@ TEST(hostile_server, a_reply_that_never_finishes_times_out)
     EXPECT_EQ(outcome.error, "no greeting within 300 ms");
 }
 
+// A server on the SMTPS port that accepts and then says nothing: the handshake is cut off by
+// the connect timeout.
+TEST(hostile_server, a_silent_server_on_the_smtps_port_times_out_in_the_handshake)
+{
+    scripted_server server({});
+    const auto outcome = send_to(server, smtp_scheme::smtps);
+    EXPECT_EQ(outcome.failure, failure_class::timeout);
+    EXPECT_EQ(outcome.phase, "tls");
+    EXPECT_EQ(outcome.error, "no TLS handshake within 300 ms");
+}
+
 TEST(hostile_server, data_sent_with_the_starttls_reply_is_refused)
 {
     // Whatever rides along with the 220 came in clear: it must not be read as protected.
