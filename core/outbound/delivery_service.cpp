@@ -43,7 +43,11 @@ send_outcome not_configured(const std::string& provider)
 
 delivery_service::delivery_service(storage::store& store, std::vector<sending_provider> providers,
                                    delivery_options options, metrics::registry& metrics)
-    : store_(store), options_(std::move(options)), metrics_(metrics),
+    : store_(store), options_(std::move(options)),
+      attempts_(metrics, "mailgate_outbound_attempts_total",
+                "Delivery attempts by provider and resulting state", {"provider", "state"}),
+      failures_(metrics, "mailgate_outbound_failures_total",
+                "Failed delivery attempts by provider and failure class", {"provider", "class"}),
       random_(std::random_device{}()), signal_timer_(io_), record_timer_(io_)
 {
     for (auto& p : providers) {
@@ -272,17 +276,9 @@ void delivery_service::flush_records()
 
 void delivery_service::count(const storage::delivery_outcome& outcome, const std::string& provider)
 {
-    metrics_
-        .get_counter("mailgate_outbound_attempts_total",
-                     "Delivery attempts by provider and resulting state",
-                     {{"provider", provider}, {"state", std::string(to_string(outcome.state))}})
-        .add();
+    attempts_.with({provider, to_string(outcome.state)}).add();
     if (!outcome.failure.empty()) {
-        metrics_
-            .get_counter("mailgate_outbound_failures_total",
-                         "Failed delivery attempts by provider and failure class",
-                         {{"provider", provider}, {"class", outcome.failure}})
-            .add();
+        failures_.with({provider, outcome.failure}).add();
     }
 }
 

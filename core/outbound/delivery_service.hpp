@@ -90,7 +90,7 @@ private:
 
     storage::store& store_;
     delivery_options options_;
-    metrics::registry& metrics_;
+    metrics::counter_family attempts_, failures_;
     std::mt19937_64 random_;
 
     boost::asio::io_context io_;

@@ -94,7 +94,7 @@ public:
         auto q = db.prepare(
             "UPDATE outbound_messages SET state = 'sending', attempts = attempts + 1, "
             "next_attempt_at = ?, lease_owner = ?, updated_at = ? "
-            "WHERE id IN (SELECT id FROM outbound_messages "
+            "WHERE rowid IN (SELECT rowid FROM outbound_messages "
             "WHERE state IN ('queued', 'sending', 'deferred') AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at LIMIT ?) "
             "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, attempts, "
