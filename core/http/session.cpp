@@ -1,12 +1,11 @@
 #include "core/http/session.hpp"
 
 #include "core/log/log.hpp"
+#include "core/net/socket_watchdog.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,7 +19,6 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/ssl.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
@@ -46,15 +44,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // the server stops sending, then reads and discards for a moment before it closes.
 constexpr std::chrono::seconds linger{1};
 
-using clock = std::chrono::steady_clock;
+using clock = net::socket_watchdog::clock;
 
-// How often a connection's watchdog looks at its deadline: a quarter of the shortest timeout, so
-// a deadline is kept to within a quarter of itself.
 clock::duration watchdog_tick(const server_options& o)
 {
-    const auto shortest = std::min<clock::duration>(
+    return net::socket_watchdog::tick_for(
         {o.read_timeout, o.idle_timeout, o.write_timeout, clock::duration(linger)});
-    return std::max<clock::duration>(shortest / 4, std::chrono::milliseconds(10));
 }
 
 // The first read of a request only has to learn that one has started.
@@ -142,7 +137,8 @@ public:
     template <class... StreamArgs>
     session(std::shared_ptr<session_context> context, connection_info info, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...), context_(std::move(context)),
-          info_(std::move(info)), watchdog_(stream_.get_executor())
+          info_(std::move(info)),
+          watchdog_(beast::get_lowest_layer(stream_).socket(), watchdog_tick(context_->options))
     {
     }
     ~session() override { context_->connections.remove(this); }
@@ -156,9 +152,6 @@ private:
     tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
     const server_options& options() const { return context_->options; }
 
-    asio::awaitable<void> serve();
-    asio::awaitable<void> watch();
-    void expire_after(clock::duration timeout);
     error_code outcome(error_code ec) const;
     asio::awaitable<bool> handshake();
     asio::awaitable<bool> wait_for_request(bool first);
@@ -175,64 +168,20 @@ private:
     std::shared_ptr<session_context> context_;
     connection_info info_;
     bool idle_ = false; // waiting for the first byte of a request; touched only on the executor
-    // Timeouts: rather than a timer armed and cancelled around every read and write (Beast's
-    // stream timeouts, a cost on each request), a deadline that a watchdog checks every tick.
-    asio::steady_timer watchdog_;
-    clock::time_point deadline_ = clock::time_point::max();
-    bool timed_out_ = false; // the watchdog cancelled the socket's operations
-    bool finished_ = false;
+    // Timeouts: rather than Beast's stream timeouts (a timer armed and cancelled around every
+    // read and write), deadlines that a watchdog checks.
+    net::socket_watchdog watchdog_;
 };
-
-template <class Stream>
-asio::awaitable<void> session<Stream>::run()
-{
-    asio::co_spawn(stream_.get_executor(), watch(), asio::detached);
-    // However serve() ends, the watchdog stops, and with it its hold on the session.
-    struct stop_watchdog {
-        session& s;
-        ~stop_watchdog()
-        {
-            s.finished_ = true;
-            s.watchdog_.cancel();
-        }
-    } stop{*this};
-    co_await serve();
-}
-
-template <class Stream>
-asio::awaitable<void> session<Stream>::watch()
-{
-    const auto self = this->shared_from_this();
-    const auto tick = watchdog_tick(options());
-    while (!finished_) {
-        watchdog_.expires_after(tick);
-        co_await watchdog_.async_wait(use_tuple);
-        if (!finished_ && clock::now() >= deadline_) {
-            timed_out_ = true;
-            deadline_ = clock::time_point::max();
-            error_code ignored;
-            transport().socket().cancel(ignored);
-        }
-    }
-}
-
-// A new deadline for what follows; until the next, the watchdog may cut it off.
-template <class Stream>
-void session<Stream>::expire_after(clock::duration timeout)
-{
-    deadline_ = clock::now() + timeout;
-    timed_out_ = false;
-}
 
 // An operation the watchdog cancelled failed by timeout.
 template <class Stream>
 error_code session<Stream>::outcome(error_code ec) const
 {
-    return ec && timed_out_ ? error_code(beast::error::timeout) : ec;
+    return ec && watchdog_.expired() ? error_code(beast::error::timeout) : ec;
 }
 
 template <class Stream>
-asio::awaitable<void> session<Stream>::serve()
+asio::awaitable<void> session<Stream>::run()
 {
     using admission = connection_registry::admission;
     const auto admitted =
@@ -272,7 +221,7 @@ template <class Stream>
 asio::awaitable<bool> session<Stream>::handshake()
 {
     if constexpr (tls) {
-        expire_after(options().read_timeout);
+        watchdog_.expire_after(options().read_timeout);
         auto [handshake_ec] =
             co_await stream_.async_handshake(asio::ssl::stream_base::server, use_tuple);
         const auto ec = outcome(handshake_ec);
@@ -294,7 +243,7 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
     if (context_->connections.draining()) {
         co_return false;
     }
-    expire_after(first ? options().read_timeout : options().idle_timeout);
+    watchdog_.expire_after(first ? options().read_timeout : options().idle_timeout);
     if (buffer_.size() == 0) {
         idle_ = true;
         auto [read_ec, n] =
@@ -309,7 +258,7 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
         buffer_.commit(n);
     }
     if (!first) {
-        expire_after(options().read_timeout);
+        watchdog_.expire_after(options().read_timeout);
     }
     co_return true;
 }
@@ -380,7 +329,7 @@ asio::awaitable<bool> session<Stream>::respond(request req)
     const bool head = req.method() == beast_http::verb::head;
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
-    deadline_ = clock::time_point::max(); // the application's time is not the client's
+    watchdog_.suspend(); // the application's time is not the client's
     auto res = co_await call_app(std::move(req));
     res.version(version);
     res.keep_alive(keep_alive && !context_->connections.draining());
@@ -419,7 +368,7 @@ asio::awaitable<bool> session<Stream>::send_continue()
 template <class Stream>
 asio::awaitable<bool> session<Stream>::send(response res, bool head)
 {
-    expire_after(options().write_timeout);
+    watchdog_.expire_after(options().write_timeout);
     const std::string header = format_header(res);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(header), asio::buffer(res.body())};
     auto [ec, n] =
@@ -430,7 +379,7 @@ asio::awaitable<bool> session<Stream>::send(response res, bool head)
 template <class Stream>
 asio::awaitable<void> session<Stream>::close()
 {
-    expire_after(linger);
+    watchdog_.expire_after(linger);
     if constexpr (tls) {
         co_await stream_.async_shutdown(use_tuple);
     } else {

@@ -1,6 +1,7 @@
 #include "core/outbound/smtp_connection.hpp"
 
 #include "core/encoding/base64.hpp"
+#include "core/net/socket_watchdog.hpp"
 #include "core/outbound/smtp_data.hpp"
 #include "core/outbound/tls_client_context.hpp"
 
@@ -86,74 +87,13 @@ struct smtp_connection::failure : std::exception {
     send_outcome outcome;
 };
 
-// Timeouts after the connect: rather than a timer armed and cancelled around every read and
-// write (several per message), a deadline that a timer looks at every tick and that cuts off
-// whatever is awaited on the socket once passed. The timer ticks from the first wait until the
-// connection rests, so that an idle connection holds no work on its executor. The state is
-// shared with the timer's handler, which may run after the connection is gone; it then leaves
-// the socket alone.
-struct smtp_connection::watchdog {
-    using clock = asio::steady_timer::clock_type;
-
-    watchdog(const asio::any_io_executor& executor, tcp::socket& socket, clock::duration tick)
-        : timer(executor), socket(&socket), tick(tick)
-    {
-    }
-
-    static void watch(const std::shared_ptr<watchdog>& self, std::chrono::milliseconds limit)
-    {
-        self->deadline = clock::now() + limit;
-        self->expired = false;
-        if (!self->ticking) {
-            self->ticking = true;
-            arm(self);
-        }
-    }
-
-    static void arm(std::shared_ptr<watchdog> self)
-    {
-        auto& timer = self->timer;
-        timer.expires_after(self->tick);
-        const auto armed = ++self->generation;
-        timer.async_wait([self = std::move(self), armed](const boost::system::error_code&) mutable {
-            // Gone, resting, or a handler the latest arm() already replaced.
-            if (self->socket == nullptr || armed != self->generation) {
-                return;
-            }
-            if (clock::now() >= self->deadline) {
-                self->expired = true;
-                self->deadline = clock::time_point::max();
-                boost::system::error_code ignored;
-                self->socket->cancel(ignored);
-            }
-            arm(std::move(self));
-        });
-    }
-
-    void rest() noexcept
-    {
-        ticking = false;
-        ++generation;
-        timer.cancel();
-    }
-
-    asio::steady_timer timer;
-    tcp::socket* socket; // null once the connection is gone
-    clock::duration tick;
-    clock::time_point deadline = clock::time_point::max();
-    std::uint64_t generation = 0;
-    bool ticking = false;
-    bool expired = false; // the deadline passed and the socket's operations were cancelled
-};
-
 namespace {
 
-// A quarter of the shortest timeout, so that each is kept to within a quarter of itself.
-asio::steady_timer::clock_type::duration watchdog_tick(const smtp_timeouts& t)
+// Timeouts after the connect are the watchdog's deadlines; the connect has its own (within()).
+net::socket_watchdog::clock::duration watchdog_tick(const smtp_timeouts& t)
 {
-    const auto shortest =
-        std::min({t.connect, t.greeting, t.command, t.data_init, t.data_block, t.data_end});
-    return std::max<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(10));
+    return net::socket_watchdog::tick_for(
+        {t.connect, t.greeting, t.command, t.data_init, t.data_block, t.data_end});
 }
 
 } // namespace
@@ -161,20 +101,16 @@ asio::steady_timer::clock_type::duration watchdog_tick(const smtp_timeouts& t)
 smtp_connection::smtp_connection(asio::any_io_executor executor,
                                  std::shared_ptr<const smtp_client_settings> settings,
                                  std::vector<transcript_line>* transcript)
-    : settings_(std::move(settings)), transcript_(transcript), socket_(executor),
-      watchdog_(std::make_shared<watchdog>(executor, socket_, watchdog_tick(settings_->timeouts)))
+    : settings_(std::move(settings)), transcript_(transcript), socket_(std::move(executor)),
+      watchdog_(socket_, watchdog_tick(settings_->timeouts))
 {
 }
 
-smtp_connection::~smtp_connection()
-{
-    watchdog_->socket = nullptr;
-    watchdog_->rest();
-}
+smtp_connection::~smtp_connection() = default;
 
 void smtp_connection::rest() noexcept
 {
-    watchdog_->rest();
+    watchdog_.rest();
 }
 
 asio::awaitable<std::optional<send_outcome>> smtp_connection::open()
@@ -290,9 +226,9 @@ asio::awaitable<void> smtp_connection::start_tls()
     tls_.emplace(socket_, *tls_context_);
     prepare_tls_client(*tls_, settings_->host, settings_->verify_tls);
     const auto limit = settings_->timeouts.connect;
-    expire_after(limit);
+    watchdog_.expire_after(limit);
     const auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (ec && watchdog_->expired) {
+    if (ec && watchdog_.expired()) {
         fail(failure_class::timeout, "no TLS handshake within " + format_duration(limit));
     }
     if (ec) {
@@ -554,7 +490,7 @@ asio::awaitable<smtp_reply> smtp_connection::command(std::string_view line,
 asio::awaitable<void> smtp_connection::write(std::string_view bytes,
                                              std::chrono::milliseconds limit, std::string_view what)
 {
-    expire_after(limit);
+    watchdog_.expire_after(limit);
     auto write = tls_ ? asio::async_write(*tls_, asio::buffer(bytes), use_tuple)
                       : asio::async_write(socket_, asio::buffer(bytes), use_tuple);
     const auto [ec, written] = co_await std::move(write);
@@ -566,7 +502,7 @@ asio::awaitable<void> smtp_connection::write(std::string_view bytes,
 asio::awaitable<smtp_reply> smtp_connection::read_reply(std::chrono::milliseconds limit,
                                                         std::string_view what)
 {
-    expire_after(limit);
+    watchdog_.expire_after(limit);
     for (;;) {
         std::optional<smtp_reply> reply;
         try {
@@ -592,17 +528,11 @@ asio::awaitable<smtp_reply> smtp_connection::read_reply(std::chrono::millisecond
     }
 }
 
-// A new deadline for the wait that follows; until the next, the watchdog may cut it off.
-void smtp_connection::expire_after(std::chrono::milliseconds limit)
-{
-    watchdog::watch(watchdog_, limit);
-}
-
 // `what` names the wait, for a timeout: "no reply to MAIL within 5 min".
 void smtp_connection::fail_io(const boost::system::error_code& ec, std::string_view what,
                               std::chrono::milliseconds limit)
 {
-    if (watchdog_->expired) {
+    if (watchdog_.expired()) {
         fail(failure_class::timeout, std::string(what) + " within " + format_duration(limit));
     }
     // Over TLS, a server that closes without close_notify truncates the stream.

@@ -4,6 +4,7 @@
 // STARTTLS, AUTH, then transactions separated by RSET, then QUIT. Each wait has its own
 // timeout from `smtp_timeouts`.
 
+#include "core/net/socket_watchdog.hpp"
 #include "core/outbound/envelope.hpp"
 #include "core/outbound/send_outcome.hpp"
 #include "core/outbound/smtp_capabilities.hpp"
@@ -70,7 +71,6 @@ public:
 
 private:
     struct failure;
-    struct watchdog;
 
     boost::asio::awaitable<void> connect();
     boost::asio::awaitable<void> connect_steps();
@@ -98,7 +98,6 @@ private:
                                        std::string_view what);
     boost::asio::awaitable<smtp_reply> read_reply(std::chrono::milliseconds limit,
                                                   std::string_view what);
-    void expire_after(std::chrono::milliseconds limit);
     [[noreturn]] void fail_io(const boost::system::error_code& ec, std::string_view what,
                               std::chrono::milliseconds limit);
 
@@ -123,8 +122,8 @@ private:
     std::string tls_version_, tls_cipher_;
     bool usable_ = false;
     std::size_t transactions_ = 0;
-    bool started_ = false;               // a transaction was started: the next begins with RSET
-    std::shared_ptr<watchdog> watchdog_; // after socket_, which it watches
+    bool started_ = false;          // a transaction was started: the next begins with RSET
+    net::socket_watchdog watchdog_; // after socket_, which it watches
 };
 
 } // namespace mailgate::core::outbound
