@@ -115,12 +115,13 @@ void wal_syncer::report(std::vector<committed_group>& groups, std::error_code sy
     std::size_t reported = 0;
     queue_.begin_reporting();
     for (auto& group : groups) {
-        for (std::size_t i = 0; i < group.jobs.size(); ++i) {
-            group.jobs[i]->finish(group.errors[i] ? group.errors[i] : sync_error);
-        }
+        // Counted before the jobs hear of it, so whoever a job answers sees its commit counted.
         if (commit_latency_ != nullptr && !sync_error) {
             commit_latency_->observe(
                 std::chrono::duration<double>(durable_at - group.started).count());
+        }
+        for (std::size_t i = 0; i < group.jobs.size(); ++i) {
+            group.jobs[i]->finish(group.errors[i] ? group.errors[i] : sync_error);
         }
         reported += group.jobs.size();
     }

@@ -83,8 +83,7 @@ TEST_F(WalSyncer, ReportsEachJobWithItsOwnErrorOnceSynced)
     EXPECT_EQ(second.error, busy) << "a job's own failure stands";
     EXPECT_NE(first.thread, std::this_thread::get_id());
     EXPECT_FALSE(syncer.failure());
-    queue_.flush();
-    EXPECT_EQ(commit_latency.cumulative_counts().back(), 1u);
+    EXPECT_EQ(commit_latency.cumulative_counts().back(), 1u) << "counted before the jobs heard";
 }
 
 // fdatasync refuses a character device (EINVAL), a failure no ordinary disk gives on demand.
