@@ -4,9 +4,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 namespace mailgate::core::attribution {
@@ -36,13 +37,47 @@ bool read_field(std::string_view& in, std::string& out, std::size_t max)
     return true;
 }
 
+namespace {
+
+// One context per thread with its digest set once: HMAC() fetches the MAC and the digest from
+// the provider store, under its lock, on every call, and a token is signed per recipient.
+EVP_MAC_CTX* thread_hmac()
+{
+    thread_local const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
+        [] {
+            const std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> mac(
+                EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free);
+            EVP_MAC_CTX* made = mac ? EVP_MAC_CTX_new(mac.get()) : nullptr;
+            char digest[] = "SHA256";
+            const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                                         OSSL_PARAM_construct_end()};
+            if (made != nullptr && EVP_MAC_CTX_set_params(made, params) != 1) {
+                EVP_MAC_CTX_free(made);
+                made = nullptr;
+            }
+            return made;
+        }(),
+        &EVP_MAC_CTX_free);
+    if (!ctx) {
+        throw std::runtime_error("HMAC-SHA256 is not available");
+    }
+    return ctx.get();
+}
+
+} // namespace
+
 std::array<unsigned char, 32> hmac_sha256(const std::array<unsigned char, 32>& key,
                                           std::string_view data)
 {
+    EVP_MAC_CTX* ctx = thread_hmac();
     std::array<unsigned char, 32> out{};
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
+    std::size_t size = 0;
+    if (EVP_MAC_init(ctx, key.data(), key.size(), nullptr) != 1 ||
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+            1 ||
+        EVP_MAC_final(ctx, out.data(), &size, out.size()) != 1) {
+        throw std::runtime_error("HMAC-SHA256 failed");
+    }
     return out;
 }
 

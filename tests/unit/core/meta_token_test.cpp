@@ -1,7 +1,12 @@
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/signed_token.hpp"
 #include "core/encoding/base64.hpp"
 
+#include <boost/algorithm/hex.hpp>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <thread>
 
 namespace mailgate::core::attribution {
 namespace {
@@ -16,6 +21,32 @@ std::array<unsigned char, 32> key_of(unsigned char seed)
 }
 
 const events::attribution fields{"msg-0001", "spring-sale", "profile-42"};
+
+std::string hex(const std::array<unsigned char, 32>& bytes)
+{
+    return boost::algorithm::hex_lower(std::string(bytes.begin(), bytes.end()));
+}
+
+// RFC 4231 test cases 1 and 2: HMAC pads a shorter key with zeros to the block size, so each
+// key padded to 32 bytes gives the published MAC. Alternating keys on two threads checks that
+// no key is left behind in a context reused between calls.
+TEST(SignedToken, HmacSha256MatchesRfc4231OnEveryThread)
+{
+    std::array<unsigned char, 32> case_1{};
+    std::fill_n(case_1.begin(), 20, 0x0b);
+    std::array<unsigned char, 32> case_2{'J', 'e', 'f', 'e'};
+    const auto check = [&] {
+        for (int round = 0; round < 3; ++round) {
+            EXPECT_EQ(hex(hmac_sha256(case_1, "Hi There")),
+                      "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+            EXPECT_EQ(hex(hmac_sha256(case_2, "what do ya want for nothing?")),
+                      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        }
+    };
+    check();
+    std::thread other(check);
+    other.join();
+}
 
 TEST(MetaToken, RoundTripsAndIsShortAndUrlSafe)
 {
