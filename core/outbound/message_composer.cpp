@@ -110,7 +110,9 @@ storage::queued_message message_composer::compose_one(const message_request& req
              provider, {m.id, m.campaign_id, m.recipient, meta, m.mail_from, request.subject})) {
         spec.headers.push_back(std::move(h));
     }
-    spec.message_id = make_message_id(from.addr.domain);
+    // The gateway's id is unique and already random: a bounce or reply that quotes the
+    // Message-ID leads back to the queue record.
+    spec.message_id = m.id + "@" + from.addr.domain;
     spec.date = std::chrono::system_clock::time_point(std::chrono::milliseconds(now));
     unsubscribe_links(spec, provider, meta, m);
     try {

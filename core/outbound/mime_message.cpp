@@ -3,7 +3,6 @@
 #include "core/encoding/utf8.hpp"
 #include "core/outbound/header_encoding.hpp"
 #include "core/outbound/mime_part.hpp"
-#include "core/outbound/random_token.hpp"
 #include "core/outbound/rfc5322.hpp"
 
 #include <mailgate/sdk/str.hpp>
@@ -256,11 +255,6 @@ std::string build_head(const message_spec& spec)
         out += extra_header_line(name, value);
     }
     return out += header_line("MIME-Version", "1.0");
-}
-
-std::string make_message_id(std::string_view domain)
-{
-    return random_token() + "@" + std::string(domain);
 }
 
 } // namespace mailgate::core::outbound

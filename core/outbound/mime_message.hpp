@@ -74,8 +74,4 @@ std::string build_entity(std::string_view text, std::string_view html,
 /// Throws message_error as build_message does. THREAD: any.
 std::string build_head(const message_spec& spec);
 
-/// A fresh Message-ID for message_spec::message_id: 128 random bits, URL-safe, "@" `domain`
-/// (an address::domain). THREAD: any.
-std::string make_message_id(std::string_view domain);
-
 } // namespace mailgate::core::outbound
