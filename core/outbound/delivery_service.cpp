@@ -210,10 +210,11 @@ asio::awaitable<send_outcome> delivery_service::attempt(const storage::queued_me
     if (slot == nullptr) {
         co_return not_configured(message.provider);
     }
-    // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries twice.
+    // Named, not temporaries in the co_await expression: GCC 12 destroys such temporaries twice.
     envelope env{message.mail_from, message.recipient, message.smtputf8};
-    auto data = std::make_shared<const std::string>(message.text());
-    co_return co_await slot->pool->send(std::move(env), std::move(data));
+    std::string head = message.head;
+    auto entity = message.entity;
+    co_return co_await slot->pool->send(std::move(env), std::move(head), std::move(entity));
 }
 
 void delivery_service::queue_record(storage::delivery_outcome outcome)

@@ -135,7 +135,8 @@ asio::awaitable<std::optional<send_outcome>> smtp_connection::open()
     co_return failed;
 }
 
-asio::awaitable<send_outcome> smtp_connection::send(const envelope& env, std::string_view message)
+asio::awaitable<send_outcome> smtp_connection::send(const envelope& env, std::string_view head,
+                                                    std::string_view entity)
 {
     ++transactions_;
     send_outcome outcome;
@@ -144,7 +145,7 @@ asio::awaitable<send_outcome> smtp_connection::send(const envelope& env, std::st
             phase_ = "mail";
             fail(failure_class::connection_error, "the connection is closed");
         }
-        const auto accepted = co_await transaction(env, message);
+        const auto accepted = co_await transaction(env, head, entity);
         outcome = outcome_of(failure_class::none, false, {}, accepted);
         outcome.phase = "sent";
         outcome.provider_message_id = provider_message_id(accepted);
@@ -317,8 +318,8 @@ asio::awaitable<void> smtp_connection::auth_login()
     expect(reply, reply.kind() == 2);
 }
 
-asio::awaitable<smtp_reply> smtp_connection::transaction(const envelope& env,
-                                                         std::string_view message)
+asio::awaitable<smtp_reply> smtp_connection::transaction(const envelope& env, std::string_view head,
+                                                         std::string_view entity)
 {
     phase_ = "mail";
     if (!safe_in_command(env.from)) {
@@ -332,7 +333,7 @@ asio::awaitable<smtp_reply> smtp_connection::transaction(const envelope& env,
              "bracket",
              true);
     }
-    const auto data = make_smtp_data(message);
+    const auto data = make_smtp_data(head, entity);
     const auto mail = mail_command(env, data);
     const auto rcpt = "RCPT TO:<" + env.to + ">";
     // Every transaction after the first starts with RSET, whatever became of the one before.
@@ -452,10 +453,26 @@ void smtp_connection::expect_reset(const smtp_reply& reply)
 asio::awaitable<void> smtp_connection::transmit_data(const smtp_data& data)
 {
     record('C', "<" + std::to_string(data.message_size) + " bytes>");
-    const std::string_view wire = data.wire;
-    for (std::size_t at = 0; at < wire.size(); at += data_chunk) {
-        co_await write(wire.substr(at, data_chunk), settings_->timeouts.data_block,
-                       "could not send the message");
+    // A block at a time, each under the data-block timeout; a block's pieces (the head, the
+    // shared entity, the end) go in one gather write.
+    std::vector<asio::const_buffer> block;
+    std::size_t block_size = 0;
+    for (auto piece : data.wire()) {
+        while (!piece.empty()) {
+            const auto size = std::min(piece.size(), data_chunk - block_size);
+            block.emplace_back(piece.data(), size);
+            block_size += size;
+            piece.remove_prefix(size);
+            if (block_size == data_chunk) {
+                co_await write_all(block, settings_->timeouts.data_block,
+                                   "could not send the message");
+                block.clear();
+                block_size = 0;
+            }
+        }
+    }
+    if (!block.empty()) {
+        co_await write_all(block, settings_->timeouts.data_block, "could not send the message");
     }
 }
 
@@ -490,9 +507,18 @@ asio::awaitable<smtp_reply> smtp_connection::command(std::string_view line,
 asio::awaitable<void> smtp_connection::write(std::string_view bytes,
                                              std::chrono::milliseconds limit, std::string_view what)
 {
+    const auto buffer = asio::buffer(bytes);
+    co_await write_all(buffer, limit, what);
+}
+
+template <typename ConstBufferSequence>
+asio::awaitable<void> smtp_connection::write_all(const ConstBufferSequence& buffers,
+                                                 std::chrono::milliseconds limit,
+                                                 std::string_view what)
+{
     watchdog_.expire_after(limit);
-    auto write = tls_ ? asio::async_write(*tls_, asio::buffer(bytes), use_tuple)
-                      : asio::async_write(socket_, asio::buffer(bytes), use_tuple);
+    auto write = tls_ ? asio::async_write(*tls_, buffers, use_tuple)
+                      : asio::async_write(socket_, buffers, use_tuple);
     const auto [ec, written] = co_await std::move(write);
     if (ec) {
         fail_io(ec, what, limit);

@@ -14,6 +14,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -46,10 +47,12 @@ public:
     boost::asio::awaitable<std::optional<send_outcome>> open();
 
     /// One transaction: MAIL, RCPT, DATA (pipelined when offered) and the message, which is
-    /// RFC 5322 text and not dot-stuffed. After the first, RSET goes first, in the same
-    /// pipelined write. An outcome at phase `reset_phase` means the session was no longer
-    /// usable (the server closed it, or refused the RSET) before any of the message was sent.
-    boost::asio::awaitable<send_outcome> send(const envelope& env, std::string_view message);
+    /// RFC 5322 text, `head` then `entity`, not dot-stuffed. After the first, RSET goes first,
+    /// in the same pipelined write. An outcome at phase `reset_phase` means the session was no
+    /// longer usable (the server closed it, or refused the RSET) before any of the message was
+    /// sent. LIFETIME: the text outlives the call.
+    boost::asio::awaitable<send_outcome> send(const envelope& env, std::string_view head,
+                                              std::string_view entity = {});
     static constexpr std::string_view reset_phase = "rset";
 
     /// Nothing is awaited on the session until the next call (it is idle in a pool): its timeouts
@@ -80,7 +83,8 @@ private:
     boost::asio::awaitable<void> upgrade_to_tls();
     boost::asio::awaitable<void> authenticate();
     boost::asio::awaitable<void> auth_login();
-    boost::asio::awaitable<smtp_reply> transaction(const envelope& env, std::string_view message);
+    boost::asio::awaitable<smtp_reply> transaction(const envelope& env, std::string_view head,
+                                                   std::string_view entity);
     std::string mail_command(const envelope& env, const smtp_data& data);
     boost::asio::awaitable<void> start_pipelined(bool reset, const std::string& mail,
                                                  const std::string& rcpt);
@@ -96,6 +100,9 @@ private:
                                                std::string_view recorded = {});
     boost::asio::awaitable<void> write(std::string_view bytes, std::chrono::milliseconds limit,
                                        std::string_view what);
+    template <typename ConstBufferSequence>
+    boost::asio::awaitable<void> write_all(const ConstBufferSequence& buffers,
+                                           std::chrono::milliseconds limit, std::string_view what);
     boost::asio::awaitable<smtp_reply> read_reply(std::chrono::milliseconds limit,
                                                   std::string_view what);
     [[noreturn]] void fail_io(const boost::system::error_code& ec, std::string_view what,

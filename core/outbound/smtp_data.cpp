@@ -9,6 +9,8 @@ namespace mailgate::core::outbound {
 
 namespace {
 
+constexpr std::string_view end_of_data = ".\r\n";
+
 // The first CR or LF from `from`: memchr for each, as a message is mostly long runs without a
 // break and memchr takes them many bytes at a time.
 std::string_view::const_iterator line_end(std::string_view message,
@@ -22,29 +24,71 @@ std::string_view::const_iterator line_end(std::string_view message,
     return from + static_cast<std::ptrdiff_t>(offset);
 }
 
-} // namespace
-
-smtp_data make_smtp_data(std::string_view message)
+// Whether `text`, starting a line, is whole CRLF lines none of which starts with ".": what it
+// sends is then what it is.
+bool needs_no_change(std::string_view text)
 {
-    smtp_data data;
-    data.wire.reserve(message.size() + message.size() / 64 + 5);
-    data.eight_bit = !encoding::is_ascii(message);
-    std::size_t stuffed = 0;
+    for (auto line = text.begin(); line != text.end();) {
+        const auto end = line_end(text, line);
+        const bool crlf =
+            end != text.end() && *end == '\r' && end + 1 != text.end() && end[1] == '\n';
+        if (*line == '.' || !crlf) {
+            return false;
+        }
+        line = end + 2;
+    }
+    return true;
+}
+
+std::string stuff(std::string_view message, std::size_t& stuffed)
+{
+    std::string wire;
+    wire.reserve(message.size() + message.size() / 64 + 5);
     for (auto line = message.begin(); line != message.end();) {
         const auto end = line_end(message, line);
         if (line != end && *line == '.') {
-            data.wire += '.';
+            wire += '.';
             ++stuffed;
         }
-        data.wire.append(line, end).append("\r\n");
+        wire.append(line, end).append("\r\n");
         if (end == message.end()) {
             break;
         }
         const bool crlf = *end == '\r' && end + 1 != message.end() && end[1] == '\n';
         line = end + (crlf ? 2 : 1);
     }
-    data.message_size = data.wire.size() - stuffed;
-    data.wire += ".\r\n";
+    return wire;
+}
+
+} // namespace
+
+std::vector<std::string_view> smtp_data::wire() const
+{
+    if (!stuffed.empty()) {
+        return {stuffed};
+    }
+    auto out = as_given;
+    out.push_back(end_of_data);
+    return out;
+}
+
+smtp_data make_smtp_data(std::string_view head, std::string_view entity)
+{
+    smtp_data data;
+    data.eight_bit = !encoding::is_ascii(head) || !encoding::is_ascii(entity);
+    if (needs_no_change(head) && needs_no_change(entity)) {
+        for (const auto part : {head, entity}) {
+            if (!part.empty()) {
+                data.as_given.push_back(part);
+            }
+        }
+        data.message_size = head.size() + entity.size();
+        return data;
+    }
+    std::size_t stuffed = 0;
+    data.stuffed = stuff(std::string(head).append(entity), stuffed);
+    data.message_size = data.stuffed.size() - stuffed;
+    data.stuffed += end_of_data;
     return data;
 }
 

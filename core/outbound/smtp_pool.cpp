@@ -92,14 +92,16 @@ smtp_pool::smtp_pool(asio::any_io_executor executor, smtp_client_settings settin
 
 smtp_pool::~smtp_pool() = default;
 
-asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::shared_ptr<const std::string> data)
+asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::string head,
+                                              std::shared_ptr<const std::string> entity)
 {
+    const std::string_view body = entity ? std::string_view(*entity) : std::string_view();
     auto acquired = co_await acquire();
     if (auto* failed = std::get_if<send_outcome>(&acquired)) {
         co_return std::move(*failed);
     }
     auto& place = std::get<slot>(acquired);
-    auto outcome = co_await send_on(place, env, *data);
+    auto outcome = co_await send_on(place, env, head, body);
     // A connection idle in the pool may have been closed by the server meanwhile: its RSET
     // fails, before any of the message was sent, and the message goes on a new connection. A
     // new connection sends no RSET, so this happens once at most.
@@ -108,7 +110,7 @@ asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::shared_ptr<cons
         if (failed) {
             outcome = std::move(*failed);
         } else {
-            outcome = co_await send_on(place, env, *data);
+            outcome = co_await send_on(place, env, head, body);
         }
     }
     finish(std::move(place));
@@ -116,10 +118,10 @@ asio::awaitable<send_outcome> smtp_pool::send(envelope env, std::shared_ptr<cons
 }
 
 asio::awaitable<send_outcome> smtp_pool::send_on(slot& place, const envelope& env,
-                                                 std::string_view data)
+                                                 std::string_view head, std::string_view entity)
 {
     const in_progress busy(*this, place.connection.get());
-    co_return co_await place.connection->send(env, data);
+    co_return co_await place.connection->send(env, head, entity);
 }
 
 // A new connection in `place`, opened. Nothing when it is ready, else why not.

@@ -31,14 +31,15 @@ public:
     smtp_pool(const smtp_pool&) = delete;
     smtp_pool& operator=(const smtp_pool&) = delete;
 
-    /// Sends one message (RFC 5322 text with CRLF, not dot-stuffed; `data` not null). Takes an idle
-    /// connection (RSET between messages, pipelined with the next; a connection whose RSET fails
-    /// or that the server closed is replaced), opens a new one while fewer than max_connections are
-    /// open, otherwise waits for one, first come first served. A connection that sent
+    /// Sends one message (RFC 5322 text with CRLF, not dot-stuffed: `head`, then `entity` when
+    /// it is not null, which other sends may share). Takes an idle connection (RSET between
+    /// messages, pipelined with the next; a connection whose RSET fails or that the server
+    /// closed is replaced), opens a new one while fewer than max_connections are open, otherwise
+    /// waits for one, first come first served. A connection that sent
     /// max_messages_per_connection messages is QUIT and closed. A connection error never poisons
     /// the pool: that connection is dropped and the next send opens another.
-    boost::asio::awaitable<send_outcome> send(envelope env,
-                                              std::shared_ptr<const std::string> data);
+    boost::asio::awaitable<send_outcome> send(envelope env, std::string head,
+                                              std::shared_ptr<const std::string> entity = nullptr);
 
     /// QUITs idle connections and makes waiting and later sends fail fast with connection_error
     /// "pool closed". Sends in progress finish; their connections are QUIT then.
@@ -59,7 +60,7 @@ private:
 
     boost::asio::awaitable<std::variant<slot, send_outcome>> acquire();
     boost::asio::awaitable<send_outcome> send_on(slot& place, const envelope& env,
-                                                 std::string_view data);
+                                                 std::string_view head, std::string_view entity);
     boost::asio::awaitable<std::optional<send_outcome>> connect(slot& place);
     boost::asio::awaitable<std::optional<slot>> take_place();
     void finish(slot place);

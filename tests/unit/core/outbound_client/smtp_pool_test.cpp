@@ -21,10 +21,14 @@ envelope envelope_for(int i)
     return {"sender@example.com", "rcpt" + std::to_string(i) + "@example.com", false};
 }
 
-std::shared_ptr<const std::string> shared_message(int i)
+// Each message is its own header fields, then the entity that all of them share, as the
+// gateway sends the recipients of one request.
+const auto shared_entity = std::make_shared<const std::string>("\r\nThe same body for all.\r\n");
+
+std::string head_of(int i)
 {
-    return std::make_shared<const std::string>(
-        test_message("message " + std::to_string(i) + "\r\n"));
+    return "From: sender@example.com\r\nTo: rcpt" + std::to_string(i) +
+           "@example.com\r\nSubject: message " + std::to_string(i) + "\r\n";
 }
 
 class smtp_pool_test : public ::testing::Test {
@@ -39,7 +43,7 @@ protected:
 
     send_outcome send(smtp_pool& pool, int i)
     {
-        return run(ioc_, pool.send(envelope_for(i), shared_message(i)));
+        return run(ioc_, pool.send(envelope_for(i), head_of(i), shared_entity));
     }
 
     boost::asio::io_context ioc_;
@@ -63,7 +67,7 @@ TEST_F(smtp_pool_test, one_connection_carries_every_message_with_rset_between)
     const auto messages = server_.messages();
     ASSERT_EQ(messages.size(), 5u);
     for (int i = 0; i < 5; ++i) {
-        EXPECT_EQ(messages[i].data, *shared_message(i));
+        EXPECT_EQ(messages[i].data, head_of(i) + *shared_entity);
         EXPECT_EQ(messages[i].connection, 1u);
     }
 }
@@ -76,7 +80,7 @@ TEST(smtp_pool, without_pipelining_each_command_waits_for_the_reply_before_it)
     boost::asio::io_context ioc;
     smtp_pool pool(ioc.get_executor(), settings_for(server, smtp_scheme::smtp));
     for (int i = 0; i < 3; ++i) {
-        const auto outcome = run(ioc, pool.send(envelope_for(i), shared_message(i)));
+        const auto outcome = run(ioc, pool.send(envelope_for(i), head_of(i), shared_entity));
         ASSERT_TRUE(outcome.ok()) << outcome.phase << outcome.error << outcome.reply.str();
     }
     EXPECT_EQ(server.connections_accepted(), 1u);
@@ -109,7 +113,7 @@ TEST_F(smtp_pool_test, concurrent_sends_never_open_more_than_the_maximum)
     std::vector<send_outcome> outcomes;
     std::size_t most_open = 0;
     for (int i = 0; i < 10; ++i) {
-        boost::asio::co_spawn(ioc_, pool.send(envelope_for(i), shared_message(i)),
+        boost::asio::co_spawn(ioc_, pool.send(envelope_for(i), head_of(i), shared_entity),
                               [&](std::exception_ptr e, send_outcome outcome) {
                                   ASSERT_FALSE(e);
                                   most_open = std::max(most_open, pool.open_connections());
@@ -226,8 +230,10 @@ TEST_F(smtp_pool_test, close_wakes_waiting_sends_at_once)
                                (outcome.error.empty() ? outcome.reply.str() : outcome.error));
         };
     };
-    boost::asio::co_spawn(ioc_, pool.send(envelope_for(0), shared_message(0)), record("stalled"));
-    boost::asio::co_spawn(ioc_, pool.send(envelope_for(1), shared_message(1)), record("waiting"));
+    boost::asio::co_spawn(ioc_, pool.send(envelope_for(0), head_of(0), shared_entity),
+                          record("stalled"));
+    boost::asio::co_spawn(ioc_, pool.send(envelope_for(1), head_of(1), shared_entity),
+                          record("waiting"));
     boost::asio::co_spawn(
         ioc_,
         [&]() -> boost::asio::awaitable<void> {
@@ -256,7 +262,7 @@ TEST_F(smtp_pool_test, abort_cuts_off_sends_in_progress_without_waiting_for_thei
     server_.inject(smtp_phase::data_end, stall);
     std::vector<send_outcome> finished;
     for (int i = 0; i < 2; ++i) {
-        boost::asio::co_spawn(ioc_, pool.send(envelope_for(i), shared_message(i)),
+        boost::asio::co_spawn(ioc_, pool.send(envelope_for(i), head_of(i), shared_entity),
                               [&finished](std::exception_ptr, send_outcome outcome) {
                                   finished.push_back(std::move(outcome));
                               });
