@@ -1,8 +1,8 @@
 #include "core/outbound/mime_message.hpp"
-#include "core/outbound/random_token.hpp"
 
 #include "core/encoding/base64.hpp"
 #include "core/encoding/utf8.hpp"
+#include "core/outbound/random_token.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
