@@ -172,6 +172,10 @@ asio::awaitable<std::variant<smtp_pool::slot, send_outcome>> smtp_pool::acquire(
         if (place->connection) {
             co_return std::move(*place);
         }
+        // A place handed over just before close() ran: no new connection is opened after it.
+        if (closed_) {
+            co_return closed_outcome();
+        }
         auto failed = co_await connect(*place);
         if (failed) {
             co_return std::move(*failed);
