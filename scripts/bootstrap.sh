@@ -8,6 +8,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libboost-program-options1.81-dev
     libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev libidn2-dev
+    libunistring-dev # case folding of address local parts (libidn2 depends on the library)
     libpq-dev
     libgoogle-perftools-dev # tcmalloc
     libgtest-dev postgresql

@@ -1,5 +1,6 @@
 #include "core/admin/admin_api.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/events/router.hpp"
 #include "core/http/json_response.hpp"
 
@@ -229,9 +230,12 @@ http::response admin_api::providers(const http::request& req) const
 
 http::response admin_api::suppression(const http::request& req, const std::string& raw) const
 {
-    const std::string email = events::normalise_email(raw);
-    if (email.empty()) {
-        return http::error_response(bh::status::bad_request, "not an e-mail address", req);
+    std::string email;
+    try {
+        email = addressing::canonical_email(addressing::parse_address(raw));
+    } catch (const addressing::address_error& e) {
+        return http::error_response(bh::status::bad_request,
+                                    std::string("not an e-mail address: ") + e.what(), req);
     }
     switch (req.method()) {
     case bh::verb::get:
@@ -279,7 +283,10 @@ http::response admin_api::events(const http::request& req,
 {
     storage::event_filter filter;
     if (auto email = param(query, "email")) {
-        filter.email = events::normalise_email(*email);
+        filter.email = addressing::canonical_email(*email);
+        if (!filter.email) {
+            throw bad_parameter{"email is not an e-mail address"};
+        }
     }
     filter.campaign_id = param(query, "campaign");
     filter.provider = param(query, "provider");

@@ -1,7 +1,7 @@
 #include "core/attribution/meta_token.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/attribution/signed_token.hpp"
-#include "core/events/router.hpp"
 
 #include <openssl/crypto.h>
 
@@ -32,23 +32,23 @@ std::array<unsigned char, 16> meta_codec::tag(std::string_view fields, std::stri
 
 std::string meta_codec::encode(const events::attribution& fields, std::string_view email) const
 {
-    const std::string address = events::normalise_email(email);
-    if (address.empty()) {
+    const auto address = addressing::canonical_email(email);
+    if (!address) {
         throw std::invalid_argument("the recipient is not an e-mail address");
     }
     std::string payload;
     append_field(payload, fields.message_id, max_field_size, field_name);
     append_field(payload, fields.campaign_id, max_field_size, field_name);
     append_field(payload, fields.profile, max_field_size, field_name);
-    return join_token(prefix, payload, tag(payload, address));
+    return join_token(prefix, payload, tag(payload, *address));
 }
 
 std::optional<events::attribution> meta_codec::decode(std::string_view token,
                                                       std::string_view email) const
 {
     auto parts = split_token(token, prefix);
-    const std::string address = events::normalise_email(email);
-    if (!parts || address.empty() || !tag_matches(tag(parts->payload, address), parts->tag)) {
+    const auto address = addressing::canonical_email(email);
+    if (!parts || !address || !tag_matches(tag(parts->payload, *address), parts->tag)) {
         return std::nullopt;
     }
     events::attribution fields;

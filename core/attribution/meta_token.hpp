@@ -33,8 +33,8 @@ public:
     /// not an address.
     std::string encode(const events::attribution& fields, std::string_view email) const;
 
-    /// The fields, when the token is this gateway's and was made for `email` (compared
-    /// normalised); nothing otherwise. THREAD: any.
+    /// The fields, when the token is this gateway's and was made for `email` (compared in the
+    /// canonical form, addressing::canonical_email); nothing otherwise. THREAD: any.
     std::optional<events::attribution> decode(std::string_view token, std::string_view email) const;
 
 private:

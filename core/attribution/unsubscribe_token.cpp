@@ -1,7 +1,7 @@
 #include "core/attribution/unsubscribe_token.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/attribution/signed_token.hpp"
-#include "core/events/router.hpp"
 
 #include <openssl/crypto.h>
 
@@ -35,12 +35,12 @@ std::array<unsigned char, 16> unsubscribe_codec::tag(std::string_view fields) co
 
 std::string unsubscribe_codec::encode(const unsubscribe_target& target) const
 {
-    const std::string address = events::normalise_email(target.email);
-    if (address.empty()) {
+    const auto address = addressing::canonical_email(target.email);
+    if (!address) {
         throw std::invalid_argument("the recipient is not an e-mail address");
     }
     std::string payload;
-    append_field(payload, address, max_email_size, field_name);
+    append_field(payload, *address, max_email_size, field_name);
     append_field(payload, target.campaign_id, max_campaign_size, field_name);
     append_field(payload, target.provider, max_provider_size, field_name);
     return join_token(prefix, payload, tag(payload));
@@ -59,10 +59,15 @@ std::optional<unsubscribe_target> unsubscribe_codec::decode(std::string_view tok
     std::string_view rest = parts->payload;
     if (!read_field(rest, target.email, max_email_size) ||
         !read_field(rest, target.campaign_id, max_campaign_size) ||
-        !read_field(rest, target.provider, max_provider_size) || !rest.empty() ||
-        target.email.empty()) {
+        !read_field(rest, target.provider, max_provider_size) || !rest.empty()) {
         return std::nullopt;
     }
+    // Links sent before the canonical form carry the address as it was keyed then.
+    auto canonical = addressing::canonical_email(target.email);
+    if (!canonical) {
+        return std::nullopt;
+    }
+    target.email = std::move(*canonical);
     return target;
 }
 

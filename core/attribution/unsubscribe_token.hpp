@@ -19,7 +19,7 @@
 namespace mailgate::core::attribution {
 
 struct unsubscribe_target {
-    std::string email; ///< normalised
+    std::string email; ///< canonical (addressing::canonical_email)
     std::string campaign_id;
     std::string provider; ///< the provider's nickname
 };

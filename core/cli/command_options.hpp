@@ -22,6 +22,7 @@ struct command_options {
     std::optional<std::string> to;                   ///< send-test: the recipient
     std::optional<std::string> from;                 ///< send-test: the sender, if not default
     bool json = false;                               ///< send-test: print JSON
+    bool allow_suppressed = false; ///< send-test: send to a suppressed recipient too
     std::optional<std::filesystem::path> check_file; ///< plugins: judge this one file
 };
 
@@ -45,8 +46,10 @@ int run_replay(const command_options& options);
 /// token for that message, signed with the configured key.
 int run_meta(const command_options& options);
 
-/// `mailgate send-test --provider NICK --to ADDRESS [--from ADDRESS] [--json]`: one test
-/// message through the provider, printing the SMTP conversation; exits 1 when it failed.
+/// `mailgate send-test --provider NICK --to ADDRESS [--from ADDRESS] [--json]
+/// [--allow-suppressed]`: one test message through the provider, printing the SMTP
+/// conversation; exits 1 when it failed, or when the recipient is suppressed and
+/// --allow-suppressed is not given (then nothing is sent).
 int run_send_test(const command_options& options);
 
 /// `mailgate secret generate-key | encrypt | decrypt` (its own arguments).

@@ -80,6 +80,7 @@ int run(int argc, char** argv)
                                                                      "send-test: the recipient")(
         "from", po::value<std::string>(), "send-test: the sender (default: the provider's)")(
         "json", "send-test: print the result as JSON")(
+        "allow-suppressed", "send-test: send even when the recipient is suppressed")(
         "check", po::value<std::string>(), "plugins: load only this driver file and report on it");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())("input",
@@ -135,6 +136,7 @@ int run(int argc, char** argv)
     }
     parsed.apply = vm.count("apply") != 0;
     parsed.json = vm.count("json") != 0;
+    parsed.allow_suppressed = vm.count("allow-suppressed") != 0;
     for (auto [name, field] :
          {std::pair{"email", &parsed.email}, std::pair{"message", &parsed.message_id},
           std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile},

@@ -1,5 +1,6 @@
 #include "core/cli/command_options.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/cli/gateway_setup.hpp"
 #include "core/outbound/test_email.hpp"
 
@@ -52,10 +53,11 @@ int run_send_test(const command_options& options)
 {
     if (!options.provider || !options.to) {
         std::cerr << "usage: mailgate send-test --provider NICK --to ADDRESS [--from ADDRESS] "
-                     "[--json]\n";
+                     "[--json] [--allow-suppressed]\n";
         return 2;
     }
-    gateway gw = open_gateway(options, false);
+    // The store only for the suppression list: an explicit --allow-suppressed needs none.
+    gateway gw = open_gateway(options, !options.allow_suppressed);
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
     auto provider = std::find_if(senders.begin(), senders.end(), [&](const auto& p) {
         return p.instance->provider() == *options.provider;
@@ -70,6 +72,14 @@ int run_send_test(const command_options& options)
     } catch (const outbound::request_error& e) {
         std::cerr << "mailgate: " << e.what() << "\n";
         return 2;
+    }
+    if (gw.store) {
+        const auto& to = addresses.to.front().to.addr;
+        if (auto s = gw.store->find_suppression(addressing::canonical_email(to))) {
+            std::cerr << "mailgate: " << outbound::suppressed_refusal(to, *s)
+                      << " (--allow-suppressed sends anyway)\n";
+            return 1;
+        }
     }
     outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
                                         gw.config.server.public_url);

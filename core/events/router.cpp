@@ -1,5 +1,6 @@
 #include "core/events/router.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
 #include "core/encoding/sha256.hpp"
 
@@ -9,8 +10,6 @@
 
 #include <boost/json.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <stdexcept>
 
@@ -51,26 +50,6 @@ system_event channel_unsubscribed(std::string type, const std::string& descripti
 
 } // namespace
 
-std::string normalise_email(std::string_view email)
-{
-    auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
-    while (!email.empty() && is_space(email.front())) {
-        email.remove_prefix(1);
-    }
-    while (!email.empty() && is_space(email.back())) {
-        email.remove_suffix(1);
-    }
-    const auto at = email.rfind('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 == email.size() || email.size() > 254 ||
-        std::any_of(email.begin(), email.end(), [&](unsigned char c) { return c < 0x21; })) {
-        return "";
-    }
-    std::string out(email);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::string event_key(const plugin::driver_event& e)
 {
     if (!e.provider_event_id.empty()) {
@@ -94,8 +73,8 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
                                 const std::string& driver, int64_t received_at)
 {
     auto kind = from_abi(e.kind);
-    std::string email = normalise_email(e.email);
-    if (!kind || email.empty()) {
+    auto email = addressing::canonical_email(e.email);
+    if (!kind || !email) {
         return std::nullopt;
     }
     event ev;
@@ -103,7 +82,7 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
     ev.driver = driver;
     ev.kind = *kind;
     ev.permanent = (e.flags & MG_EVENT_FLAG_PERMANENT) != 0;
-    ev.email = std::move(email);
+    ev.email = std::move(*email);
     ev.received_at = received_at;
     ev.occurred_at =
         (e.occurred_at > 0 && e.occurred_at <= max_seconds) ? e.occurred_at * 1000 : received_at;

@@ -16,17 +16,14 @@ class meta_codec;
 
 namespace mailgate::core::events {
 
-/// The address as the gateway keys it: surrounding white space removed, lower-case. Empty when
-/// what is left is not an address.
-std::string normalise_email(std::string_view email);
-
 /// The idempotency key: "id:" + the provider's event id, or "sha256:" + a hash of the event's
 /// content as the provider sent it (so a retried batch maps to the same keys even when the
 /// provider left the time out and the gateway filled it in).
 std::string event_key(const plugin::driver_event& e);
 
-/// Builds the stored event from a driver's event. `received_at` is Unix milliseconds.
-/// Nothing when the email is not an address (the caller reports the item as unprocessed).
+/// Builds the stored event from a driver's event, its email in the canonical form
+/// (addressing::canonical_email). `received_at` is Unix milliseconds. Nothing when the email is
+/// not an address parse_address takes (the caller reports the item as unprocessed).
 std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
                                 const std::string& driver, int64_t received_at);
 

@@ -1,5 +1,6 @@
 #include "core/outbound/attempt_outcome.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/events/router.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -9,15 +10,15 @@ namespace mailgate::core::outbound {
 namespace {
 
 events::routed_event in_band_bounce(const storage::queued_message& message,
-                                    const send_outcome& sent, const std::string& driver,
-                                    int64_t now)
+                                    const std::string& email, const send_outcome& sent,
+                                    const std::string& driver, int64_t now)
 {
     events::event ev;
     ev.provider = message.provider;
     ev.driver = driver;
     ev.kind = events::event_kind::hard_bounce;
     ev.permanent = true;
-    ev.email = events::normalise_email(message.recipient);
+    ev.email = email;
     ev.occurred_at = now;
     ev.received_at = now;
     ev.attributed = {message.id, message.campaign_id, ev.email};
@@ -59,8 +60,9 @@ storage::delivery_outcome outcome_of(const storage::queued_message& message,
     out.failure = std::string(describe(sent.failure));
     if (sent.permanent) {
         out.state = storage::delivery_state::failed;
-        if (refused_recipient(sent) && !events::normalise_email(message.recipient).empty()) {
-            out.events.push_back(in_band_bounce(message, sent, driver, now));
+        const auto email = addressing::canonical_email(message.recipient);
+        if (refused_recipient(sent) && email) {
+            out.events.push_back(in_band_bounce(message, *email, sent, driver, now));
         }
         return out;
     }

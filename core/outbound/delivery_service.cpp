@@ -1,5 +1,6 @@
 #include "core/outbound/delivery_service.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/events/router.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/attempt_outcome.hpp"
@@ -28,6 +29,16 @@ constexpr std::size_t max_claim = 500;
 /// again, as with any crash before the record).
 constexpr std::size_t record_batch = 500;
 constexpr std::chrono::milliseconds record_delay{10};
+
+send_outcome not_sent(failure_class failure, bool permanent, std::string why)
+{
+    send_outcome out;
+    out.failure = failure;
+    out.permanent = permanent;
+    out.phase = "suppression";
+    out.error = std::move(why);
+    return out;
+}
 
 send_outcome not_configured(const std::string& provider)
 {
@@ -210,11 +221,39 @@ asio::awaitable<send_outcome> delivery_service::attempt(const storage::queued_me
     if (slot == nullptr) {
         co_return not_configured(message.provider);
     }
+    if (auto refused = suppression_check(message)) {
+        co_return std::move(*refused);
+    }
     // Named, not temporaries in the co_await expression: GCC 12 destroys such temporaries twice.
     envelope env{message.mail_from, message.recipient, message.smtputf8};
     std::string head = message.head;
     auto entity = message.entity;
     co_return co_await slot->pool->send(std::move(env), std::move(head), std::move(entity));
+}
+
+// The list is read again right before every attempt, so that a recipient suppressed while its
+// message waited (deferred, or queued behind others) is never sent to. A synchronous read on the
+// delivery thread: one indexed lookup, no I/O thread of the HTTP server waits for it. A list that
+// cannot be read holds the message back for a retry rather than risk the send.
+std::optional<send_outcome>
+delivery_service::suppression_check(const storage::queued_message& message)
+{
+    const auto key = addressing::canonical_email(message.recipient);
+    if (!key) {
+        return not_sent(failure_class::invalid_address, true,
+                        "the recipient '" + message.recipient + "' is not an address");
+    }
+    try {
+        if (auto s = store_.find_suppression(*key)) {
+            return not_sent(failure_class::suppressed, true,
+                            "not sent: the recipient is suppressed (reason: " + s->reason + ")");
+        }
+    } catch (const std::exception& e) {
+        return not_sent(failure_class::dispatch_failed, false,
+                        std::string("not sent: the suppression list could not be read: ") +
+                            e.what());
+    }
+    return std::nullopt;
 }
 
 void delivery_service::queue_record(storage::delivery_outcome outcome)

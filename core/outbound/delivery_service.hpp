@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -79,6 +80,9 @@ private:
     boost::asio::awaitable<void> deliver(storage::queued_message message);
     boost::asio::awaitable<send_outcome> attempt(const storage::queued_message& message,
                                                  provider_slot* slot);
+    /// The outcome that ends the attempt before any SMTP when the recipient is suppressed (or
+    /// the list cannot be read); nothing when it may go. THREAD: the service's.
+    std::optional<send_outcome> suppression_check(const storage::queued_message& message);
     boost::asio::awaitable<void> shutdown();
     boost::asio::awaitable<void> wait_for_signal(std::chrono::milliseconds at_most);
     void signal();

@@ -29,6 +29,8 @@ std::string_view describe(failure_class c)
         return "SMTP connection error";
     case failure_class::timeout:
         return "SMTP timeout";
+    case failure_class::suppressed:
+        return "recipient suppressed";
     }
     return "SMTP failure";
 }
@@ -52,6 +54,9 @@ std::string_view hint(failure_class c)
     case failure_class::timeout:
         return "The server did not answer in time: check that the host and port lead to an SMTP "
                "server and that no firewall silently drops the traffic, then retry.";
+    case failure_class::suppressed:
+        return "The recipient is on the suppression list (GET /v1/suppressions/{email} says why); "
+               "nothing is sent to it while it is.";
     }
     return "";
 }

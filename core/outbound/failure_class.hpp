@@ -8,9 +8,19 @@
 
 namespace mailgate::core::outbound {
 
-enum class failure_class { none, invalid_address, dispatch_failed, connection_error, timeout };
+/// `suppressed`: the recipient was on the suppression list when the attempt was about to start,
+/// so nothing was sent.
+enum class failure_class {
+    none,
+    invalid_address,
+    dispatch_failed,
+    connection_error,
+    timeout,
+    suppressed
+};
 
-/// "SMTP invalid email ID", "SMTP dispatching failed", "SMTP connection error", "SMTP timeout".
+/// "SMTP invalid email ID", "SMTP dispatching failed", "SMTP connection error", "SMTP timeout",
+/// "recipient suppressed".
 std::string_view describe(failure_class c);
 
 /// One sentence an operator can act on.

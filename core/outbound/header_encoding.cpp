@@ -1,10 +1,10 @@
 #include "core/outbound/header_encoding.hpp"
 
+#include "core/addressing/rfc5322.hpp"
 #include "core/encoding/base64.hpp"
 #include "core/encoding/hex_escape.hpp"
 #include "core/encoding/utf8.hpp"
 #include "core/outbound/message_error.hpp"
-#include "core/outbound/rfc5322.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -21,7 +21,8 @@ constexpr std::size_t word_overhead = q_prefix.size() + suffix.size();
 
 bool is_q_safe(char c)
 {
-    return rfc5322::is_alnum(c) || std::string_view("!*+-/").find(c) != std::string_view::npos;
+    return addressing::rfc5322::is_alnum(c) ||
+           std::string_view("!*+-/").find(c) != std::string_view::npos;
 }
 
 std::string q_encode(std::string_view bytes)

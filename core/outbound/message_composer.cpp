@@ -1,8 +1,8 @@
 #include "core/outbound/message_composer.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
 #include "core/attribution/unsubscribe_token.hpp"
-#include "core/events/router.hpp"
 #include "core/outbound/random_token.hpp"
 
 #include <boost/url/parse.hpp>
@@ -24,7 +24,7 @@ mailbox sender_of(const message_request& request, const sending_provider& provid
                             "' has no from_address");
     }
     // The provider's default was checked when the provider was configured.
-    return {provider.from_name, parse_address(provider.from_address)};
+    return {provider.from_name, addressing::parse_address(provider.from_address)};
 }
 
 std::optional<mailbox> reply_to_of(const sending_provider& provider)
@@ -32,7 +32,7 @@ std::optional<mailbox> reply_to_of(const sending_provider& provider)
     if (provider.reply_address.empty()) {
         return std::nullopt;
     }
-    return mailbox{"", parse_address(provider.reply_address)};
+    return mailbox{"", addressing::parse_address(provider.reply_address)};
 }
 
 plugin::header_list decorate(const sending_provider& provider, const plugin::outbound_message& m)
@@ -99,7 +99,7 @@ storage::queued_message message_composer::compose_one(const message_request& req
     const std::string meta = codec_ == nullptr
                                  ? std::string()
                                  : codec_->encode({m.id, m.campaign_id, to.profile},
-                                                  events::normalise_email(m.recipient));
+                                                  addressing::canonical_email(to.to.addr));
     message_spec spec;
     spec.from = from;
     spec.to = to.to;

@@ -51,11 +51,11 @@ void only_keys(const json::object& o, const std::set<std::string_view>& known,
     }
 }
 
-address address_of(const std::string& text, const std::string& field)
+addressing::address address_of(const std::string& text, const std::string& field)
 {
     try {
-        return parse_address(text);
-    } catch (const address_error& e) {
+        return addressing::parse_address(text);
+    } catch (const addressing::address_error& e) {
         refuse(field, e.what());
     }
 }

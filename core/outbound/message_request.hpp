@@ -3,7 +3,7 @@
 // The body of POST /v1/messages (docs/sending.md), parsed and checked before anything is
 // queued: a request is taken whole or refused whole, with the field at fault named.
 
-#include "core/outbound/address.hpp"
+#include "core/outbound/mailbox.hpp"
 #include "core/outbound/mime_message.hpp"
 
 #include <optional>

@@ -1,9 +1,9 @@
 #include "core/outbound/mime_message.hpp"
 
+#include "core/addressing/rfc5322.hpp"
 #include "core/encoding/utf8.hpp"
 #include "core/outbound/header_encoding.hpp"
 #include "core/outbound/mime_part.hpp"
-#include "core/outbound/rfc5322.hpp"
 
 #include <mailgate/sdk/str.hpp>
 
@@ -76,7 +76,7 @@ void check_text(const std::string& what, std::string_view text)
 // RFC 2047 decoders would take "=?" for the start of an encoded word.
 bool needs_encoded_words(std::string_view text)
 {
-    return !rfc5322::is_header_text(text) || text.find("=?") != std::string_view::npos;
+    return !addressing::rfc5322::is_header_text(text) || text.find("=?") != std::string_view::npos;
 }
 
 std::string encoded_words_for(std::string_view header, std::string_view text)
@@ -101,22 +101,23 @@ std::string text_line(std::string_view header, std::string_view text, std::strin
 std::string extra_header_line(std::string_view name, std::string_view value)
 {
     check_extra_header(name, value);
-    return header_line(name, rfc5322::is_header_text(value) ? std::string(value)
-                                                            : encoded_words_for(name, value));
+    return header_line(name, addressing::rfc5322::is_header_text(value)
+                                 ? std::string(value)
+                                 : encoded_words_for(name, value));
 }
 
 bool is_plain_phrase(std::string_view name)
 {
     return name.front() != ' ' && name.back() != ' ' && name.find("  ") == std::string_view::npos &&
            std::all_of(name.begin(), name.end(),
-                       [](char c) { return c == ' ' || rfc5322::is_atext(c); });
+                       [](char c) { return c == ' ' || addressing::rfc5322::is_atext(c); });
 }
 
-std::string checked_address(const std::string& header, const address& addr)
+std::string checked_address(const std::string& header, const addressing::address& addr)
 {
     try {
-        return parse_address(addr.str()).str();
-    } catch (const address_error& e) {
+        return addressing::parse_address(addr.str()).str();
+    } catch (const addressing::address_error& e) {
         throw message_error("the " + header + " address: " + e.what());
     }
 }
@@ -130,7 +131,8 @@ std::string mailbox_line(const std::string& header, const mailbox& box)
     }
     const std::string_view name = box.display_name;
     return text_line(header, name,
-                     is_plain_phrase(name) ? std::string(name) : rfc5322::quoted_string(name),
+                     is_plain_phrase(name) ? std::string(name)
+                                           : addressing::rfc5322::quoted_string(name),
                      " <" + addr + ">");
 }
 
@@ -138,8 +140,9 @@ std::string message_id_line(std::string_view id)
 {
     const auto at = id.find('@');
     const auto right = at == std::string_view::npos ? std::string_view{} : id.substr(at + 1);
-    if (at == std::string_view::npos || !rfc5322::is_dot_atom_text(id.substr(0, at)) ||
-        !(rfc5322::is_dot_atom_text(right) || rfc5322::is_no_fold_literal(right))) {
+    if (at == std::string_view::npos || !addressing::rfc5322::is_dot_atom_text(id.substr(0, at)) ||
+        !(addressing::rfc5322::is_dot_atom_text(right) ||
+          addressing::rfc5322::is_no_fold_literal(right))) {
         throw message_error("the message id is not left@right (dot-atoms, no angle brackets)");
     }
     return header_line("Message-ID", "<" + std::string(id) + ">");

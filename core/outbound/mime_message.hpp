@@ -2,7 +2,7 @@
 
 // The RFC 5322 / MIME text of an outbound message, as it goes after SMTP DATA. Pure: no I/O.
 
-#include "core/outbound/address.hpp"
+#include "core/outbound/mailbox.hpp"
 #include "core/outbound/message_error.hpp"
 
 #include <chrono>

@@ -1,12 +1,12 @@
 #include "core/outbound/mime_part.hpp"
 
+#include "core/addressing/rfc5322.hpp"
 #include "core/encoding/base64.hpp"
 #include "core/encoding/hex_escape.hpp"
 #include "core/encoding/utf8.hpp"
 #include "core/outbound/header_encoding.hpp"
 #include "core/outbound/quoted_printable.hpp"
 #include "core/outbound/random_token.hpp"
-#include "core/outbound/rfc5322.hpp"
 
 #include <boost/algorithm/string/case_conv.hpp>
 
@@ -85,7 +85,7 @@ std::string encode_body(std::string_view text, std::string_view transfer_encodin
 
 bool is_attr_char(char c)
 {
-    return rfc5322::is_alnum(c) ||
+    return addressing::rfc5322::is_alnum(c) ||
            std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
 }
 
@@ -113,8 +113,9 @@ std::string filename_parameter(std::string_view name)
         })) {
         throw message_error("an attachment's file name has a control character or is not UTF-8");
     }
-    return rfc5322::is_header_text(name) ? "filename=" + rfc5322::quoted_string(name)
-                                         : "filename*=utf-8''" + percent_encoded(name);
+    return addressing::rfc5322::is_header_text(name)
+               ? "filename=" + addressing::rfc5322::quoted_string(name)
+               : "filename*=utf-8''" + percent_encoded(name);
 }
 
 bool is_token(std::string_view text)
@@ -133,7 +134,7 @@ std::string media_type(const attachment& file)
     const auto slash = file.content_type.find('/');
     if (slash == std::string::npos || !is_token(file.content_type.substr(0, slash)) ||
         !is_token(file.content_type.substr(slash + 1))) {
-        throw message_error("the attachment " + rfc5322::quoted_string(file.filename) +
+        throw message_error("the attachment " + addressing::rfc5322::quoted_string(file.filename) +
                             " has a content type that is not type/subtype");
     }
     return boost::algorithm::to_lower_copy(file.content_type);

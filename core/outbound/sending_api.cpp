@@ -52,7 +52,7 @@ json::array take_suppressed(message_request& request, storage::store& store)
 {
     json::array refused;
     std::erase_if(request.to, [&](const recipient& r) {
-        auto s = store.find_suppression(events::normalise_email(r.to.addr.str()));
+        auto s = store.find_suppression(addressing::canonical_email(r.to.addr));
         if (s) {
             refused.push_back(json::object{{"to", r.to.addr.str()}, {"reason", s->reason}});
         }
@@ -61,21 +61,55 @@ json::array take_suppressed(message_request& request, storage::store& store)
     return refused;
 }
 
-// Test-email bodies: {"to": address or {address, name}, "from": optional}.
-std::pair<recipient, std::optional<mailbox>> test_body(std::string_view text)
+struct test_body {
+    recipient to;
+    std::optional<mailbox> from;
+    bool allow_suppressed = false;
+};
+
+// Test-email bodies: {"to": address or {address, name}, "from": optional, "allow_suppressed":
+// optional boolean}.
+test_body parse_test_body(std::string_view text)
 {
     boost::system::error_code ec;
     auto v = json::parse(text, ec);
     if (ec || !v.is_object() || !v.get_object().contains("to")) {
         throw request_error("to: is required (body: {\"to\": \"you@example.com\"})");
     }
+    const auto& body = v.get_object();
     // Reuses the message parser's rules for addresses and names.
-    json::object full{{"provider", "-"}, {"to", v.get_object().at("to")}, {"text", "-"}};
-    if (const auto* from = v.get_object().if_contains("from")) {
+    json::object full{{"provider", "-"}, {"to", body.at("to")}, {"text", "-"}};
+    if (const auto* from = body.if_contains("from")) {
         full["from"] = *from;
     }
+    bool allow_suppressed = false;
+    if (const auto* allow = body.if_contains("allow_suppressed")) {
+        if (!allow->is_bool()) {
+            throw request_error("allow_suppressed: must be true or false");
+        }
+        allow_suppressed = allow->as_bool();
+    }
     auto probe = parse_message_request(json::serialize(full));
-    return {probe.to.front(), probe.from};
+    return {probe.to.front(), probe.from, allow_suppressed};
+}
+
+std::optional<http::response> refuse_suppressed(const test_body& body, storage::store& store,
+                                                const http::request& req)
+{
+    const auto& to = body.to.to.addr;
+    if (body.allow_suppressed) {
+        return std::nullopt;
+    }
+    auto s = store.find_suppression(addressing::canonical_email(to));
+    if (!s) {
+        return std::nullopt;
+    }
+    return http::json_response(
+        bh::status::unprocessable_entity,
+        json::object{
+            {"error", suppressed_refusal(to, *s) + " (\"allow_suppressed\": true sends anyway)"},
+            {"refused", json::array{json::object{{"to", to.str()}, {"reason", s->reason}}}}},
+        req);
 }
 
 } // namespace
@@ -195,15 +229,11 @@ asio::awaitable<http::response> sending_api::test(const http::request& req,
         co_return http::error_response(bh::status::not_found,
                                        "no provider named '" + nickname + "' sends mail here", req);
     }
+    if (auto refusal = refuse_suppressed(parse_test_body(req.body()), store_, req)) {
+        co_return std::move(*refusal);
+    }
     const test_email_result result = co_await test_with_body(*provider, req.body());
     co_return http::json_response(bh::status::ok, to_json(result), req);
-}
-
-asio::awaitable<test_email_result> sending_api::test_with_body(const sending_provider& provider,
-                                                               const std::string& body) const
-{
-    auto addresses = test_body(body);
-    co_return co_await send_test_email(provider, composer_, addresses.first, addresses.second);
 }
 
 const sending_provider* sending_api::find(const std::string& nickname) const
@@ -212,6 +242,13 @@ const sending_provider* sending_api::find(const std::string& nickname) const
         return p.instance->provider() == nickname;
     });
     return it == providers_.end() ? nullptr : &*it;
+}
+
+asio::awaitable<test_email_result> sending_api::test_with_body(const sending_provider& provider,
+                                                               const std::string& body) const
+{
+    auto parsed = parse_test_body(body);
+    co_return co_await send_test_email(provider, composer_, parsed.to, parsed.from);
 }
 
 } // namespace mailgate::core::outbound

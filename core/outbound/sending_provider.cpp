@@ -1,7 +1,7 @@
 #include "core/outbound/sending_provider.hpp"
 
+#include "core/addressing/address.hpp"
 #include "core/config/config_error.hpp"
-#include "core/outbound/address.hpp"
 
 #include <unistd.h>
 
@@ -59,8 +59,8 @@ void check_addresses(const sending_provider& p, std::vector<std::string>& proble
             continue;
         }
         try {
-            parse_address(*value);
-        } catch (const address_error& e) {
+            addressing::parse_address(*value);
+        } catch (const addressing::address_error& e) {
             problems.push_back("provider '" + p.instance->provider() + "': option '" + name +
                                "': " + e.what());
         }

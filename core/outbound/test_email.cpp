@@ -52,6 +52,11 @@ boost::asio::awaitable<test_email_result> send_test_email(const sending_provider
     co_return result;
 }
 
+std::string suppressed_refusal(const addressing::address& to, const storage::suppression& s)
+{
+    return "the recipient " + to.str() + " is suppressed (reason: " + s.reason + ")";
+}
+
 json::object to_json(const test_email_result& result)
 {
     const auto& o = result.outcome;

@@ -7,6 +7,7 @@
 #include "core/outbound/message_composer.hpp"
 #include "core/outbound/send_outcome.hpp"
 #include "core/outbound/transcript_line.hpp"
+#include "core/storage/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -31,6 +32,10 @@ boost::asio::awaitable<test_email_result> send_test_email(const sending_provider
                                                           const message_composer& composer,
                                                           recipient to,
                                                           std::optional<mailbox> from);
+
+/// Why a test message is not sent to a suppressed recipient, unless the operator says so:
+/// "the recipient x@y.example is suppressed (reason: manual)".
+std::string suppressed_refusal(const addressing::address& to, const storage::suppression& s);
 
 /// `{"ok", "provider", "from", "to", "phase", "reply", "provider_message_id", "tls": {"version",
 /// "cipher"}, "error": {"class", "detail", "hint"}, "transcript": [{"from", "text"}]}`.

@@ -10,14 +10,19 @@
 
 namespace mailgate::core::storage {
 
-struct migration {
+/// One version: its SQL, then, when set, what only code can do to the rows (on the backend's
+/// `Connection`, in the same transaction).
+template <class Connection>
+struct basic_migration {
     int version = 0;
     std::string_view sql;
+    void (*rewrite_rows)(Connection&) = nullptr;
 };
 
 /// A database is never changed by a version that does not know its schema. Throws
 /// std::runtime_error when `version` is newer than the last of `list`.
-inline void refuse_newer(int version, std::span<const migration> list)
+template <class Connection>
+void refuse_newer(int version, std::span<const basic_migration<Connection>> list)
 {
     const int known = list.empty() ? 0 : list.back().version;
     if (version > known) {

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -252,6 +253,163 @@ TEST_F(Sending, ASuppressedRecipientIsRefusedAndNeverReachesTheServer)
         EXPECT_THAT(m.recipients, Not(::testing::Contains("gone@example.com")));
     }
     EXPECT_EQ(server_.command_count("RCPT"), 1u);
+}
+
+// One mailbox, two written forms: suppressed in one (in the admin API's path, percent-encoded),
+// sent to in the other. None may reach the server.
+struct written_forms {
+    const char* suppressed; ///< percent-encoded for the path
+    const char* sent;
+};
+
+const written_forms same_mailbox[] = {
+    {"zoe@b%C3%BCcher.example", "zoe@xn--bcher-kva.example"},
+    {"yan@xn--bcher-kva.example", "yan@B\u00fccher.example"},
+    {"ann@example.com", "\"ann\"@example.com"},
+    {"%22bob%22@example.com", "Bob@example.com"},
+    {"%22john%20smith%22@example.com", "\"John Smith\"@example.com"},
+    {"%C3%89LODIE@example.com", "\u00e9lodie@example.com"},
+    {"%CE%A3%CE%9F%CE%A6%CE%99%CE%91@example.com", "\u03c3\u03bf\u03c6\u03b9\u03b1@example.com"},
+};
+
+TEST_F(Sending, ASuppressionHoldsForEveryWrittenFormOfTheAddress)
+{
+    for (const auto& form : same_mailbox) {
+        SCOPED_TRACE(form.sent);
+        const auto put = gw_.admin("PUT", std::string("/v1/suppressions/") + form.suppressed);
+        ASSERT_EQ(put.status, 200) << put.body;
+        auto refused = send(
+            json::serialize(json::object{{"provider", "relay"}, {"text", "hi"}, {"to", form.sent}}),
+            422);
+        EXPECT_EQ(refused.at("refused").at(0).at("reason").as_string(), "manual");
+    }
+    // A hard bounce an ESP reports in one form suppresses the others.
+    ASSERT_EQ(gw_.request("POST", "/v1/callbacks/legacy",
+                          R"([{"event":"hardbounce","data":[{"e":"Kai@b\u00fccher.example",)"
+                          R"("ts":1435322805}]}])")
+                  .status,
+              200);
+    auto refused =
+        send(R"({"provider": "relay", "text": "hi", "to": "kai@xn--bcher-kva.example"})", 422);
+    EXPECT_EQ(refused.at("refused").at(0).at("reason").as_string(), "hard_bounce");
+    auto events = gw_.admin("GET", "/v1/events?email=KAI@xn--bcher-kva.example");
+    ASSERT_EQ(events.status, 200) << events.body;
+    ASSERT_EQ(json::parse(events.body).at("items").as_array().size(), 1u) << events.body;
+    EXPECT_EQ(json::parse(events.body).at("items").at(0).at("email").as_string(),
+              "kai@xn--bcher-kva.example");
+
+    // A test message too, unless the operator says so.
+    auto test =
+        gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "\"zoe\"@b\u00fccher.example"})");
+    EXPECT_EQ(test.status, 422) << test.body;
+    EXPECT_THAT(test.body, HasSubstr("suppressed (reason: manual)"));
+    EXPECT_EQ(server_.command_count("RCPT"), 0u);
+    EXPECT_EQ(gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "zoe@example.com",
+                                                               "allow_suppressed": "yes"})")
+                  .status,
+              400);
+
+    auto allowed = gw_.admin("POST", "/v1/providers/relay/test",
+                             R"({"to": "zoe@xn--bcher-kva.example", "allow_suppressed": true})");
+    ASSERT_EQ(allowed.status, 200) << allowed.body;
+    EXPECT_TRUE(json::parse(allowed.body).at("ok").as_bool()) << allowed.body;
+    EXPECT_EQ(server_.command_count("RCPT"), 1u) << "only the test the operator allowed";
+}
+
+// A quoted local part is an address like any other: it is accepted, sent and can be suppressed.
+TEST_F(Sending, AQuotedLocalPartIsSentAndSuppressible)
+{
+    auto ids = send_to({"\"john smith\"@example.com"});
+    ASSERT_EQ(ids.size(), 1u);
+    wait_for_state(ids[0], "sent");
+    ASSERT_TRUE(server_.wait_for_messages(1, patience));
+    EXPECT_EQ(server_.messages().at(0).recipients,
+              std::vector<std::string>{"\"john smith\"@example.com"});
+    EXPECT_EQ(gw_.admin("PUT", "/v1/suppressions/%22john%20smith%22@example.com").status, 200);
+    auto got = gw_.admin("GET", "/v1/suppressions/%22John%20Smith%22@example.com");
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(json::parse(got.body).at("email").as_string(), "\"john smith\"@example.com");
+}
+
+TEST_F(Sending, TheSendTestCommandRefusesASuppressedRecipientUnlessAllowed)
+{
+    ASSERT_EQ(gw_.admin("PUT", "/v1/suppressions/ops@example.com").status, 200);
+    const auto config = (gw_.dir() / "mailgate.yaml").string();
+    const auto out = (gw_.dir() / "send-test.out").string();
+    const std::string command = std::string(MAILGATE_BINARY) + " send-test --config " + config +
+                                " --provider relay --to '\"Ops\"@Example.com' > " + out + " 2>&1";
+    EXPECT_NE(std::system(command.c_str()), 0);
+    std::ifstream in(out);
+    std::string printed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(printed, HasSubstr("is suppressed (reason: manual)"));
+    EXPECT_EQ(server_.command_count("RCPT"), 0u);
+
+    const std::string allowed = std::string(MAILGATE_BINARY) + " send-test --config " + config +
+                                " --provider relay --to ops@example.com --allow-suppressed > " +
+                                out + " 2>&1";
+    EXPECT_EQ(std::system(allowed.c_str()), 0);
+    EXPECT_EQ(server_.command_count("RCPT"), 1u);
+}
+
+// A message deferred before its recipient was suppressed: the next attempt reads the list again
+// and ends the message failed, with the reason, without any RCPT. `suppress` suppresses the
+// recipient in another written form.
+class SuppressedWhileDeferred : public Sending {
+protected:
+    void expect_never_sent(const std::string& to, const std::function<void()>& suppress,
+                           const std::string& reason)
+    {
+        server_.inject(smtp_phase::mail, {smtp_fault::action::reply, "451 4.3.0 try later", -1});
+        auto ids = send_to({to});
+        ASSERT_EQ(ids.size(), 1u);
+        auto m = wait_for_state(ids[0], "deferred");
+        suppress();
+        // An attempt that read the list before the suppression may still be under way: the
+        // server refuses it until the one after has begun.
+        const auto before = message(ids[0]).at("attempts").as_int64();
+        const auto deadline = std::chrono::steady_clock::now() + patience;
+        for (m = message(ids[0]);
+             m.at("attempts").as_int64() <= before && m.at("state").as_string() != "failed" &&
+             std::chrono::steady_clock::now() < deadline;
+             m = message(ids[0])) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        server_.clear_faults();
+
+        m = wait_for_state(ids[0], "failed");
+        EXPECT_EQ(m.at("failure").as_string(), "recipient suppressed");
+        EXPECT_THAT(std::string(m.at("last_reply").as_string()),
+                    HasSubstr("suppressed (reason: " + reason + ")"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        EXPECT_EQ(message(ids[0]).at("state").as_string(), "failed");
+        EXPECT_EQ(server_.command_count("RCPT"), 0u);
+        EXPECT_TRUE(server_.messages().empty());
+    }
+};
+
+TEST_F(SuppressedWhileDeferred, ByTheAdminApiInAnotherForm)
+{
+    expect_never_sent(
+        "\"Kim\"@xn--bcher-kva.example",
+        [&] {
+            ASSERT_EQ(gw_.admin("PUT", "/v1/suppressions/kim@B%C3%BCcher.example").status, 200);
+        },
+        "manual");
+}
+
+TEST_F(SuppressedWhileDeferred, ByAHardBounceCallbackInAnotherForm)
+{
+    expect_never_sent(
+        "lea@xn--bcher-kva.example",
+        [&] {
+            ASSERT_EQ(
+                gw_.request("POST", "/v1/callbacks/legacy",
+                            R"([{"event":"hardbounce","data":[{"e":"\"LEA\"@b\u00fccher.example",)"
+                            R"("ts":1435322805}]}])")
+                    .status,
+                200);
+        },
+        "hard_bounce");
 }
 
 TEST_F(Sending, A550AtRcptFailsTheMessageAndSuppressesTheAddress)

@@ -1,6 +1,7 @@
 #include "core/storage/postgres/migrations.hpp"
 
 #include "core/log/log.hpp"
+#include "core/storage/postgres/canonical_addresses.hpp"
 
 #include <array>
 #include <string>
@@ -79,9 +80,11 @@ CREATE INDEX outbound_messages_leased ON outbound_messages (lease_owner)
     WHERE state = 'sending';
 )sql";
 
-constexpr std::array<migration, 2> migrations{{
+constexpr std::array<migration, 3> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
+    // Stored addresses in the canonical form (docs/events.md, "Addresses").
+    {3, address_changes_schema, &rewrite_canonical_addresses},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.
@@ -98,6 +101,9 @@ int recorded_version(connection& db)
 void apply(connection& db, const migration& m)
 {
     db.execute(std::string(m.sql));
+    if (m.rewrite_rows != nullptr) {
+        m.rewrite_rows(db);
+    }
     db.query("INSERT INTO schema_migrations (version, applied_at) "
              "VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)",
              params().integer(m.version));

@@ -11,6 +11,8 @@
 
 namespace mailgate::core::storage::postgres {
 
+using migration = storage::basic_migration<connection>;
+
 /// Every migration of the schema, ascending.
 std::span<const migration> all_migrations() noexcept;
 

@@ -1,6 +1,7 @@
 #include "core/storage/sqlite/migrations.hpp"
 
 #include "core/log/log.hpp"
+#include "core/storage/sqlite/canonical_addresses.hpp"
 #include "core/storage/sqlite/transaction.hpp"
 
 #include <array>
@@ -178,12 +179,14 @@ ALTER TABLE outbound_messages ADD COLUMN entity_id INTEGER;
 DROP INDEX outbound_messages_leased;
 )sql";
 
-constexpr std::array<migration, 5> migrations{{
+constexpr std::array<migration, 6> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
     {4, event_indexes_schema},
     {5, outbound_entities_schema},
+    // Stored addresses in the canonical form (docs/events.md, "Addresses").
+    {6, address_changes_schema, &rewrite_canonical_addresses},
 }};
 
 int64_t now_ms()
@@ -204,6 +207,9 @@ int recorded_version(connection& db)
 void apply(connection& db, const migration& m)
 {
     db.execute_script(std::string(m.sql));
+    if (m.rewrite_rows != nullptr) {
+        m.rewrite_rows(db);
+    }
     db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
         .bind(int64_t{m.version})
         .bind(now_ms())

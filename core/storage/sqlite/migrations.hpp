@@ -11,7 +11,7 @@
 
 namespace mailgate::core::storage::sqlite {
 
-using storage::migration;
+using migration = storage::basic_migration<connection>;
 
 /// Every migration of the schema, ascending.
 std::span<const migration> all_migrations() noexcept;

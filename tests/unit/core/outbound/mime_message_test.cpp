@@ -249,8 +249,8 @@ entity build(const message_spec& spec)
 message_spec basic_spec()
 {
     message_spec spec;
-    spec.from = {"Shop", parse_address("news@shop.example")};
-    spec.to = {"", parse_address("jane@example.org")};
+    spec.from = {"Shop", addressing::parse_address("news@shop.example")};
+    spec.to = {"", addressing::parse_address("jane@example.org")};
     spec.subject = "Your order";
     spec.text = "Hello Jane,\nyour order has shipped.\n";
     spec.message_id = "abc123@shop.example";
@@ -483,8 +483,8 @@ TEST(MimeMessage, DisplayNamesAreQuotedWhenTheyHoldSpecials)
 TEST(MimeMessage, ReplyToAndInternationalAddresses)
 {
     message_spec spec = basic_spec();
-    spec.reply_to = mailbox{"Support", parse_address("help@bücher.example")};
-    spec.to = {"", parse_address("用户@例え.テスト")};
+    spec.reply_to = mailbox{"Support", addressing::parse_address("help@bücher.example")};
+    spec.to = {"", addressing::parse_address("用户@例え.テスト")};
     const entity e = build(spec);
     EXPECT_EQ(e.get("Reply-To"), "Support <help@xn--bcher-kva.example>");
     EXPECT_EQ(e.get("To"), "用户@xn--r8jz45g.xn--zckzah");

@@ -8,6 +8,7 @@
 #include "core/storage/postgres/migrations.hpp"
 #include "core/storage/postgres/storable_text.hpp"
 #include "core/storage/postgres_store.hpp"
+#include "core/storage/prepared_event.hpp"
 #include "test_support.hpp"
 #include "tests/support/captured_log.hpp"
 #include "tests/support/postgres_test_database.hpp"
@@ -188,11 +189,12 @@ TEST_F(PostgresStore, RefusesADatabaseNewerThanItself)
 TEST_F(PostgresStore, MigratesPendingVersionsInOrderAndNoneWhenOneFails)
 {
     postgres::connection db(url());
-    const std::vector<migration> first{{1, "CREATE TABLE t (step text NOT NULL)"}};
-    const std::vector<migration> later{first[0],
-                                       {2, "INSERT INTO t (step) VALUES ('two')"},
-                                       {3, "INSERT INTO t (step) VALUES ('three')"}};
-    const std::vector<migration> broken{first[0], later[1], later[2], {4, "THIS IS NOT SQL"}};
+    const std::vector<postgres::migration> first{{1, "CREATE TABLE t (step text NOT NULL)"}};
+    const std::vector<postgres::migration> later{first[0],
+                                                 {2, "INSERT INTO t (step) VALUES ('two')"},
+                                                 {3, "INSERT INTO t (step) VALUES ('three')"}};
+    const std::vector<postgres::migration> broken{
+        first[0], later[1], later[2], {4, "THIS IS NOT SQL"}};
 
     EXPECT_EQ(postgres::migrate(db, first), 1);
     EXPECT_EQ(postgres::migrate(db, later), 3);
@@ -204,6 +206,31 @@ TEST_F(PostgresStore, MigratesPendingVersionsInOrderAndNoneWhenOneFails)
     EXPECT_EQ(steps.text(0, 0), "three");
     EXPECT_EQ(steps.text(1, 0), "two");
     EXPECT_EQ(db.query("SELECT max(version) FROM schema_migrations").integer(0, 0), 3);
+}
+
+// Version 3 brought every stored address to the canonical form, as SQLite's version 6 did.
+TEST_F(PostgresStore, UpgradesAVersion2DatabaseToCanonicalAddresses)
+{
+    {
+        postgres::connection db(url());
+        postgres::migrate(db, postgres::all_migrations().first(2));
+        for (const auto& [key, email] : test::old_form_events) {
+            db.query("INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, "
+                     "received_at, meta, message_id, campaign_id, profile, description, "
+                     "provider_event_id, event_key, detail_json, system_events, email_hash, "
+                     "key_hash) VALUES ('postal', 'postal@1.0.0', 'hard_bounce', true, $1, 1, 2, "
+                     "'', '', '', '', '', '', $2, '', '[]', $3, $4)",
+                     postgres::params()
+                         .text(email)
+                         .text(key)
+                         .integer(email_hash(email))
+                         .bytes(bytes_of(prepare_event(routed(key)).key)));
+        }
+        db.execute(test::old_form_suppressions_sql);
+    }
+    auto s = open();
+
+    test::expect_canonical_addresses(*s);
 }
 
 TEST_F(PostgresStore, GivesAFailedBatchThePostgresError)

@@ -26,6 +26,7 @@ using events::event_kind;
 using test::all_events;
 using test::apply_and_wait;
 using test::in_campaign;
+using test::keys_for;
 using test::keys_of;
 using test::routed;
 using test::suppressing;
@@ -222,13 +223,6 @@ TEST_F(SqliteStore, UpgradesAVersion2QueueKeepingTheUnsentContents)
     EXPECT_EQ(stored_contents(db), 0) << "a final message keeps its history, not its bytes";
 }
 
-std::vector<std::string> keys_for(store& s, const std::string& email)
-{
-    event_filter filter;
-    filter.email = email;
-    return keys_of(all_events(s, filter));
-}
-
 std::string key_blob(const std::string& event_key)
 {
     return std::string(bytes_of(prepare_event(routed(event_key)).key));
@@ -270,6 +264,39 @@ TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsIndexes)
                              "WHERE name IN ('events_email_hash', 'sqlite_autoindex_events_1')"),
               0);
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_keys"), 3);
+}
+
+// Version 6 brought every stored address to the canonical form: suppressions and events written
+// in other forms of one address become one key (the earliest suppression stays), found by any
+// form; an address the parser refuses stays as it was.
+TEST_F(SqliteStore, UpgradesAVersion5DatabaseToCanonicalAddresses)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(5));
+        for (const auto& [key, email] : test::old_form_events) {
+            db.prepare("INSERT INTO events (provider, driver, kind, permanent, email, "
+                       "occurred_at, received_at, meta, message_id, campaign_id, profile, "
+                       "description, provider_event_id, event_key, detail_json, system_events, "
+                       "key_hash) VALUES ('postal', 'postal@1.0.0', 'hard_bounce', 1, ?, 1, 2, "
+                       "'', '', '', '', '', '', ?, '', '[]', ?)")
+                .bind(email)
+                .bind(key)
+                .bind_blob(key_blob(key))
+                .run();
+            db.prepare("INSERT INTO event_emails (email_hash, event_id) VALUES (?, ?)")
+                .bind(email_hash(email))
+                .bind(db.last_insert_rowid())
+                .run();
+        }
+        db.execute_script("UPDATE index_marks SET up_to = 4 WHERE name = 'event_indexes'");
+        db.execute_script(test::old_form_suppressions_sql);
+    }
+    auto s = open();
+
+    test::expect_canonical_addresses(*s);
+    auto db = raw();
+    EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_emails"), 4);
 }
 
 TEST_F(SqliteStore, GivesANewFileSixteenKibPages)

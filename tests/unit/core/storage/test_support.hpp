@@ -6,6 +6,7 @@
 #include "core/events/event.hpp"
 #include "core/storage/store.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -140,6 +141,50 @@ inline std::vector<std::string> emails_of(const std::vector<suppression>& entrie
         out.push_back(s.email);
     }
     return out;
+}
+
+inline std::vector<std::string> keys_for(store& s, const std::string& email)
+{
+    event_filter filter;
+    filter.email = email;
+    return keys_of(all_events(s, filter));
+}
+
+// A database from before the canonical address form: suppressions and events written in
+// several forms of one address, and one address the parser refuses.
+inline constexpr const char* old_form_suppressions_sql =
+    "INSERT INTO suppressions (email, reason, provider, created_at) VALUES "
+    "('zoe@bücher.example', 'hard_bounce', 'postal', 100),"
+    "('zoe@xn--bcher-kva.example', 'unsubscribed', '', 200),"
+    "('\"ann\"@example.com', 'manual', '', 300),"
+    "('ann@example.com', 'spam', 'postal', 50),"
+    "('ÉLODIE@example.com', 'manual', '', 10),"
+    "('weird@localhost', 'manual', '', 1)";
+/// event_key, email.
+inline const std::vector<std::pair<std::string, std::string>> old_form_events{
+    {"k1", "Zoe@bücher.example"},
+    {"k2", "\"ann\"@example.com"},
+    {"k3", "ann@example.com"},
+    {"k4", "weird@localhost"}};
+
+/// After the migration: one key per address (the earliest suppression stays), found by the
+/// canonical form only; the refused address as it was.
+inline void expect_canonical_addresses(store& s)
+{
+    std::vector<std::string> rows;
+    for (const auto& row : s.list_suppressions({})) {
+        rows.push_back(row.email + " " + row.reason + " " + row.provider + " " +
+                       std::to_string(row.created_at));
+    }
+    EXPECT_THAT(rows, ::testing::ElementsAre("ann@example.com spam postal 50",
+                                             "weird@localhost manual  1",
+                                             "zoe@xn--bcher-kva.example hard_bounce postal 100",
+                                             "élodie@example.com manual  10"));
+    EXPECT_THAT(keys_for(s, "zoe@xn--bcher-kva.example"), ::testing::ElementsAre("k1"));
+    EXPECT_THAT(keys_for(s, "ann@example.com"), ::testing::ElementsAre("k2", "k3"));
+    EXPECT_THAT(keys_for(s, "weird@localhost"), ::testing::ElementsAre("k4"));
+    EXPECT_THAT(keys_for(s, "Zoe@bücher.example"), ::testing::IsEmpty())
+        << "no event keeps an old form";
 }
 
 inline void expect_same(const suppression& actual, const suppression& expected)

@@ -1,11 +1,11 @@
-#include "core/outbound/address.hpp"
+#include "core/addressing/address.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace mailgate::core::outbound {
+namespace mailgate::core::addressing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -222,4 +222,4 @@ TEST(Address, RefusesHugeInputQuickly)
 }
 
 } // namespace
-} // namespace mailgate::core::outbound
+} // namespace mailgate::core::addressing

@@ -1,20 +1,24 @@
-#include "core/outbound/address.hpp"
+#include "core/addressing/address.hpp"
 
+#include "core/addressing/rfc5322.hpp"
 #include "core/encoding/utf8.hpp"
-#include "core/outbound/rfc5322.hpp"
 
 #include <mailgate/sdk/str.hpp>
 
 #include <arpa/inet.h>
 #include <idn2.h>
 #include <netinet/in.h>
+#include <unicase.h>
+#include <uninorm.h>
 
 #include <boost/algorithm/string/case_conv.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <new>
 
-namespace mailgate::core::outbound {
+namespace mailgate::core::addressing {
 namespace {
 
 constexpr std::size_t max_local = 64;
@@ -61,6 +65,20 @@ void check_characters(std::string_view text)
     }
 }
 
+// RFC 6531 atext: RFC 5322's, and any UTF-8 octet.
+bool is_local_atext(char c)
+{
+    return static_cast<unsigned char>(c) >= 0x80 || rfc5322::is_atext(c);
+}
+
+bool is_dot_atom(std::string_view local)
+{
+    return !local.empty() && local.front() != '.' && local.back() != '.' &&
+           local.find("..") == std::string_view::npos &&
+           std::all_of(local.begin(), local.end(),
+                       [](char c) { return c == '.' || is_local_atext(c); });
+}
+
 void check_dot_atom(std::string_view local)
 {
     if (local.front() == '.' || local.back() == '.') {
@@ -70,8 +88,7 @@ void check_dot_atom(std::string_view local)
         fail("the local part " + quoted(local) + " has '..'");
     }
     for (const char c : local) {
-        const bool utf8 = static_cast<unsigned char>(c) >= 0x80;
-        if (c != '.' && !utf8 && !rfc5322::is_atext(c)) {
+        if (c != '.' && !is_local_atext(c)) {
             fail("the local part " + quoted(local) + " has " + quoted({&c, 1}) +
                  ", allowed only in a quoted local part (\"...\")");
         }
@@ -123,6 +140,19 @@ void check_local_part(std::string_view local)
     }
 }
 
+// The address as inet_ntop writes it: one text for each address ("2001:DB8:0::1" and
+// "2001:db8::1" are one), so the literal can be part of the canonical form.
+std::optional<std::string> ip_text(int family, const std::string& text)
+{
+    unsigned char bytes[sizeof(in6_addr)];
+    char out[INET6_ADDRSTRLEN];
+    if (inet_pton(family, text.c_str(), bytes) != 1 ||
+        inet_ntop(family, bytes, out, sizeof out) == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(out);
+}
+
 std::string parse_address_literal(std::string_view literal)
 {
     if (literal.back() != ']') {
@@ -130,19 +160,19 @@ std::string parse_address_literal(std::string_view literal)
     }
     const std::string inner(literal.substr(1, literal.size() - 2));
     constexpr std::string_view v6_tag = "IPv6:";
-    unsigned char bytes[sizeof(in6_addr)];
     if (sdk::iequals(inner.substr(0, v6_tag.size()), v6_tag)) {
-        const std::string ip = inner.substr(v6_tag.size());
-        if (inet_pton(AF_INET6, ip.c_str(), bytes) != 1) {
+        auto ip = ip_text(AF_INET6, inner.substr(v6_tag.size()));
+        if (!ip) {
             fail("the address literal " + quoted(literal) + " does not hold an IPv6 address");
         }
-        return "[IPv6:" + lower(ip) + "]";
+        return "[IPv6:" + *ip + "]";
     }
-    if (inet_pton(AF_INET, inner.c_str(), bytes) != 1) {
+    auto ip = ip_text(AF_INET, inner);
+    if (!ip) {
         fail("the address literal " + quoted(literal) +
              " is neither [an IPv4 address] nor [IPv6:an IPv6 address]");
     }
-    return "[" + inner + "]";
+    return "[" + *ip + "]";
 }
 
 bool has_a_label(std::string_view domain)
@@ -222,6 +252,35 @@ std::string parse_domain(std::string_view domain)
     return ascii;
 }
 
+// The content of a quoted local part, its quoted-pairs undone (parse_address checked its form).
+std::string quoted_content(std::string_view local)
+{
+    std::string out;
+    for (std::size_t i = 1; i + 1 < local.size(); ++i) {
+        if (local[i] == '\\') {
+            ++i;
+        }
+        out += local[i];
+    }
+    return out;
+}
+
+std::string case_folded(std::string_view text)
+{
+    if (encoding::is_ascii(text)) {
+        return lower(text);
+    }
+    std::size_t length = 0;
+    uint8_t* folded = u8_casefold(reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                                  nullptr, UNINORM_NFC, nullptr, &length);
+    // The text is valid UTF-8 (parse_address checked): only memory can run out.
+    if (folded == nullptr) {
+        throw std::bad_alloc();
+    }
+    const std::unique_ptr<uint8_t, decltype(&std::free)> owned(folded, &std::free);
+    return {reinterpret_cast<const char*>(folded), length};
+}
+
 } // namespace
 
 std::string address::str() const
@@ -258,4 +317,20 @@ address parse_address(std::string_view text)
     return result;
 }
 
-} // namespace mailgate::core::outbound
+std::string canonical_email(const address& addr)
+{
+    const bool is_quoted = addr.local.front() == '"';
+    const std::string local = case_folded(is_quoted ? quoted_content(addr.local) : addr.local);
+    return (is_dot_atom(local) ? local : rfc5322::quoted_string(local)) + "@" + addr.domain;
+}
+
+std::optional<std::string> canonical_email(std::string_view text)
+{
+    try {
+        return canonical_email(parse_address(text));
+    } catch (const address_error&) {
+        return std::nullopt;
+    }
+}
+
+} // namespace mailgate::core::addressing

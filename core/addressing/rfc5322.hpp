@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace mailgate::core::outbound::rfc5322 {
+namespace mailgate::core::addressing::rfc5322 {
 
 inline bool is_alnum(char c)
 {
@@ -72,4 +72,4 @@ inline std::string quoted_string(std::string_view text)
     return out + "\"";
 }
 
-} // namespace mailgate::core::outbound::rfc5322
+} // namespace mailgate::core::addressing::rfc5322
