@@ -359,7 +359,9 @@ protected:
     void expect_never_sent(const std::string& to, const std::function<void()>& suppress,
                            const std::string& reason)
     {
-        server_.inject(smtp_phase::mail, {smtp_fault::action::reply, "451 4.3.0 try later", -1});
+        // Refused at the greeting: no attempt gets as far as a RCPT (pipelined or not).
+        server_.inject(smtp_phase::greeting,
+                       {smtp_fault::action::reply, "421 4.3.2 try later", -1});
         auto ids = send_to({to});
         ASSERT_EQ(ids.size(), 1u);
         auto m = wait_for_state(ids[0], "deferred");
