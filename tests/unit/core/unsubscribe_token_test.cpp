@@ -32,8 +32,11 @@ TEST(UnsubscribeToken, RoundTripsNormalisedAndIsShortAndUrlSafe)
         << token;
     EXPECT_LT(token.size(), 100u) << "a typical link stays short";
 
-    const unsubscribe_target longest{std::string(64, 'a') + "@" + std::string(189, 'b'),
-                                     std::string(40, 'c'), std::string(64, 'd')};
+    // The longest address: 64 octets of local part, a 189-octet domain of labels of at most 63.
+    const std::string domain =
+        std::string(63, 'b') + "." + std::string(63, 'b') + "." + std::string(61, 'b');
+    const unsubscribe_target longest{std::string(64, 'a') + "@" + domain, std::string(40, 'c'),
+                                     std::string(64, 'd')};
     const std::string big = codec.encode(longest);
     EXPECT_LE(big.size(), unsubscribe_codec::max_token_size);
     EXPECT_TRUE(codec.decode(big));
