@@ -143,8 +143,9 @@ typedef struct mg_option {
 #define MG_EVENT_PROCESSED 11 /* accepted by the ESP for sending */
 #define MG_EVENT_LIST_SYNC 12 /* the ESP's own allow/deny list changed */
 
-/* The cause behind the event is permanent: a dropped address the ESP will never accept.
- * The router suppresses on permanent drops only. */
+/* The cause behind the event is permanent: a dropped address the ESP will never accept, or
+ * (MG_EVENT_LIST_SYNC) an address the ESP put on its deny list for a hard bounce or a complaint.
+ * The router suppresses on permanent drops and permanent deny-list additions only. */
 #define MG_EVENT_FLAG_PERMANENT (1u << 0)
 
 /* One provider event, handed to mg_host_api.emit_event. BORROWED for that call. */
