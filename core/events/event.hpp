@@ -3,6 +3,8 @@
 // The common event model (docs/architecture.md): one event per provider event, whatever the
 // driver, and what the router derives from it.
 
+#include "core/reasons/reason.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +57,12 @@ struct event {
     /// The idempotency key: the provider's event id, or a hash of the event's content.
     std::string event_key;
     std::string detail_json; ///< a JSON object, or empty
+    /// Why (docs/events.md): the driver's reason, or the one the host derived; none for kinds
+    /// no reason applies to (opens, clicks, unsubscribes).
+    std::optional<reasons::reason> reason;
+    int32_t smtp_code = 0;  ///< the SMTP reply code behind the event, or 0
+    std::string status;     ///< the enhanced status code ("5.1.1"), or empty
+    std::string remote_mta; ///< the receiving server, as the ESP named it, or empty
 };
 
 /// A system event the router derives ("Notification Failed", "Channel Unsubscribed").

@@ -3,6 +3,7 @@
 #include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
 #include "core/encoding/sha256.hpp"
+#include "core/events/event_cause.hpp"
 
 #include <mailgate/sdk/abi.h>
 
@@ -77,10 +78,15 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
     if (!kind || !email) {
         return std::nullopt;
     }
+    event_cause cause = cause_of(*kind, e);
     event ev;
     ev.provider = provider;
     ev.driver = driver;
-    ev.kind = *kind;
+    ev.kind = settled_kind(*kind, cause.reason);
+    ev.reason = cause.reason;
+    ev.smtp_code = cause.smtp_code;
+    ev.status = std::move(cause.status);
+    ev.remote_mta = e.remote_mta;
     ev.permanent = (e.flags & MG_EVENT_FLAG_PERMANENT) != 0;
     ev.email = std::move(*email);
     ev.received_at = received_at;
@@ -123,6 +129,14 @@ routed_event route(event ev)
         if (ev.permanent) {
             r.suppression = suppression_change::suppress;
             r.suppression_reason = "dropped";
+        }
+        break;
+    case event_kind::list_sync:
+        // The ESP put the address on its own deny list for a hard bounce or a complaint: the
+        // gateway suppresses it as it would on the bounce or the complaint.
+        if (ev.permanent) {
+            r.suppression = suppression_change::suppress;
+            r.suppression_reason = ev.reason == reasons::reason::feedback ? "spam" : "hard_bounce";
         }
         break;
     case event_kind::resubscribed:

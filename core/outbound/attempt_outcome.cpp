@@ -2,6 +2,7 @@
 
 #include "core/addressing/address.hpp"
 #include "core/events/router.hpp"
+#include "core/reasons/reply_classifier.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -13,16 +14,23 @@ events::routed_event in_band_bounce(const storage::queued_message& message,
                                     const std::string& email, const send_outcome& sent,
                                     const std::string& driver, int64_t now)
 {
+    // A refusal at RCPT is a bounce, but a hard one only when it says the address is bad: the
+    // receiver refusing the sender (reputation, policy, a blocklist) says nothing about it.
+    const std::string reply = sent.reply.str();
+    const auto cause = reasons::classify({sent.reply.code, sent.reply.enhanced, reply});
     events::event ev;
     ev.provider = message.provider;
     ev.driver = driver;
-    ev.kind = events::event_kind::hard_bounce;
+    ev.kind = cause.hard ? events::event_kind::hard_bounce : events::event_kind::soft_bounce;
     ev.permanent = true;
+    ev.reason = cause.why;
+    ev.smtp_code = sent.reply.code;
+    ev.status = sent.reply.enhanced;
     ev.email = email;
     ev.occurred_at = now;
     ev.received_at = now;
     ev.attributed = {message.id, message.campaign_id, ev.email};
-    ev.description = sent.reply.str();
+    ev.description = reply;
     // One refusal per message: the key makes a recorded outcome replayed after a crash a
     // duplicate rather than a second bounce.
     ev.event_key = "smtp-rcpt:" + message.id;

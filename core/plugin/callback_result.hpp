@@ -5,8 +5,6 @@
 #include <mailgate/sdk/abi.h>
 
 #include <cstdint>
-
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +25,10 @@ struct driver_event {
     std::string description;
     std::string provider_event_id;
     std::string detail_json;
+    std::string reason; ///< ABI 1.2; empty from an older driver
+    int32_t smtp_code = 0;
+    std::string status;
+    std::string remote_mta;
 };
 
 struct rejected_item {

@@ -124,10 +124,21 @@ mg_status emit_event_fn(mg_callback_sink* sink, const mg_event* e) noexcept
                 {"", "the driver emitted unknown event kind " + std::to_string(e->kind)});
             return MG_OK;
         }
-        c.result.events.push_back(driver_event{
-            e->kind, e->flags, e->occurred_at, std::string(to_view(e->email)),
-            std::string(to_view(e->meta)), std::string(to_view(e->description)),
-            std::string(to_view(e->provider_event_id)), std::string(to_view(e->detail_json))});
+        auto& ev = c.result.events.emplace_back();
+        ev.kind = e->kind;
+        ev.flags = e->flags;
+        ev.occurred_at = e->occurred_at;
+        ev.email = to_view(e->email);
+        ev.meta = to_view(e->meta);
+        ev.description = to_view(e->description);
+        ev.provider_event_id = to_view(e->provider_event_id);
+        ev.detail_json = to_view(e->detail_json);
+        if (MG_HAS_FIELD(e, mg_event, smtp_code)) {
+            ev.reason = to_view(e->reason);
+            ev.smtp_code = e->smtp_code;
+            ev.status = to_view(e->status);
+            ev.remote_mta = to_view(e->remote_mta);
+        }
         return MG_OK;
     } catch (...) {
         return MG_INTERNAL_ERROR;

@@ -210,14 +210,17 @@ std::string detail_text(const json::object& detail)
 
 std::optional<std::int32_t> message_event_kind(std::string_view event)
 {
-    static constexpr std::array<std::pair<std::string_view, std::int32_t>, 9> kinds{{
+    // `send` is Mandrill's own hand-over ("sent"); `delivered`, which Mailchimp Transactional
+    // sends now, is the receiving server's acceptance.
+    static constexpr std::array<std::pair<std::string_view, std::int32_t>, 10> kinds{{
         {"hard_bounce", MG_EVENT_HARD_BOUNCE},
         {"soft_bounce", MG_EVENT_SOFT_BOUNCE},
         {"reject", MG_EVENT_DROPPED},
         {"spam", MG_EVENT_SPAM},
         {"unsub", MG_EVENT_UNSUBSCRIBED},
         {"deferral", MG_EVENT_DEFERRED},
-        {"send", MG_EVENT_DELIVERED},
+        {"send", MG_EVENT_PROCESSED},
+        {"delivered", MG_EVENT_DELIVERED},
         {"open", MG_EVENT_OPENED},
         {"click", MG_EVENT_CLICKED},
     }};
@@ -263,6 +266,64 @@ std::string message_detail(const json::object& fields, const json::object& msg)
     return detail_text(detail);
 }
 
+// Mandrill's bounce_description in the gateway's reason names; "general" and anything newer
+// leave the reason to the host, which reads it from the diagnostic.
+std::string_view bounce_reason(std::optional<std::string_view> description)
+{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> reasons{{
+        {"bad_mailbox", "userunknown"},
+        {"invalid_domain", "hostunknown"},
+        {"mailbox_full", "mailboxfull"},
+        {"spam_related", "spamdetected"},
+        {"invalid_content", "contenterror"},
+    }};
+    for (const auto& [from, to] : reasons) {
+        if (description == from) {
+            return to;
+        }
+    }
+    return {};
+}
+
+// The remote server's words: msg.diag on a bounce, the newest of msg.smtp_events on a deferral.
+// Mandrill prefixes the diagnostic type ("smtp;550 5.1.1 ..."), which is no part of the reply.
+struct diagnostic {
+    std::string_view text;
+    std::string_view remote_mta;
+};
+
+diagnostic diagnostic_of(const json::object& msg)
+{
+    diagnostic out;
+    out.text = string_field(msg, "diag").value_or("");
+    if (const json::value* events = msg.if_contains("smtp_events");
+        events != nullptr && events->is_array() && !events->get_array().empty() &&
+        events->get_array().back().is_object()) {
+        const json::object& last = events->get_array().back().get_object();
+        if (out.text.empty()) {
+            out.text = string_field(last, "diag").value_or("");
+        }
+        out.remote_mta = string_field(last, "destination_ip").value_or("");
+    }
+    if (out.text.starts_with("smtp;")) {
+        out.text.remove_prefix(5);
+    }
+    return out;
+}
+
+// Mandrill's top-level _id is the message's (it equals msg._id), so alone it would make every
+// event after a message's first a duplicate: the event's name and time make it the event's.
+std::string event_id(const json::object& fields, std::string_view type)
+{
+    const std::optional<std::string_view> id = string_field(fields, "_id");
+    if (!id) {
+        return {};
+    }
+    const json::value* ts = fields.if_contains("ts");
+    return std::string(*id) + ":" + std::string(type) + ":" +
+           (ts != nullptr ? json::serialize(*ts) : std::string());
+}
+
 // Checks the event type, the recipient, then meta: the reason Mandrill gets is the first thing
 // wrong, and meta is checked last because verifying it needs the address it names. Meta is
 // optional: mail sent through Mandrill by other means than the gateway has none, and its events
@@ -296,10 +357,16 @@ void parse_message_event(const json::value& item, const json::object& fields,
     event.occurred_at = timestamp(fields);
     event.email = *email;
     event.meta = meta != nullptr ? std::string_view(meta->get_string()) : std::string_view();
-    event.description =
-        string_field(*msg, "bounce_description").value_or(string_field(*msg, "diag").value_or(""));
-    // The event's _id is Mandrill's idempotency key: a retried batch repeats it.
-    event.provider_event_id = string_field(fields, "_id").value_or("");
+    const diagnostic diag = diagnostic_of(*msg);
+    event.description = diag.text;
+    event.remote_mta = diag.remote_mta;
+    // A reject is Mandrill refusing to send: its own list, whatever put the address there.
+    event.reason = *kind == MG_EVENT_DROPPED
+                       ? std::string_view("suppressed")
+                       : bounce_reason(string_field(*msg, "bounce_description"));
+    // A retried batch repeats it; another event of the same message does not.
+    const std::string id = event_id(fields, *type);
+    event.provider_event_id = id;
     event.detail_json = detail;
     sink.emit(event);
 }
@@ -315,6 +382,21 @@ const char* sync_entry_key(std::string_view type)
         return "reject";
     }
     return nullptr;
+}
+
+// The denylist entries that say the address is gone or does not want mail: the gateway
+// suppresses it as it would on the bounce or complaint itself. A soft bounce's entry expires,
+// and a manual ("custom") one is the Mandrill account's own choice, which the gateway does not
+// read into the recipient.
+std::string_view denylist_reason(std::optional<std::string_view> reason)
+{
+    if (reason == "hard-bounce") {
+        return "userunknown";
+    }
+    if (reason == "spam") {
+        return "feedback";
+    }
+    return {};
 }
 
 // A change to Mandrill's own allow or deny list. It carries no message, hence no meta and no
@@ -341,6 +423,11 @@ void parse_sync_event(const json::value& item, const json::object& fields,
     std::string detail_json = detail_text(detail);
     sdk::event event;
     event.kind = MG_EVENT_LIST_SYNC;
+    if (std::string_view(entry_key) == "reject" && *action != "remove") {
+        const std::string_view why = denylist_reason(string_field(*entry, "reason"));
+        event.reason = why;
+        event.flags = why.empty() ? 0 : MG_EVENT_FLAG_PERMANENT;
+    }
     event.occurred_at = timestamp(fields);
     event.email = *email;
     event.description = string_field(*entry, "detail").value_or("");

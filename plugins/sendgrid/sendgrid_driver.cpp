@@ -150,13 +150,15 @@ std::optional<std::int64_t> integer_field(const json::object& fields, std::strin
     return std::nullopt;
 }
 
-// A bounce is hard only when SendGrid says `type: bounce`; `blocked`, `expired` or no type is a
-// temporary refusal that must not suppress the address.
+// SendGrid's Event Webhook reference defines `bounce` as a permanent refusal and `type:
+// blocked` (and `expired`) as the temporary kinds; a bounce without `type`, as older accounts and
+// the docs' own samples send it, is the permanent kind.
 std::optional<std::int32_t> event_kind(std::string_view name, const json::object& fields)
 {
     if (name == "bounce") {
-        return string_field(fields, "type") == "bounce" ? MG_EVENT_HARD_BOUNCE
-                                                        : MG_EVENT_SOFT_BOUNCE;
+        const bool permanent =
+            !fields.contains("type") || string_field(fields, "type") == "bounce";
+        return permanent ? MG_EVENT_HARD_BOUNCE : MG_EVENT_SOFT_BOUNCE;
     }
     for (const auto& [event, kind] : event_kinds) {
         if (event == name) {
@@ -164,6 +166,52 @@ std::optional<std::int32_t> event_kind(std::string_view name, const json::object
         }
     }
     return std::nullopt;
+}
+
+// SendGrid's bounce_classification in the gateway's reason names. "Technical", "Mailbox
+// Unavailable" and "Unclassified" cover several reasons: the host reads those from the reply.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> classifications{{
+    {"Invalid Address", "userunknown"},
+    {"Reputation", "badreputation"},
+    {"Content", "spamdetected"},
+    {"Frequency or Volume Too High", "speeding"},
+}};
+
+// The drops whose cause SendGrid names; the others are the message's or the account's.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> drop_reasons{{
+    {"Bounced Address", "suppressed"},
+    {"Unsubscribed Address", "suppressed"},
+    {"Spam Reporting Address", "suppressed"},
+    {"Invalid", "syntaxerror"},
+    {"Spam Content", "spamdetected"},
+}};
+
+template <std::size_t N>
+std::string_view lookup(const std::array<std::pair<std::string_view, std::string_view>, N>& table,
+                        std::optional<std::string_view> key)
+{
+    for (const auto& [from, to] : table) {
+        if (key == from) {
+            return to;
+        }
+    }
+    return {};
+}
+
+std::string_view reason_of(std::int32_t kind, const json::object& fields)
+{
+    if (kind == MG_EVENT_DROPPED) {
+        return lookup(drop_reasons, string_field(fields, "reason"));
+    }
+    return lookup(classifications, string_field(fields, "bounce_classification"));
+}
+
+// Marketing Campaigns stamp events in milliseconds; no event is from before 1973 or after 5138,
+// so a value past 10^11 can only be milliseconds.
+std::int64_t unix_seconds(std::int64_t stamp)
+{
+    constexpr std::int64_t milliseconds_from = 100'000'000'000;
+    return stamp >= milliseconds_from ? stamp / 1000 : stamp;
 }
 
 std::uint32_t event_flags(std::int32_t kind, const json::object& fields)
@@ -224,13 +272,26 @@ void parse_event(const json::object& fields, const sdk::callback_sink& sink)
     sdk::event event;
     event.kind = *kind;
     event.flags = event_flags(*kind, fields);
-    event.occurred_at = *timestamp;
+    event.occurred_at = unix_seconds(*timestamp);
     event.email = *email;
     event.meta = meta != nullptr ? std::string_view(meta->get_string()) : std::string_view();
     event.description = description(*kind, fields);
     event.provider_event_id = string_field(fields, "sg_event_id").value_or("");
     event.detail_json = detail;
+    event.reason = reason_of(*kind, fields);
+    event.status = string_field(fields, "status").value_or("");
     sink.emit(event);
+}
+
+// An account notice, not a message event: answered as unprocessed with what it says, and said in
+// the log, since a suspended account stops all sending.
+void report_account_status(const json::object& fields, const sdk::callback_sink& sink,
+                           const sdk::host_context& host)
+{
+    const std::string type(string_field(fields, "type").value_or("unknown"));
+    host.warn("SendGrid reports an account status change: " + type);
+    sink.reject(sdk::echo_json(fields),
+                "account_status_change (" + type + ") is an account notice, not a message event");
 }
 
 class sendgrid_driver final : public sdk::driver {
@@ -292,7 +353,12 @@ public:
         json::monotonic_resource arena;
         json::value root = sdk::parse_json_body(request.body(), &arena);
         for (const json::value& event : event_objects(root)) {
-            parse_event(event.get_object(), sink);
+            const json::object& fields = event.get_object();
+            if (string_field(fields, "event") == "account_status_change") {
+                report_account_status(fields, sink, host());
+            } else {
+                parse_event(fields, sink);
+            }
         }
     }
 

@@ -48,6 +48,10 @@ json::value event_json(const core::plugin::driver_event& e,
         {"provider_event_id", e.provider_event_id},
         {"occurred_at", e.occurred_at},
         {"permanent", (e.flags & MG_EVENT_FLAG_PERMANENT) != 0},
+        {"reason", e.reason},
+        {"smtp_code", e.smtp_code},
+        {"status", e.status},
+        {"remote_mta", e.remote_mta},
         {"detail", ec ? json::value(e.detail_json) : std::move(detail)},
     };
 }

@@ -44,7 +44,8 @@ TEST(DriverRegistry, LoadsTheGoodDriversAndSkipsEachBadFileWithItsReason)
     captured_log captured;
     auto registry = driver_registry::scan(FIXTURE_PLUGIN_DIR);
 
-    EXPECT_THAT(ids(registry), ElementsAre("fixture_good", "fixture_libcxx", "fixture_throws"));
+    EXPECT_THAT(ids(registry),
+                ElementsAre("fixture_abi11", "fixture_good", "fixture_libcxx", "fixture_throws"));
     EXPECT_EQ(registry.failures().size(), 5u);
     EXPECT_THAT(failure_for(registry, "mailgate-wrong_major.so"), HasSubstr("majors differ"));
     EXPECT_THAT(failure_for(registry, "mailgate-newer_minor.so"),
@@ -114,6 +115,10 @@ TEST_F(DriverInstance, ParsesThroughTheAbi)
     EXPECT_EQ(result.events[0].email, "a@example.com");
     EXPECT_EQ(result.events[0].occurred_at, 3);
     EXPECT_EQ(result.events[1].description, "x");
+    EXPECT_EQ(result.events[1].reason, "delivered");
+    EXPECT_EQ(result.events[1].smtp_code, 250);
+    EXPECT_EQ(result.events[1].status, "2.0.0");
+    EXPECT_EQ(result.events[1].remote_mta, "mx.example.com");
     ASSERT_EQ(result.rejected.size(), 1u);
     EXPECT_EQ(result.rejected[0].item_json, "\"not-an-address\"");
     EXPECT_EQ(result.rejected[0].reason, "not an address");
@@ -219,6 +224,24 @@ TEST_F(DriverInstance, ALibcxxDriverWorksInTheLibstdcxxHost)
     auto thrown = post(*d, "throw");
     EXPECT_EQ(thrown.status, MG_INTERNAL_ERROR);
     EXPECT_EQ(thrown.error, "thrown by libc++ code");
+}
+
+// A driver built before ABI 1.2 hands over the shorter event; the host must not read past it.
+TEST_F(DriverInstance, AnAbi11DriverLoadsAndItsEventsComeWithoutReasons)
+{
+    auto d = make("fixture_abi11", {});
+    EXPECT_EQ(d->library().descriptor().abi_minor, 1);
+    auto result = post(*d, "");
+    ASSERT_EQ(result.status, MG_OK);
+    ASSERT_EQ(result.events.size(), 3u);
+    EXPECT_EQ(result.events[0].kind, MG_EVENT_HARD_BOUNCE);
+    EXPECT_EQ(result.events[0].email, "gone@example.com");
+    for (const auto& e : result.events) {
+        EXPECT_EQ(e.reason, "");
+        EXPECT_EQ(e.smtp_code, 0);
+        EXPECT_EQ(e.status, "");
+        EXPECT_EQ(e.remote_mta, "");
+    }
 }
 
 // The instance keeps its library: dropping the registry must not unmap the driver's code.

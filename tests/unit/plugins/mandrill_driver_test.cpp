@@ -28,6 +28,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,8 @@ struct emitted {
     std::string description;
     std::string provider_event_id;
     std::string detail_json;
+    std::string reason = {};
+    std::string remote_mta = {};
 
     bool operator==(const emitted&) const = default;
 };
@@ -77,7 +80,8 @@ std::ostream& operator<<(std::ostream& out, const emitted& e)
 {
     return out << "{kind " << e.kind << ", flags " << e.flags << ", at " << e.occurred_at << ", "
                << e.email << ", meta '" << e.meta << "', '" << e.description << "', id '"
-               << e.provider_event_id << "', " << e.detail_json << "}";
+               << e.provider_event_id << "', " << e.detail_json << ", reason '" << e.reason
+               << "', mta '" << e.remote_mta << "'}";
 }
 
 std::vector<emitted> events_of(const callback_result& result)
@@ -85,7 +89,7 @@ std::vector<emitted> events_of(const callback_result& result)
     std::vector<emitted> out;
     for (const auto& e : result.events) {
         out.push_back({e.kind, e.flags, e.occurred_at, e.email, e.meta, e.description,
-                       e.provider_event_id, e.detail_json});
+                       e.provider_event_id, e.detail_json, e.reason, e.remote_mta});
     }
     return out;
 }
@@ -421,22 +425,24 @@ TEST_F(MandrillDriver, SampleWebhookMapsSendHardBounceAndOpen)
     callback_result result = post_form(keyed, vector_body(c),
                                        {{"X-Mandrill-Signature", "NnvRYvKo0gA99/YGgRSb2JS4c/Y="}});
     ASSERT_EQ(result.status, MG_OK) << result.error;
-    const std::string diag = "smtp;550 5.1.1 The email account that you tried to reach does not "
-                             "exist. Please try double-checking the recipient's email address "
-                             "for typos or unnecessary spaces.";
+    const std::string reply = "550 5.1.1 The email account that you tried to reach does not "
+                              "exist. Please try double-checking the recipient's email address "
+                              "for typos or unnecessary spaces.";
     const std::string email = "example.webhook@mandrillapp.com";
-    EXPECT_EQ(
-        events_of(result),
-        (std::vector<emitted>{
-            {MG_EVENT_DELIVERED, 0, 1432328547, email, "", "", "exampleaaaaaaaaaaaaaaaaaaaaaaaaa",
-             R"({"state":"sent","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa"})"},
-            {MG_EVENT_HARD_BOUNCE, 0, 1432328547, email, "", "bad_mailbox",
-             "exampleaaaaaaaaaaaaaaaaaaaaaaaaa1",
-             R"({"bounce_description":"bad_mailbox","diag":")" + diag +
-                 R"(","state":"bounced","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa1"})"},
-            {MG_EVENT_OPENED, 0, 1432328547, email, "", "", "exampleaaaaaaaaaaaaaaaaaaaaaaaaa2",
-             R"({"state":"sent","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa2"})"},
-        }));
+    EXPECT_EQ(events_of(result),
+              (std::vector<emitted>{
+                  {MG_EVENT_PROCESSED, 0, 1432328547, email, "", "",
+                   "exampleaaaaaaaaaaaaaaaaaaaaaaaaa:send:1432328547",
+                   R"({"state":"sent","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa"})"},
+                  {MG_EVENT_HARD_BOUNCE, 0, 1432328547, email, "", reply,
+                   "exampleaaaaaaaaaaaaaaaaaaaaaaaaa1:hard_bounce:1432328547",
+                   R"({"bounce_description":"bad_mailbox","diag":"smtp;)" + reply +
+                       R"(","state":"bounced","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa1"})",
+                   "userunknown"},
+                  {MG_EVENT_OPENED, 0, 1432328547, email, "", "",
+                   "exampleaaaaaaaaaaaaaaaaaaaaaaaaa2:open:1432328547",
+                   R"({"state":"sent","_id":"exampleaaaaaaaaaaaaaaaaaaaaaaaaa2"})"},
+              }));
     EXPECT_TRUE(result.rejected.empty());
 }
 
@@ -548,10 +554,15 @@ TEST_F(MandrillDriver, NonCanonicalBase64OfTheRightDigestIsRefused)
 TEST_F(MandrillDriver, EachEventTypeIsMappedExactly)
 {
     const std::vector<std::pair<std::string, int32_t>> types = {
-        {"hard_bounce", MG_EVENT_HARD_BOUNCE}, {"soft_bounce", MG_EVENT_SOFT_BOUNCE},
-        {"reject", MG_EVENT_DROPPED},          {"spam", MG_EVENT_SPAM},
-        {"unsub", MG_EVENT_UNSUBSCRIBED},      {"deferral", MG_EVENT_DEFERRED},
-        {"send", MG_EVENT_DELIVERED},          {"open", MG_EVENT_OPENED},
+        {"hard_bounce", MG_EVENT_HARD_BOUNCE},
+        {"soft_bounce", MG_EVENT_SOFT_BOUNCE},
+        {"reject", MG_EVENT_DROPPED},
+        {"spam", MG_EVENT_SPAM},
+        {"unsub", MG_EVENT_UNSUBSCRIBED},
+        {"deferral", MG_EVENT_DEFERRED},
+        {"send", MG_EVENT_PROCESSED},
+        {"delivered", MG_EVENT_DELIVERED},
+        {"open", MG_EVENT_OPENED},
         {"click", MG_EVENT_CLICKED},
     };
     for (const auto& [type, kind] : types) {
@@ -575,12 +586,13 @@ TEST_F(MandrillDriver, EventFieldsAreReadExactly)
     EXPECT_EQ(events_of(result),
               (std::vector<emitted>{
                   {MG_EVENT_SOFT_BOUNCE, 0, 1700000101, "user1@example.com", "meta-1",
-                   "mailbox_full", "evt-1",
+                   "552 5.2.2 Over Quota", "evt-1:soft_bounce:1700000101",
                    R"({"bounce_description":"mailbox_full","diag":"smtp;552 5.2.2 Over Quota",)"
                    R"("state":"soft-bounced","_id":"msg-1","subaccount":"eu",)"
-                   R"("url":"ignored-but-kept"})"},
+                   R"("url":"ignored-but-kept"})",
+                   "mailboxfull"},
                   {MG_EVENT_DEFERRED, 0, 1700000102, "user2@example.com", "",
-                   "451 4.3.5 Temporarily unavailable", "evt-2",
+                   "451 4.3.5 Temporarily unavailable", "evt-2:deferral:1700000102",
                    R"({"diag":"451 4.3.5 Temporarily unavailable","state":"deferred"})"},
               }));
     EXPECT_TRUE(result.rejected.empty());
@@ -649,8 +661,9 @@ TEST_F(MandrillDriver, SyncEventsAreListSyncEvents)
     ASSERT_EQ(result.status, MG_OK) << result.error;
     EXPECT_EQ(events_of(result),
               (std::vector<emitted>{
-                  {MG_EVENT_LIST_SYNC, 0, 1700000106, "b@example.com", "", "smtp;550 5.1.1 unknown",
-                   "", R"({"type":"blacklist","action":"add","reason":"hard-bounce"})"},
+                  {MG_EVENT_LIST_SYNC, MG_EVENT_FLAG_PERMANENT, 1700000106, "b@example.com", "",
+                   "smtp;550 5.1.1 unknown", "",
+                   R"({"type":"blacklist","action":"add","reason":"hard-bounce"})", "userunknown"},
                   {MG_EVENT_LIST_SYNC, 0, 1700000107, "w@example.com", "", "added by hand", "",
                    R"({"type":"whitelist","action":"remove"})"},
                   {MG_EVENT_LIST_SYNC, 0, 0, "d@example.com", "", "", "",
@@ -681,10 +694,128 @@ TEST_F(MandrillDriver, SyncEventsWithoutTheirAddressOrActionAreRejected)
     }
 }
 
+// Mandrill's top-level _id is the message's: every event of one message carries the same one.
+std::string life_event(const std::string& event, int ts)
+{
+    return R"({"event":")" + event + R"(","_id":"msg-life","ts":)" + std::to_string(ts) +
+           R"(,"msg":{"_id":"msg-life","email":"life@example.com","state":"sent"}})";
+}
+
+const std::vector<std::string> whole_life = {
+    life_event("send", 1700000001),        life_event("delivered", 1700000002),
+    life_event("open", 1700000003),        life_event("click", 1700000004),
+    life_event("hard_bounce", 1700000005), life_event("spam", 1700000006),
+};
+
+std::vector<std::string> ids_of(const std::vector<emitted>& events)
+{
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        out.push_back(e.provider_event_id);
+    }
+    return out;
+}
+
+TEST_F(MandrillDriver, AMessagesWholeLifeInOneBatchIsSixEventsWithSixIds)
+{
+    callback_result result = post_events(batch(whole_life));
+    ASSERT_EQ(result.status, MG_OK) << result.error;
+    EXPECT_THAT(ids_of(events_of(result)),
+                ElementsAre("msg-life:send:1700000001", "msg-life:delivered:1700000002",
+                            "msg-life:open:1700000003", "msg-life:click:1700000004",
+                            "msg-life:hard_bounce:1700000005", "msg-life:spam:1700000006"));
+}
+
+TEST_F(MandrillDriver, AMessagesLifeAcrossBatchesGivesTheSameIdsAndARetryRepeatsThem)
+{
+    std::vector<std::string> across;
+    for (const std::string& item : whole_life) {
+        for (const auto& id : ids_of(events_of(post_events(batch({item}))))) {
+            across.push_back(id);
+        }
+    }
+    const auto in_one = ids_of(events_of(post_events(batch(whole_life))));
+    EXPECT_EQ(across, in_one);
+    EXPECT_EQ(ids_of(events_of(post_events(batch(whole_life)))), in_one) << "a retried batch";
+}
+
+TEST_F(MandrillDriver, ARejectWithoutACauseIsMandrillsOwnSuppressionAndNotPermanent)
+{
+    // As real payloads have it: state rejected, no msg.reject.
+    callback_result result =
+        post_events(batch({message_event("reject", 1, R"("state":"rejected")")}));
+    ASSERT_EQ(result.status, MG_OK) << result.error;
+    ASSERT_EQ(result.events.size(), 1u);
+    EXPECT_EQ(result.events[0].kind, MG_EVENT_DROPPED);
+    EXPECT_EQ(result.events[0].flags, 0u);
+    EXPECT_EQ(result.events[0].reason, "suppressed");
+}
+
+TEST_F(MandrillDriver, ADeferralSaysTheRemoteServersReplyFromItsSmtpEvents)
+{
+    callback_result result = post_events(batch({message_event(
+        "deferral", 1,
+        R"("state":"deferred","smtp_events":[{"ts":1700000050,"type":"deferred",)"
+        R"("diag":"421 4.7.0 Try later","destination_ip":"198.51.100.7"},)"
+        R"({"ts":1700000090,"type":"deferred","diag":"451 4.3.5 Temporarily unavailable, )"
+        R"(try again later.","source_ip":"192.0.2.1","destination_ip":"198.51.100.8",)"
+        R"("size":0}])")}));
+    ASSERT_EQ(result.status, MG_OK) << result.error;
+    ASSERT_EQ(result.events.size(), 1u);
+    EXPECT_EQ(result.events[0].kind, MG_EVENT_DEFERRED);
+    EXPECT_EQ(result.events[0].description, "451 4.3.5 Temporarily unavailable, try again later.");
+    EXPECT_EQ(result.events[0].remote_mta, "198.51.100.8");
+}
+
+TEST_F(MandrillDriver, BounceDescriptionsBecomeReasons)
+{
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"bad_mailbox", "userunknown"},
+        {"invalid_domain", "hostunknown"},
+        {"mailbox_full", "mailboxfull"},
+        {"spam_related", "spamdetected"},
+        {"invalid_content", "contenterror"},
+        {"general", ""},
+        {"unknown", ""},
+    };
+    for (const auto& [description, reason] : cases) {
+        SCOPED_TRACE(description);
+        callback_result result = post_events(batch(
+            {message_event("soft_bounce", 1, R"("bounce_description":")" + description + R"(")")}));
+        ASSERT_EQ(result.events.size(), 1u);
+        EXPECT_EQ(result.events[0].reason, reason);
+    }
+}
+
+TEST_F(MandrillDriver, OnlyADenylistAddForAHardBounceOrSpamIsPermanent)
+{
+    const std::vector<std::tuple<std::string, std::string, uint32_t, std::string>> cases = {
+        {R"("type":"denylist","action":"add")", "hard-bounce", MG_EVENT_FLAG_PERMANENT,
+         "userunknown"},
+        {R"("type":"blacklist","action":"change")", "spam", MG_EVENT_FLAG_PERMANENT, "feedback"},
+        {R"("type":"denylist","action":"remove")", "hard-bounce", 0, ""},
+        {R"("type":"denylist","action":"add")", "soft-bounce", 0, ""},
+        {R"("type":"denylist","action":"add")", "custom", 0, ""},
+    };
+    for (const auto& [head, why, flags, reason] : cases) {
+        SCOPED_TRACE(head + " " + why);
+        callback_result result = post_events(batch(
+            {"{" + head + R"(,"reject":{"reason":")" + why + R"(","email":"x@example.com"}})"}));
+        ASSERT_EQ(result.events.size(), 1u);
+        EXPECT_EQ(result.events[0].flags, flags);
+        EXPECT_EQ(result.events[0].reason, reason);
+    }
+    callback_result allow = post_events(
+        batch({R"({"type":"allowlist","action":"add","entry":{"email":"a@example.com"}})"}));
+    ASSERT_EQ(allow.events.size(), 1u);
+    EXPECT_EQ(allow.events[0].flags, 0u);
+    EXPECT_EQ(allow.events[0].reason, "");
+}
+
 TEST_F(MandrillDriver, UnknownEventsAreUnmapped)
 {
     for (const std::string& item :
-         {message_event("inbound", 1), message_event("delivered", 1), message_event("Send", 1),
+         {message_event("inbound", 1), message_event("Delivered", 1), message_event("Send", 1),
           message_event("hard-bounce", 1), message_event("", 1),
           std::string(R"({"event":5,"msg":{"email":"user1@example.com"}})"),
           std::string(R"({"event":null,"type":"blacklist","action":"add",)"
@@ -768,8 +899,8 @@ TEST_F(MandrillDriver, RetriedBatchRepeatsTheEventIds)
         batch({message_event("hard_bounce", 1, with_meta(1)), message_event("spam", 2)});
     std::vector<emitted> first = events_of(post_events(events));
     ASSERT_EQ(first.size(), 2u);
-    EXPECT_EQ(first[0].provider_event_id, "id-1");
-    EXPECT_EQ(first[1].provider_event_id, "id-2");
+    EXPECT_EQ(first[0].provider_event_id, "id-1:hard_bounce:1700000100");
+    EXPECT_EQ(first[1].provider_event_id, "id-2:spam:1700000100");
     EXPECT_EQ(events_of(post_events(events)), first);
 }
 
@@ -937,7 +1068,7 @@ TEST_F(MandrillDriver, AllowUnsignedAcceptsUnsignedPostsAndWarns)
         {{"Content-Type", form_type}});
     ASSERT_EQ(result.status, MG_OK) << result.error;
     EXPECT_EQ(events_of(result), (std::vector<emitted>{{MG_EVENT_SPAM, 0, 1700000100, email_of(1),
-                                                        "", "", "id-1", ""}}));
+                                                        "", "", "id-1:spam:1700000100", ""}}));
 }
 
 TEST_F(MandrillDriver, WithAWebhookKeyNothingIsLoggedAndSignaturesAreRequired)

@@ -63,6 +63,8 @@ struct sg_event {
     std::string description;
     std::string provider_event_id;
     std::string detail_json;
+    std::string reason = {};
+    std::string status = {};
 
     bool operator==(const sg_event&) const = default;
 };
@@ -71,7 +73,8 @@ std::ostream& operator<<(std::ostream& out, const sg_event& e)
 {
     return out << "{kind " << e.kind << ", flags " << e.flags << ", " << e.occurred_at << ", "
                << e.email << ", " << e.meta << ", " << e.description << ", " << e.provider_event_id
-               << ", " << e.detail_json << "}";
+               << ", " << e.detail_json << ", reason '" << e.reason << "', status '" << e.status
+               << "'}";
 }
 
 std::vector<sg_event> events(const callback_result& result)
@@ -79,7 +82,7 @@ std::vector<sg_event> events(const callback_result& result)
     std::vector<sg_event> out;
     for (const auto& e : result.events) {
         out.push_back({e.kind, e.flags, e.occurred_at, e.email, e.meta, e.description,
-                       e.provider_event_id, e.detail_json});
+                       e.provider_event_id, e.detail_json, e.reason, e.status});
     }
     return out;
 }
@@ -363,7 +366,8 @@ TEST_F(SendgridDriver, OfficialVectorsMapExactly)
              "Bounced Address", "ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA",
              R"({"reason":"Bounced Address",)"
              R"("sg_message_id":"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0",)"
-             R"("smtp-id":"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>"})"},
+             R"("smtp-id":"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>"})",
+             "suppressed"},
             {MG_EVENT_PROCESSED, 0, 1619651146, "invalid@gmail.com", "", "",
              "cHJvY2Vzc2VkLTE5OTQyMTEyLXFOd0JMZ1BRUWpXNkRKdktRd1NBYnctMA",
              R"({"sg_message_id":"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0",)"
@@ -372,7 +376,8 @@ TEST_F(SendgridDriver, OfficialVectorsMapExactly)
              "Ym91bmNlLTAtMTk5NDIxMTItcU53QkxnUFFRalc2REp2S1F3U0Fidy0w",
              R"({"status":"5.2.2","reason":")" + reason552 +
                  R"(","sg_message_id":"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0",)"
-                 R"("smtp-id":"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>","type":"blocked"})"},
+                 R"("smtp-id":"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>","type":"blocked"})",
+             "", "5.2.2"},
         }));
 }
 
@@ -540,15 +545,17 @@ TEST_F(SendgridDriver, EachEventTypeIsMappedExactly)
          R"("bounce_classification":"Invalid Address","sg_event_id":"b1"})",
          {MG_EVENT_HARD_BOUNCE, 0, 1700000005, "b@example.com", "", "550 5.1.1 no such user", "b1",
           R"({"status":"5.1.1","reason":"550 5.1.1 no such user",)"
-          R"("bounce_classification":"Invalid Address","type":"bounce"})"}},
+          R"("bounce_classification":"Invalid Address","type":"bounce"})",
+          "userunknown", "5.1.1"}},
         {R"({"email":"c@example.com","timestamp":1700000006,"event":"bounce","type":"blocked",)"
          R"("status":"5.7.1","reason":"550 5.7.1 policy","sg_event_id":"b2"})",
          {MG_EVENT_SOFT_BOUNCE, 0, 1700000006, "c@example.com", "", "550 5.7.1 policy", "b2",
-          R"({"status":"5.7.1","reason":"550 5.7.1 policy","type":"blocked"})"}},
+          R"({"status":"5.7.1","reason":"550 5.7.1 policy","type":"blocked"})", "", "5.7.1"}},
         {R"({"email":"d@example.com","timestamp":1700000007,"event":"dropped",)"
          R"("reason":"Bounced Address","status":"5.0.0","sg_event_id":"x1"})",
          {MG_EVENT_DROPPED, MG_EVENT_FLAG_PERMANENT, 1700000007, "d@example.com", "",
-          "Bounced Address", "x1", R"({"status":"5.0.0","reason":"Bounced Address"})"}},
+          "Bounced Address", "x1", R"({"status":"5.0.0","reason":"Bounced Address"})", "suppressed",
+          "5.0.0"}},
         {R"({"email":"e@example.com","timestamp":1700000008,"event":"open",)"
          R"("useragent":"Mozilla/5.0","ip":"198.51.100.7","sg_event_id":"o1"})",
          {MG_EVENT_OPENED, 0, 1700000008, "e@example.com", "", "", "o1", ""}},
@@ -592,14 +599,15 @@ TEST_F(SendgridDriver, OnlyAddressDropReasonsArePermanent)
     struct reason {
         const char* text;
         uint32_t flags;
+        const char* mapped = "";
     };
     for (const reason& r : {
-             reason{"Bounced Address", MG_EVENT_FLAG_PERMANENT},
-             reason{"Unsubscribed Address", MG_EVENT_FLAG_PERMANENT},
-             reason{"Spam Reporting Address", MG_EVENT_FLAG_PERMANENT},
-             reason{"Invalid", MG_EVENT_FLAG_PERMANENT},
+             reason{"Bounced Address", MG_EVENT_FLAG_PERMANENT, "suppressed"},
+             reason{"Unsubscribed Address", MG_EVENT_FLAG_PERMANENT, "suppressed"},
+             reason{"Spam Reporting Address", MG_EVENT_FLAG_PERMANENT, "suppressed"},
+             reason{"Invalid", MG_EVENT_FLAG_PERMANENT, "syntaxerror"},
              reason{"Invalid SMTPAPI header", 0},
-             reason{"Spam Content", 0},
+             reason{"Spam Content", 0, "spamdetected"},
              reason{"Recipient List over Package Quota", 0},
              reason{"bounced address", 0},
              reason{"", 0},
@@ -611,14 +619,16 @@ TEST_F(SendgridDriver, OnlyAddressDropReasonsArePermanent)
                            R"("reason":)" +
                            reason_json + "}"})),
             {MG_EVENT_DROPPED, r.flags, 1, "d@example.com", "", r.text, "",
-             R"({"reason":)" + reason_json + "}"});
+             R"({"reason":)" + reason_json + "}", r.mapped});
     }
     // No reason at all: dropped, not permanent.
     expect_only_event(post(R"([{"email":"d@example.com","timestamp":1,"event":"dropped"}])"),
                       {MG_EVENT_DROPPED, 0, 1, "d@example.com", "", "", "", ""});
 }
 
-TEST_F(SendgridDriver, OnlyBounceTypeBounceIsHard)
+// The Event Webhook reference: `bounce` is a permanent refusal, `type: blocked` the temporary
+// kind; older accounts and the docs' own samples send bounces without `type`.
+TEST_F(SendgridDriver, ABounceIsHardUnlessItsTypeSaysOtherwise)
 {
     struct bounce {
         const char* type_field;
@@ -628,7 +638,7 @@ TEST_F(SendgridDriver, OnlyBounceTypeBounceIsHard)
              bounce{R"(,"type":"bounce")", MG_EVENT_HARD_BOUNCE},
              bounce{R"(,"type":"blocked")", MG_EVENT_SOFT_BOUNCE},
              bounce{R"(,"type":"expired")", MG_EVENT_SOFT_BOUNCE},
-             bounce{"", MG_EVENT_SOFT_BOUNCE},
+             bounce{"", MG_EVENT_HARD_BOUNCE},
              bounce{R"(,"type":"Bounce")", MG_EVENT_SOFT_BOUNCE},
              bounce{R"(,"type":1)", MG_EVENT_SOFT_BOUNCE},
          }) {
@@ -643,10 +653,78 @@ TEST_F(SendgridDriver, OnlyBounceTypeBounceIsHard)
     }
 }
 
+TEST_F(SendgridDriver, BounceClassificationsBecomeReasons)
+{
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"Invalid Address", "userunknown"},
+        {"Reputation", "badreputation"},
+        {"Content", "spamdetected"},
+        {"Frequency or Volume Too High", "speeding"},
+        {"Technical", ""},
+        {"Mailbox Unavailable", ""},
+        {"Unclassified", ""},
+    };
+    for (const auto& [classification, reason] : cases) {
+        SCOPED_TRACE(classification);
+        callback_result result =
+            post(R"([{"email":"b@example.com","timestamp":1,"event":"bounce","type":"blocked",)"
+                 R"("status":"5.7.1","reason":"550 5.7.1 Message rejected due to local policy",)"
+                 R"("bounce_classification":")" +
+                 classification + R"("}])");
+        ASSERT_EQ(result.events.size(), 1u);
+        EXPECT_EQ(result.events[0].reason, reason);
+        EXPECT_EQ(result.events[0].status, "5.7.1");
+        EXPECT_EQ(result.events[0].description, "550 5.7.1 Message rejected due to local policy");
+    }
+}
+
+TEST_F(SendgridDriver, DropReasonsBecomeReasons)
+{
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"Bounced Address", "suppressed"},        {"Unsubscribed Address", "suppressed"},
+        {"Spam Reporting Address", "suppressed"}, {"Invalid", "syntaxerror"},
+        {"Spam Content", "spamdetected"},         {"Invalid SMTPAPI header", ""},
+    };
+    for (const auto& [why, reason] : cases) {
+        SCOPED_TRACE(why);
+        callback_result result =
+            post(R"([{"email":"d@example.com","timestamp":1,"event":"dropped","reason":")" + why +
+                 R"("}])");
+        ASSERT_EQ(result.events.size(), 1u);
+        EXPECT_EQ(result.events[0].reason, reason);
+    }
+}
+
+// Marketing Campaigns stamp events in milliseconds.
+TEST_F(SendgridDriver, MillisecondTimestampsKeepTheirTime)
+{
+    callback_result result =
+        post(R"([{"email":"m@example.com","timestamp":1700000000123,"event":"open"},)"
+             R"({"email":"m@example.com","timestamp":1700000001,"event":"open"}])");
+    ASSERT_EQ(result.events.size(), 2u);
+    EXPECT_EQ(result.events[0].occurred_at, 1700000000);
+    EXPECT_EQ(result.events[1].occurred_at, 1700000001);
+}
+
+TEST_F(SendgridDriver, AnAccountStatusChangeIsAnsweredAsAnAccountNoticeAndLogged)
+{
+    const std::string item = R"({"event":"account_status_change","type":"compliance_suspend",)"
+                             R"("sg_event_id":"YWNjb3VudA","timestamp":1700000000})";
+    callback_result result = post("[" + item + "]");
+    ASSERT_EQ(result.status, MG_OK) << result.error;
+    EXPECT_TRUE(result.events.empty());
+    ASSERT_EQ(result.rejected.size(), 1u);
+    EXPECT_EQ(result.rejected[0].reason,
+              "account_status_change (compliance_suspend) is an account notice, not a message "
+              "event");
+    EXPECT_THAT(host_.logs(),
+                testing::Contains(AllOf(StartsWith("WARN "), HasSubstr("compliance_suspend"))));
+}
+
 TEST_F(SendgridDriver, OnlyEventEmailAndTimestampAreRequired)
 {
     expect_only_event(post(R"([{"event":"bounce","email":"b@example.com","timestamp":5}])"),
-                      {MG_EVENT_SOFT_BOUNCE, 0, 5, "b@example.com", "", "", "", ""});
+                      {MG_EVENT_HARD_BOUNCE, 0, 5, "b@example.com", "", "", "", ""});
     // Optional fields of the wrong type are left out rather than failing the event.
     expect_only_event(
         post(R"([{"event":"deferred","email":"b@example.com","timestamp":5,"reason":7,)"

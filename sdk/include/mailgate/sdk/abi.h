@@ -28,7 +28,7 @@ extern "C" {
 /* Major: any breaking change. Minor: additions at struct ends, new enum values. The host loads a
  * driver when the majors are equal and the driver's minor is not newer than the host's. */
 #define MG_ABI_VERSION_MAJOR 1
-#define MG_ABI_VERSION_MINOR 1
+#define MG_ABI_VERSION_MINOR 2
 
 /* True when the struct at `ptr` (whose first field is struct_size) is large enough to hold
  * `field`: the way to read anything added in a later minor version. */
@@ -143,8 +143,9 @@ typedef struct mg_option {
 #define MG_EVENT_PROCESSED 11 /* accepted by the ESP for sending */
 #define MG_EVENT_LIST_SYNC 12 /* the ESP's own allow/deny list changed */
 
-/* The cause behind the event is permanent: a dropped address the ESP will never accept.
- * The router suppresses on permanent drops only. */
+/* The cause behind the event is permanent: a dropped address the ESP will never accept, or
+ * (MG_EVENT_LIST_SYNC) an address the ESP put on its deny list for a hard bounce or a complaint.
+ * The router suppresses on permanent drops and permanent deny-list additions only. */
 #define MG_EVENT_FLAG_PERMANENT (1u << 0)
 
 /* One provider event, handed to mg_host_api.emit_event. BORROWED for that call. */
@@ -158,6 +159,14 @@ typedef struct mg_event {
     mg_str description;  /* human text / SMTP diagnostic, or empty */
     mg_str provider_event_id; /* the idempotency key, or empty (the host hashes the event) */
     mg_str detail_json;       /* a JSON object of provider-specific fields, or empty */
+
+    /* ---- ABI 1.2: why, in the gateway's vocabulary (docs/events.md). The host reads these
+     * only from a driver whose struct has them; for an older driver, and for an empty or
+     * unknown reason, it derives the reason from the kind, the codes and the description. */
+    mg_str reason;     /* a reason name ("userunknown", "mailboxfull", ...), or empty */
+    mg_str status;     /* the enhanced status code ("5.1.1"), or empty */
+    mg_str remote_mta; /* the receiving server the ESP talked to, as it names it, or empty */
+    int32_t smtp_code; /* the SMTP reply code (550), or 0 */
 } mg_event;
 
 /* One item of a callback that the driver could not turn into an event. BORROWED for the call. */

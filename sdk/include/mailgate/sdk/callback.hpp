@@ -68,6 +68,11 @@ struct event {
     std::string_view description;
     std::string_view provider_event_id;
     std::string_view detail_json; ///< a JSON object, or empty
+    // ABI 1.2: say why when the ESP says it; left empty, the host derives it.
+    std::string_view reason;     ///< a reason name (docs/events.md), or empty
+    int32_t smtp_code = 0;       ///< the SMTP reply code, or 0
+    std::string_view status;     ///< the enhanced status code ("5.1.1"), or empty
+    std::string_view remote_mta; ///< the receiving server, or empty
 };
 
 /// Where a driver puts what it found. The host copies each event and item at once.
@@ -92,6 +97,10 @@ public:
         raw.description = to_mg_str(e.description);
         raw.provider_event_id = to_mg_str(e.provider_event_id);
         raw.detail_json = to_mg_str(e.detail_json);
+        raw.reason = to_mg_str(e.reason);
+        raw.status = to_mg_str(e.status);
+        raw.remote_mta = to_mg_str(e.remote_mta);
+        raw.smtp_code = e.smtp_code;
         check(host_->emit_event(sink_, &raw));
     }
 

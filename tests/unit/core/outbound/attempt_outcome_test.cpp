@@ -78,6 +78,9 @@ TEST_F(AttemptOutcome, ARecipientRefusedForGoodIsAnInBandHardBounce)
     EXPECT_EQ(bounce.ev.attributed.message_id, "msg-1");
     EXPECT_EQ(bounce.ev.attributed.campaign_id, "spring");
     EXPECT_EQ(bounce.ev.description, "550 5.1.1 refused");
+    EXPECT_EQ(bounce.ev.reason, reasons::reason::userunknown);
+    EXPECT_EQ(bounce.ev.smtp_code, 550);
+    EXPECT_EQ(bounce.ev.status, "5.1.1");
     EXPECT_EQ(bounce.suppression, events::suppression_change::suppress);
     ASSERT_FALSE(bounce.system_events.empty());
     EXPECT_EQ(bounce.system_events[0].name, "Notification Failed");
@@ -86,6 +89,21 @@ TEST_F(AttemptOutcome, ARecipientRefusedForGoodIsAnInBandHardBounce)
                   .ev.event_key,
               bounce.ev.event_key)
         << "recording the same refusal twice is a duplicate, not a second bounce";
+}
+
+TEST_F(AttemptOutcome, ARefusalOfTheSenderAtRcptIsASoftBounceThatSuppressesNobody)
+{
+    send_outcome sent = refused(550, "5.7.1", "rcpt", failure_class::dispatch_failed, true);
+    sent.reply.lines = {"Message rejected due to poor reputation"};
+    auto o = outcome(sent);
+    EXPECT_EQ(o.state, delivery_state::failed);
+    ASSERT_EQ(o.events.size(), 1u);
+    const auto& bounce = o.events[0];
+    EXPECT_EQ(bounce.ev.kind, events::event_kind::soft_bounce);
+    EXPECT_EQ(bounce.ev.reason, reasons::reason::badreputation);
+    EXPECT_EQ(bounce.ev.smtp_code, 550);
+    EXPECT_EQ(bounce.ev.status, "5.7.1");
+    EXPECT_EQ(bounce.suppression, events::suppression_change::none);
 }
 
 TEST_F(AttemptOutcome, APermanentRefusalOfTheMessageFailsItWithoutABounce)

@@ -39,6 +39,10 @@ struct recorded_event {
     std::string description;
     std::string provider_event_id;
     std::string detail_json;
+    std::string reason; ///< ABI 1.2 fields: empty (or 0) when the driver predates them
+    int32_t smtp_code = 0;
+    std::string status;
+    std::string remote_mta;
 };
 
 struct recorded_rejection {
@@ -388,6 +392,12 @@ private:
         r.description = std::string(to_view(e->description));
         r.provider_event_id = std::string(to_view(e->provider_event_id));
         r.detail_json = std::string(to_view(e->detail_json));
+        if (MG_HAS_FIELD(e, mg_event, smtp_code)) {
+            r.reason = std::string(to_view(e->reason));
+            r.smtp_code = e->smtp_code;
+            r.status = std::string(to_view(e->status));
+            r.remote_mta = std::string(to_view(e->remote_mta));
+        }
         sink_of(s).result.events.push_back(std::move(r));
         return MG_OK;
     }
