@@ -48,6 +48,10 @@ std::optional<int64_t> to_int(const std::string& text)
 int64_t since_ms(const std::string& text)
 {
     if (auto seconds = to_int(text)) {
+        if (*seconds < 0 || *seconds > events::max_unix_seconds) {
+            throw bad_parameter{"since must be between 0 and " +
+                                std::to_string(events::max_unix_seconds) + " (Unix seconds)"};
+        }
         return *seconds * 1000;
     }
     std::tm tm{};

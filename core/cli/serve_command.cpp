@@ -95,7 +95,7 @@ int run_serve(const command_options& options)
                                         *gw.metrics);
     outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery);
     preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store);
-    service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.metrics,
+    service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.store, *gw.metrics,
                                      gw.admin_token);
     // By reference: the handler holds its counters, and it outlives the server.
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);

@@ -13,6 +13,10 @@
 
 namespace mailgate::core::events {
 
+/// The latest time the gateway takes, in Unix seconds: 9999-12-31T23:59:59Z. Times past it (in
+/// milliseconds) would not fit the ISO 8601 form, and larger ones not an int64_t.
+inline constexpr int64_t max_unix_seconds = 253402300799;
+
 enum class event_kind {
     delivered,
     deferred,

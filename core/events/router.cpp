@@ -17,8 +17,6 @@
 namespace mailgate::core::events {
 namespace {
 
-constexpr int64_t max_seconds = 253402300799; // 9999-12-31T23:59:59Z
-
 std::string hex(const unsigned char* bytes, std::size_t n)
 {
     static const char digits[] = "0123456789abcdef";
@@ -90,8 +88,8 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
     ev.permanent = (e.flags & MG_EVENT_FLAG_PERMANENT) != 0;
     ev.email = std::move(*email);
     ev.received_at = received_at;
-    ev.occurred_at =
-        (e.occurred_at > 0 && e.occurred_at <= max_seconds) ? e.occurred_at * 1000 : received_at;
+    ev.occurred_at = (e.occurred_at > 0 && e.occurred_at <= max_unix_seconds) ? e.occurred_at * 1000
+                                                                              : received_at;
     ev.meta = e.meta;
     ev.description = e.description;
     ev.provider_event_id = e.provider_event_id;

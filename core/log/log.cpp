@@ -1,5 +1,6 @@
 #include "core/log/log.hpp"
 
+#include "core/encoding/hex_escape.hpp"
 #include "core/encoding/utf8.hpp"
 #include "core/log/json_formatter.hpp"
 
@@ -17,14 +18,34 @@
 namespace mailgate::core::log {
 namespace {
 
-constexpr const char* text_pattern = "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v";
+// %* is the message with its control characters escaped: text from a server, a driver or a
+// request (an SMTP reply, an exception's message) cannot forge a line or drive a terminal.
+constexpr const char* text_pattern = "%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %*";
+
+class escaped_message final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+                spdlog::memory_buf_t& dest) override
+    {
+        const auto text =
+            encoding::escape_controls(std::string_view(msg.payload.data(), msg.payload.size()));
+        dest.append(text.data(), text.data() + text.size());
+    }
+
+    std::unique_ptr<custom_flag_formatter> clone() const override
+    {
+        return std::make_unique<escaped_message>();
+    }
+};
 
 std::unique_ptr<spdlog::formatter> make_formatter(format f)
 {
     if (f == format::json) {
         return std::make_unique<json_formatter>();
     }
-    return std::make_unique<spdlog::pattern_formatter>(text_pattern);
+    auto text = std::make_unique<spdlog::pattern_formatter>();
+    text->add_flag<escaped_message>('*').set_pattern(text_pattern);
+    return text;
 }
 
 struct state {

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace mailgate::core::outbound {
@@ -193,6 +194,11 @@ message_request parse_message_request(std::string_view text)
     r.campaign_id = optional_string(body, "campaign_id", "campaign_id");
     if (r.campaign_id.size() > attribution::meta_codec::max_field_size) {
         refuse("campaign_id", "must be at most 40 bytes");
+    }
+    // Drivers carry it in a header field (Mandrill's X-MC-Tags), where a line break is refused.
+    if (std::any_of(r.campaign_id.begin(), r.campaign_id.end(),
+                    [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+        refuse("campaign_id", "must not contain control characters");
     }
     r.headers = headers_of(body);
     r.attachments = attachments_of(body);

@@ -298,7 +298,7 @@ asio::awaitable<void> smtp_connection::authenticate()
     if (capabilities_.offers_auth("PLAIN")) {
         const auto token = encoding::base64_encode(std::string(1, '\0') + settings_->username +
                                                    '\0' + settings_->password);
-        const auto reply = co_await command("AUTH PLAIN " + token, "AUTH PLAIN ****");
+        const auto reply = co_await secret_command("AUTH PLAIN ", token);
         expect(reply, reply.kind() == 2);
     } else if (capabilities_.offers_auth("LOGIN")) {
         co_await auth_login();
@@ -306,15 +306,18 @@ asio::awaitable<void> smtp_connection::authenticate()
         fail(failure_class::dispatch_failed,
              "the server offers neither AUTH PLAIN nor AUTH LOGIN on this connection", true);
     }
+    secrets_.clear();
 }
 
 asio::awaitable<void> smtp_connection::auth_login()
 {
     auto reply = co_await command("AUTH LOGIN");
     expect(reply, reply.code == 334);
-    reply = co_await command(encoding::base64_encode(settings_->username), "****");
+    const auto username = encoding::base64_encode(settings_->username);
+    reply = co_await secret_command("", username);
     expect(reply, reply.code == 334);
-    reply = co_await command(encoding::base64_encode(settings_->password), "****");
+    const auto password = encoding::base64_encode(settings_->password);
+    reply = co_await secret_command("", password);
     expect(reply, reply.kind() == 2);
 }
 
@@ -504,6 +507,29 @@ asio::awaitable<smtp_reply> smtp_connection::command(std::string_view line,
     co_return co_await read_reply(limit, unanswered);
 }
 
+asio::awaitable<smtp_reply> smtp_connection::secret_command(std::string_view prefix,
+                                                            std::string_view secret)
+{
+    const std::string line = std::string(prefix) + std::string(secret);
+    const std::string recorded = std::string(prefix) + "****";
+    if (!secret.empty()) {
+        secrets_.emplace_back(secret);
+    }
+    co_return co_await command(line, recorded);
+}
+
+// A server that echoes what it was sent would show the credentials wherever replies go.
+void smtp_connection::redact(std::string& text) const
+{
+    static constexpr std::string_view marker = "****";
+    for (const auto& secret : secrets_) {
+        for (auto at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + marker.size())) {
+            text.replace(at, secret.size(), marker);
+        }
+    }
+}
+
 asio::awaitable<void> smtp_connection::write(std::string_view bytes,
                                              std::chrono::milliseconds limit, std::string_view what)
 {
@@ -537,8 +563,12 @@ asio::awaitable<smtp_reply> smtp_connection::read_reply(std::chrono::millisecond
             fail(failure_class::connection_error, e.what());
         }
         if (reply) {
-            for (const auto& line : parser_.raw_lines()) {
-                record('S', line);
+            for (auto line : parser_.raw_lines()) {
+                redact(line);
+                record('S', std::move(line));
+            }
+            for (auto& line : reply->lines) {
+                redact(line);
             }
             // 421: the server is closing the session, whatever the command was.
             usable_ = usable_ && reply->code != 421;

@@ -98,6 +98,11 @@ private:
     command(std::string_view line, std::chrono::milliseconds limit, std::string_view recorded = {});
     boost::asio::awaitable<smtp_reply> command(std::string_view line,
                                                std::string_view recorded = {});
+    /// Sends `prefix` + `secret`, recorded as `prefix` + "****"; until authentication ends, a
+    /// reply that echoes the secret shows "****" instead, in the transcript and in a failure.
+    boost::asio::awaitable<smtp_reply> secret_command(std::string_view prefix,
+                                                      std::string_view secret);
+    void redact(std::string& text) const;
     boost::asio::awaitable<void> write(std::string_view bytes, std::chrono::milliseconds limit,
                                        std::string_view what);
     template <typename ConstBufferSequence>
@@ -126,6 +131,7 @@ private:
     smtp_reply_parser parser_;
     smtp_capabilities capabilities_;
     std::string phase_;
+    std::vector<std::string> secrets_; // AUTH arguments sent, while authenticating
     std::string tls_version_, tls_cipher_;
     bool usable_ = false;
     std::size_t transactions_ = 0;

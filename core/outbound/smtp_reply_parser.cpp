@@ -1,5 +1,7 @@
 #include "core/outbound/smtp_reply_parser.hpp"
 
+#include "core/encoding/hex_escape.hpp"
+
 #include <algorithm>
 
 namespace mailgate::core::outbound {
@@ -10,19 +12,11 @@ bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-// Server bytes go into error messages and logs: control bytes and length are defused.
-std::string printable(std::string_view text)
+// A line quoted in an error message: its control characters are escaped already.
+std::string shortened(std::string_view line)
 {
     constexpr std::size_t shown = 80;
-    std::string out;
-    for (char c : text.substr(0, shown)) {
-        const auto byte = static_cast<unsigned char>(c);
-        out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-    }
-    if (text.size() > shown) {
-        out += "...";
-    }
-    return out;
+    return std::string(line.substr(0, shown)) + (line.size() > shown ? "..." : "");
 }
 
 // "DDD", "DDD text" or "DDD-text", the first digit 2 to 5 (RFC 5321 §4.2).
@@ -90,10 +84,10 @@ std::optional<smtp_reply> smtp_reply_parser::next()
     while (auto line = take_line()) {
         if (!is_reply_line(*line)) {
             throw smtp_protocol_error("malformed reply line from the server: \"" +
-                                      printable(*line) + "\"");
+                                      shortened(*line) + "\"");
         }
         if (!pending_.empty() && line->compare(0, 3, pending_.front(), 0, 3) != 0) {
-            throw smtp_protocol_error("a multi-line reply changed its code: \"" + printable(*line) +
+            throw smtp_protocol_error("a multi-line reply changed its code: \"" + shortened(*line) +
                                       "\"");
         }
         if (pending_.size() == max_lines) {
@@ -109,7 +103,9 @@ std::optional<smtp_reply> smtp_reply_parser::next()
     return std::nullopt;
 }
 
-// Takes CRLF-ended lines, and bare-LF-ended ones from lenient servers.
+// Takes CRLF-ended lines, and bare-LF-ended ones from lenient servers. Their text goes into
+// transcripts, last_reply, events and logs: a bare CR or an escape sequence is escaped here,
+// where server bytes come in, once.
 std::optional<std::string> smtp_reply_parser::take_line()
 {
     const auto end = buffer_.find('\n');
@@ -129,7 +125,7 @@ std::optional<std::string> smtp_reply_parser::take_line()
     if (line.ends_with('\r')) {
         line.pop_back();
     }
-    return line;
+    return encoding::escape_controls(line);
 }
 
 smtp_reply smtp_reply_parser::finish_reply()

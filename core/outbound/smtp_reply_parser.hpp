@@ -35,7 +35,8 @@ public:
     /// smtp_protocol_error for malformed or over-long input; the parser is then unusable.
     std::optional<smtp_reply> next();
 
-    /// The lines of the reply next() returned last, as the server sent them (for transcripts).
+    /// The lines of the reply next() returned last, as the server sent them but with control
+    /// characters escaped, as in every reply's text (for transcripts).
     const std::vector<std::string>& raw_lines() const noexcept { return raw_lines_; }
 
     /// Bytes received but not yet returned as a reply.

@@ -53,11 +53,12 @@ http::response text_response(std::string body, const char* type, const http::req
 gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const preferences::preference_center& preferences,
                                  const admin::admin_api& admin,
-                                 const outbound::sending_api& sending, metrics::registry& metrics,
-                                 std::string admin_token)
+                                 const outbound::sending_api& sending, const storage::store& store,
+                                 metrics::registry& metrics, std::string admin_token)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
-      metrics_(metrics), requests_(metrics, "mailgate_http_requests_total",
-                                   "HTTP requests by route and status", {"route", "status"}),
+      store_(store), metrics_(metrics),
+      requests_(metrics, "mailgate_http_requests_total", "HTTP requests by route and status",
+                {"route", "status"}),
       admin_token_(std::move(admin_token)), logger_(log::get("http"))
 {
 }
@@ -123,7 +124,7 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     if (s.size() == 1 && s[0] == "healthz") {
         summary.route = "/healthz";
-        co_return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
+        co_return health(req);
     }
     const bool metrics = s.size() == 1 && s[0] == "metrics";
     const std::vector<std::string> v1(s.begin() + (s.empty() ? 0 : 1), s.end());
@@ -146,6 +147,19 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
         co_return co_await sending_.handle(req, v1);
     }
     co_return *admin_.handle(req, v1, target->query);
+}
+
+// A gateway whose every write fails answers every callback with a 500: it is not healthy.
+http::response gateway_handler::health(const http::request& req) const
+{
+    if (auto failure = store_.write_failure()) {
+        return http::json_response(
+            bh::status::service_unavailable,
+            boost::json::object{{"status", "failing"},
+                                {"reason", "storage writes fail: " + *failure}},
+            req);
+    }
+    return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
 }
 
 bool gateway_handler::authorised(const http::request& req) const

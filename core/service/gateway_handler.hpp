@@ -10,6 +10,7 @@
 #include "core/metrics/registry.hpp"
 #include "core/outbound/sending_api.hpp"
 #include "core/preferences/preference_center.hpp"
+#include "core/storage/store.hpp"
 
 #include <spdlog/logger.h>
 
@@ -22,10 +23,12 @@ namespace mailgate::core::service {
 class gateway_handler {
 public:
     /// `admin_token` empty: every admin route answers 401. References must outlive the handler.
+    /// `store`: /healthz fails while its writes do.
     gateway_handler(const callbacks::callback_endpoint& callbacks,
                     const preferences::preference_center& preferences,
                     const admin::admin_api& admin, const outbound::sending_api& sending,
-                    metrics::registry& metrics, std::string admin_token);
+                    const storage::store& store, metrics::registry& metrics,
+                    std::string admin_token);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -40,6 +43,7 @@ private:
 
     boost::asio::awaitable<http::response> dispatch(const http::request& req,
                                                     request_summary& summary) const;
+    http::response health(const http::request& req) const;
     bool authorised(const http::request& req) const;
     void log_request(const http::request& req, const http::response& res,
                      const request_summary& summary, const http::connection_info& info,
@@ -49,6 +53,7 @@ private:
     const preferences::preference_center& preferences_;
     const admin::admin_api& admin_;
     const outbound::sending_api& sending_;
+    const storage::store& store_;
     metrics::registry& metrics_;
     metrics::counter_family requests_;
     std::string admin_token_;

@@ -124,6 +124,8 @@ public:
 
     std::size_t pending() const override { return writer_.pending(); }
 
+    std::optional<std::string> write_failure() const override { return writer_.write_failure(); }
+
 private:
     // Reads change nothing: one that finds its connection gone (the server restarted since it
     // was last used) runs again on a new one instead of failing.

@@ -29,6 +29,21 @@ prepared_event prepare_event(const events::routed_event& routed)
             email_hash(routed.ev.email)};
 }
 
+key_hash key_after_lifts(const key_hash& key, int64_t lifts)
+{
+    if (lifts == 0) {
+        return key;
+    }
+    std::string input(bytes_of(key));
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        input += static_cast<char>(static_cast<uint64_t>(lifts) >> shift & 0xff);
+    }
+    const auto digest = encoding::sha256(input);
+    key_hash out{};
+    std::copy(digest.begin(), digest.begin() + out.size(), out.begin());
+    return out;
+}
+
 int64_t email_hash(std::string_view email)
 {
     const auto digest = encoding::sha256(email);

@@ -31,6 +31,13 @@ struct prepared_event {
 
 prepared_event prepare_event(const events::routed_event& routed);
 
+/// The key an event that suppresses its address is stored under once that address's
+/// suppression was lifted `lifts` times (address_lifts): the first 16 bytes of SHA-256 over
+/// `key` and `lifts` as 8 bytes big-endian, as PostgreSQL computes it in SQL; `key` itself
+/// while it never was. So a repeated opt-out is one event until the address is lifted, and
+/// suppresses again after.
+key_hash key_after_lifts(const key_hash& key, int64_t lifts);
+
 /// The address index's key: the first 8 bytes of SHA-256 of the (normalised) address, as a
 /// signed 64-bit integer. Indexed instead of the address itself, whose long text entries made
 /// the index that every event inserts into at a random place large and slow to search.

@@ -151,6 +151,8 @@ public:
 
     std::size_t pending() const override { return writer_.pending(); }
 
+    std::optional<std::string> write_failure() const override { return writer_.write_failure(); }
+
 private:
     // The writer first: it creates the file, turns WAL on and migrates before readers open.
     // Destroyed last, its destructor commits whatever is still queued.

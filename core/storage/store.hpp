@@ -117,6 +117,10 @@ public:
 
     /// Batches submitted and not yet committed (the metrics' queue depth). THREAD: any.
     virtual std::size_t pending() const = 0;
+
+    /// Why writes are failing, while the last transaction failed and none committed since (a
+    /// full disk, a read-only database), or nothing. Cheap, never blocks. THREAD: any.
+    virtual std::optional<std::string> write_failure() const = 0;
 };
 
 } // namespace mailgate::core::storage

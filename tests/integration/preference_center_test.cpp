@@ -146,6 +146,52 @@ TEST_F(PreferenceCenter, OneClickUnsubscribesOnceThroughTheRouter)
     EXPECT_THAT(page.body, HasSubstr("You are unsubscribed")) << "the page shows the state";
 }
 
+// An operator lifted the suppression; the recipient unsubscribes again. The second opt-out is
+// a new event and suppresses again, while retries with no lift between still count once.
+TEST_F(PreferenceCenter, AnUnsubscribeAfterTheOperatorsLiftSuppressesAgain)
+{
+    const std::string url = link("ivy@example.com");
+    ASSERT_EQ(gw_.request("POST", url, one_click, urlencoded).status, 200);
+    ASSERT_EQ(suppression("ivy@example.com"), "unsubscribed");
+    ASSERT_EQ(gw_.admin("DELETE", "/v1/suppressions/ivy@example.com").status, 204);
+    ASSERT_EQ(suppression("ivy@example.com"), "");
+
+    for (int i = 0; i < 2; ++i) { // the second is a retry of the first: one event
+        auto reply = gw_.request("POST", url, one_click, urlencoded);
+        ASSERT_EQ(reply.status, 200) << reply.body;
+        EXPECT_THAT(reply.body, HasSubstr("You are unsubscribed"));
+    }
+
+    EXPECT_EQ(suppression("ivy@example.com"), "unsubscribed");
+    EXPECT_EQ(events("ivy@example.com", "unsubscribed").size(), 2u);
+    auto report = json::parse(gw_.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(report.at("events").at("unsubscribed").as_int64(), 2);
+}
+
+// The same for a custom preference center posting the identical v2 opt-out again.
+TEST_F(PreferenceCenter, AnIdenticalV2OptOutAfterTheOperatorsLiftSuppressesAgain)
+{
+    const std::string email = "jo@example.com";
+    const auto body = v2_body({v2_item("unsubscribed", email, v2_token("m-jo", email), "")});
+    auto post = [&] {
+        auto reply = gw_.request("POST", v2_callback_url, body);
+        EXPECT_EQ(reply.status, 200) << reply.body;
+    };
+    post();
+    post(); // a retried delivery: still one event, one count
+    ASSERT_EQ(events(email, "unsubscribed").size(), 1u);
+    ASSERT_EQ(suppression(email), "unsubscribed");
+    ASSERT_EQ(gw_.admin("DELETE", "/v1/suppressions/" + email).status, 204);
+
+    post();
+    EXPECT_EQ(suppression(email), "unsubscribed");
+    EXPECT_EQ(events(email, "unsubscribed").size(), 2u);
+    post();
+    EXPECT_EQ(events(email, "unsubscribed").size(), 2u) << "no lift since: a retry";
+    auto report = json::parse(gw_.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(report.at("events").at("unsubscribed").as_int64(), 2);
+}
+
 TEST_F(PreferenceCenter, OneClickAsMultipartFormData)
 {
     const std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\""

@@ -647,6 +647,20 @@ protected:
     }
 };
 
+// Mandrill puts the campaign in a header (X-MC-Tags): a line break there is the caller's
+// mistake, refused as such, not a failure of the gateway's.
+TEST_F(DriverRoundTrip, ALineBreakInACampaignIdIsABadRequest)
+{
+    for (const char* campaign : {"spring\\r\\nBcc: all@example.com", "a\\nb", "tab\\tbed"}) {
+        auto reply = gw_.admin("POST", "/v1/messages",
+                               std::string(R"({"provider": "esp-mandrill", "text": "t", )") +
+                                   R"("to": "a@example.com", "campaign_id": ")" + campaign + "\"}");
+        EXPECT_EQ(reply.status, 400) << campaign << ": " << reply.body;
+        EXPECT_THAT(reply.body, HasSubstr("campaign_id: must not contain control characters"));
+    }
+    EXPECT_EQ(server_.connections_accepted(), 0u);
+}
+
 TEST_F(DriverRoundTrip, SmtpV2CallbackWithTheCapturedMetaIsAttributedAndSuppresses)
 {
     auto [id, got] = send_through("esp-smtp", "v2@example.com");

@@ -14,26 +14,36 @@ namespace {
 // The ids are drawn in the order given (a materialized CTE evaluates nextval row by row as
 // unnest produces them), the rows inserted in key order: so ids follow the callbacks while
 // every node takes the unique index's locks in one order. Within the statement the first row
-// of a key wins, as in SQLite.
+// of a key wins, as in SQLite. An event that suppresses is stored under key_after_lifts of its
+// address's lifts, counted as the statement starts. Answers the positions (from 1) it stored.
 constexpr std::string_view insert_events_sql = R"sql(
 WITH input AS MATERIALIZED (
     SELECT nextval('events_id_seq') AS id, e.*
     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::bigint[],
                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[])
+                $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[],
+                $19::boolean[])
         WITH ORDINALITY AS e(provider, driver, kind, permanent, email, occurred_at, received_at,
                              meta, message_id, campaign_id, profile, description,
                              provider_event_id, event_key, detail_json, system_events,
-                             email_hash, key_hex, ord))
-INSERT INTO events (id, provider, driver, kind, permanent, email, occurred_at, received_at, meta,
-                    message_id, campaign_id, profile, description, provider_event_id, event_key,
-                    detail_json, system_events, email_hash, key_hash)
-SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, message_id,
-       campaign_id, profile, description, provider_event_id, event_key, detail_json,
-       system_events, email_hash, decode(key_hex, 'hex')
-FROM input ORDER BY key_hex COLLATE "C", ord
-ON CONFLICT (key_hash) DO NOTHING
-RETURNING encode(key_hash, 'hex'))sql";
+                             email_hash, key_hex, suppresses, ord)),
+keyed AS (
+    SELECT input.*,
+           CASE WHEN l.lifts IS NULL THEN decode(key_hex, 'hex')
+                ELSE substring(sha256(decode(key_hex, 'hex') || int8send(l.lifts)) FROM 1 FOR 16)
+           END AS key_hash
+    FROM input LEFT JOIN address_lifts l ON input.suppresses AND l.email = input.email),
+stored AS (
+    INSERT INTO events (id, provider, driver, kind, permanent, email, occurred_at, received_at,
+                        meta, message_id, campaign_id, profile, description, provider_event_id,
+                        event_key, detail_json, system_events, email_hash, key_hash)
+    SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta,
+           message_id, campaign_id, profile, description, provider_event_id, event_key,
+           detail_json, system_events, email_hash, key_hash
+    FROM keyed ORDER BY key_hash, ord
+    ON CONFLICT (key_hash) DO NOTHING
+    RETURNING id)
+SELECT ord FROM input JOIN stored USING (id))sql";
 
 // First reason stays: a later spam report does not hide the hard bounce.
 constexpr std::string_view suppress_sql = R"sql(
@@ -44,15 +54,23 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
 ORDER BY ord
 ON CONFLICT (email) DO NOTHING)sql";
 
-// Only what was suppressed for that reason: a resubscribe never lifts a hard bounce.
-constexpr std::string_view lift_sql = "DELETE FROM suppressions WHERE email = $1 AND reason = $2";
+// Only what was suppressed for that reason: a resubscribe never lifts a hard bounce. A lift is
+// counted (address_lifts, see key_after_lifts).
+constexpr std::string_view lift_sql = R"sql(
+WITH lifted AS (DELETE FROM suppressions WHERE email = $1 AND reason = $2 RETURNING email)
+INSERT INTO address_lifts (email, lifts) SELECT email, 1 FROM lifted
+ON CONFLICT (email) DO UPDATE SET lifts = address_lifts.lifts + 1)sql";
 
 constexpr std::string_view put_sql =
     "INSERT INTO suppressions (email, reason, provider, created_at) VALUES ($1, $2, $3, $4) "
     "ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, provider = excluded.provider, "
     "created_at = excluded.created_at";
 
-constexpr std::string_view remove_sql = "DELETE FROM suppressions WHERE email = $1";
+// As lift_sql, whatever the reason; changes a row when there was an entry.
+constexpr std::string_view remove_sql = R"sql(
+WITH lifted AS (DELETE FROM suppressions WHERE email = $1 RETURNING email)
+INSERT INTO address_lifts (email, lifts) SELECT email, 1 FROM lifted
+ON CONFLICT (email) DO UPDATE SET lifts = address_lifts.lifts + 1)sql";
 
 // Exact under concurrent writers: the conflicting row is locked and incremented, never
 // read and rewritten.
@@ -68,9 +86,17 @@ ON CONFLICT (campaign_id, counter) DO UPDATE SET count = campaign_counters.count
 using change_kind = suppression_change::kind;
 using statement_with_handler = std::pair<statement, std::function<void(const result&)>>;
 
+std::string key_hex(const prepared_event& prepared)
+{
+    std::string out;
+    out.reserve(prepared.key.size() * 2);
+    boost::algorithm::hex_lower(prepared.key.begin(), prepared.key.end(), std::back_inserter(out));
+    return out;
+}
+
 // One array per column, filled row by row, in insert_events_sql's parameter order.
 struct event_columns {
-    std::array<array_literal, 18> columns;
+    std::array<array_literal, 19> columns;
 
     void add(const event_ref& e)
     {
@@ -93,7 +119,8 @@ struct event_columns {
         columns[i++].add(ev.detail_json);
         columns[i++].add(e.prepared->system_events_json);
         columns[i++].add(e.prepared->email_hash);
-        columns[i].add(key_hex(*e.prepared));
+        columns[i++].add(key_hex(*e.prepared));
+        columns[i].add_boolean(e.routed->suppression == events::suppression_change::suppress);
     }
 };
 
@@ -131,14 +158,6 @@ statement_with_handler single_change(const suppression_change& c)
 
 } // namespace
 
-std::string key_hex(const prepared_event& prepared)
-{
-    std::string out;
-    out.reserve(prepared.key.size() * 2);
-    boost::algorithm::hex_lower(prepared.key.begin(), prepared.key.end(), std::back_inserter(out));
-    return out;
-}
-
 statement insert_events(std::span<const event_ref> events)
 {
     event_columns rows;
@@ -152,11 +171,11 @@ statement insert_events(std::span<const event_ref> events)
     return {insert_events_sql, std::move(values)};
 }
 
-std::unordered_set<std::string> stored_keys(const result& inserted)
+std::vector<bool> stored_events(const result& inserted, std::size_t count)
 {
-    std::unordered_set<std::string> out;
+    std::vector<bool> out(count);
     for (int row = 0; row < inserted.rows(); ++row) {
-        out.insert(inserted.text(row, 0));
+        out.at(static_cast<std::size_t>(inserted.integer(row, 0) - 1)) = true;
     }
     return out;
 }

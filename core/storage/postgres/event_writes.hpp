@@ -14,7 +14,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -26,12 +25,11 @@ struct event_ref {
 };
 
 /// Inserts `events` in key order, each one unless its key is stored (ON CONFLICT DO NOTHING),
-/// with ids in the order given; returns the keys it stored (key_hex). Both outlive the
-/// statement.
+/// with ids in the order given; an event that suppresses goes under key_after_lifts of its
+/// address. `events` outlives the statement.
 statement insert_events(std::span<const event_ref> events);
-std::string key_hex(const prepared_event& prepared);
-/// The keys an insert_events statement stored.
-std::unordered_set<std::string> stored_keys(const result& inserted);
+/// Per event of an insert_events statement of `count`: whether it was stored.
+std::vector<bool> stored_events(const result& inserted, std::size_t count);
 
 struct suppression_change {
     enum class kind { suppress, lift, put, remove };

@@ -80,11 +80,20 @@ CREATE INDEX outbound_messages_leased ON outbound_messages (lease_owner)
     WHERE state = 'sending';
 )sql";
 
-constexpr std::array<migration, 3> migrations{{
+// As SQLite's: how many times each address's suppression was lifted (key_after_lifts).
+constexpr std::string_view address_lifts_schema = R"sql(
+CREATE TABLE address_lifts (
+    email text COLLATE "C" NOT NULL PRIMARY KEY,
+    lifts bigint NOT NULL
+);
+)sql";
+
+constexpr std::array<migration, 4> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
     {3, address_changes_schema, &rewrite_canonical_addresses},
+    {4, address_lifts_schema},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.

@@ -1,7 +1,6 @@
 #include "core/storage/postgres/write_set.hpp"
 
 #include <iterator>
-#include <unordered_set>
 
 namespace mailgate::core::storage::postgres {
 
@@ -76,8 +75,8 @@ void write_set::take_first_round(const std::vector<result>& results)
 
 void write_set::take_stored(const result& inserted)
 {
-    const auto keys = stored_keys(inserted);
-    std::unordered_set<std::string> seen;
+    const auto stored_rows = stored_events(inserted, events_.size());
+    std::size_t row = 0;
     std::vector<suppression_change> ordered;
     std::size_t next_change = 0;
     for (const auto& b : batches_) {
@@ -86,8 +85,7 @@ void write_set::take_stored(const result& inserted)
         next_change = b.first_change;
         std::vector<bool> stored(b.events->size());
         for (std::size_t i = 0; i < stored.size(); ++i) {
-            const auto hex = key_hex((*b.prepared)[i]);
-            stored[i] = keys.contains(hex) && seen.insert(hex).second;
+            stored[i] = stored_rows[row++];
             if (!stored[i]) {
                 continue;
             }

@@ -58,11 +58,19 @@ std::size_t writer::pending() const
     return queue_.pending();
 }
 
+std::optional<std::string> writer::write_failure() const
+{
+    return health_.failure();
+}
+
 void writer::run() noexcept
 {
     pthread_setname_np(pthread_self(), "mg-pg-writer");
     for (auto jobs = queue_.take_group(); !jobs.empty(); jobs = queue_.take_group()) {
         auto errors = commit(jobs);
+        // The writer's transactions do not count their rows: any that commits is taken as
+        // proof.
+        health_.record(errors, true);
         // Outside any lock: a handler may submit more, or ask for pending().
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             jobs[i]->finish(errors[i]);

@@ -9,12 +9,15 @@
 #include "core/metrics/registry.hpp"
 #include "core/storage/postgres/connection.hpp"
 #include "core/storage/postgres/write_job.hpp"
+#include "core/storage/write_health.hpp"
 #include "core/storage/write_queue.hpp"
 
 #include <spdlog/logger.h>
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -39,6 +42,8 @@ public:
     void flush();
     /// Jobs submitted and not yet finished. THREAD: any.
     std::size_t pending() const;
+    /// Why writes are failing (write_health), or nothing. THREAD: any.
+    std::optional<std::string> write_failure() const;
 
 private:
     using group = write_queue<write_job>::group;
@@ -56,6 +61,7 @@ private:
     metrics::histogram* commit_latency_;
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
+    write_health health_;
     std::thread thread_; // last: it starts once everything above exists
 };
 

@@ -73,6 +73,11 @@ int64_t connection::changes() const noexcept
     return sqlite3_changes64(db_.get());
 }
 
+int64_t connection::total_changes() const noexcept
+{
+    return sqlite3_total_changes64(db_.get());
+}
+
 int64_t connection::last_insert_rowid() const noexcept
 {
     return sqlite3_last_insert_rowid(db_.get());

@@ -37,6 +37,8 @@ public:
 
     /// Rows changed by the last INSERT, UPDATE or DELETE, and the rowid of the last insert.
     int64_t changes() const noexcept;
+    /// Rows changed on this connection since it opened.
+    int64_t total_changes() const noexcept;
     int64_t last_insert_rowid() const noexcept;
 
     /// The write-ahead log beside the database file (whether or not it exists yet).

@@ -10,7 +10,8 @@ constexpr std::string_view insert_event_sql =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The new row's id.
-int64_t insert_event(connection& db, const events::event& ev, const prepared_event& prepared)
+int64_t insert_event(connection& db, const events::event& ev, const prepared_event& prepared,
+                     const key_hash& key)
 {
     db.prepare(insert_event_sql)
         .bind(ev.provider)
@@ -29,9 +30,28 @@ int64_t insert_event(connection& db, const events::event& ev, const prepared_eve
         .bind(ev.event_key)
         .bind(ev.detail_json)
         .bind(prepared.system_events_json)
-        .bind_blob(bytes_of(prepared.key))
+        .bind_blob(bytes_of(key))
         .run();
     return db.last_insert_rowid();
+}
+
+void count_lift(connection& db, const std::string& email)
+{
+    db.prepare("INSERT INTO address_lifts (email, lifts) VALUES (?, 1) "
+               "ON CONFLICT (email) DO UPDATE SET lifts = lifts + 1")
+        .bind(email)
+        .run();
+}
+
+// The key the event is stored under: see key_after_lifts.
+key_hash stored_key(connection& db, const events::routed_event& routed, const key_hash& key)
+{
+    if (routed.suppression != events::suppression_change::suppress) {
+        return key;
+    }
+    auto q = db.prepare("SELECT lifts FROM address_lifts WHERE email = ?");
+    q.bind(routed.ev.email);
+    return q.step() ? key_after_lifts(key, q.integer(0)) : key;
 }
 
 void change_suppression(connection& db, const events::routed_event& routed)
@@ -52,10 +72,12 @@ void change_suppression(connection& db, const events::routed_event& routed)
         return;
     case events::suppression_change::lift:
         // Only what was suppressed for that reason: a resubscribe never lifts a hard bounce.
-        db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ?")
-            .bind(ev.email)
-            .bind(routed.suppression_reason)
-            .run();
+        if (db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ? RETURNING email")
+                .bind(ev.email)
+                .bind(routed.suppression_reason)
+                .step()) {
+            count_lift(db, ev.email);
+        }
         return;
     }
 }
@@ -88,12 +110,24 @@ bool apply_event(connection& db, event_indexes& indexes, const events::routed_ev
                  const prepared_event& prepared)
 {
     // By an earlier transaction, an earlier job of this group, or earlier in this batch.
-    if (indexes.contains(db, prepared.key)) {
+    const auto key = stored_key(db, routed, prepared.key);
+    if (indexes.contains(db, key)) {
         return false;
     }
-    indexes.stored(prepared.key, insert_event(db, routed.ev, prepared));
+    indexes.stored(key, insert_event(db, routed.ev, prepared, key));
     change_suppression(db, routed);
     count_for_campaign(db, routed);
+    return true;
+}
+
+bool remove_suppression(connection& db, const std::string& email)
+{
+    if (!db.prepare("DELETE FROM suppressions WHERE email = ? RETURNING email")
+             .bind(email)
+             .step()) {
+        return false;
+    }
+    count_lift(db, email);
     return true;
 }
 

@@ -9,11 +9,17 @@
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/event_indexes.hpp"
 
+#include <string>
+
 namespace mailgate::core::storage::sqlite {
 
 /// False for a duplicate, which changes nothing: its key is known to `indexes`, which learn of
 /// each stored event. Throws sqlite_error.
 bool apply_event(connection& db, event_indexes& indexes, const events::routed_event& routed,
                  const prepared_event& prepared);
+
+/// Removes the address's suppression, whatever its reason, and counts the lift when there was
+/// one (address_lifts). True when there was one. Throws sqlite_error.
+bool remove_suppression(connection& db, const std::string& email);
 
 } // namespace mailgate::core::storage::sqlite

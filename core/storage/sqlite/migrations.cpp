@@ -179,7 +179,17 @@ ALTER TABLE outbound_messages ADD COLUMN entity_id INTEGER;
 DROP INDEX outbound_messages_leased;
 )sql";
 
-constexpr std::array<migration, 6> migrations{{
+// How many times each address's suppression was lifted (by the operator or a resubscribe): an
+// event that suppresses is stored under a key that counts them (key_after_lifts), so an opt-out
+// repeated after a lift is a new event, while a retry with no lift between stays a duplicate.
+constexpr std::string_view address_lifts_schema = R"sql(
+CREATE TABLE address_lifts (
+    email TEXT NOT NULL PRIMARY KEY,
+    lifts INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<migration, 7> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -187,6 +197,7 @@ constexpr std::array<migration, 6> migrations{{
     {5, outbound_entities_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
     {6, address_changes_schema, &rewrite_canonical_addresses},
+    {7, address_lifts_schema},
 }};
 
 int64_t now_ms()

@@ -85,8 +85,7 @@ public:
 
     void run(connection& db, event_indexes& /*indexes*/) override
     {
-        auto q = db.prepare("DELETE FROM suppressions WHERE email = ? RETURNING email");
-        existed_ = q.bind(email_).step();
+        existed_ = remove_suppression(db, email_);
     }
 
     void finish(std::error_code error) noexcept override

@@ -53,6 +53,14 @@ std::size_t writer::pending() const
     return queue_.pending();
 }
 
+std::optional<std::string> writer::write_failure() const
+{
+    if (const auto failed = syncer_.failure()) {
+        return "syncing the write-ahead log failed (" + failed.message() + "); restart";
+    }
+    return health_.failure();
+}
+
 void writer::run() noexcept
 {
     pthread_setname_np(pthread_self(), "mg-writer");
@@ -60,7 +68,9 @@ void writer::run() noexcept
         const auto started = std::chrono::steady_clock::now();
         // After a failed sync nothing can be made durable: run nothing that would look stored.
         const auto failed = syncer_.failure();
+        const auto changed_before = db_->total_changes();
         auto errors = failed ? std::vector<std::error_code>(jobs.size(), failed) : commit(jobs);
+        health_.record(errors, db_->total_changes() != changed_before);
         syncer_.hand_over({std::move(jobs), std::move(errors), started});
     }
 }

@@ -11,12 +11,15 @@
 #include "core/storage/sqlite/event_indexes.hpp"
 #include "core/storage/sqlite/wal_syncer.hpp"
 #include "core/storage/sqlite/write_job.hpp"
+#include "core/storage/write_health.hpp"
 #include "core/storage/write_queue.hpp"
 
 #include <spdlog/logger.h>
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -44,6 +47,8 @@ public:
     void flush();
     /// Jobs submitted and not yet finished. THREAD: any.
     std::size_t pending() const;
+    /// Why writes are failing (write_health), or nothing. THREAD: any.
+    std::optional<std::string> write_failure() const;
 
 private:
     using group = write_queue<write_job>::group;
@@ -58,6 +63,7 @@ private:
     event_indexes indexes_;
     std::shared_ptr<spdlog::logger> log_;
     write_queue<write_job> queue_;
+    write_health health_;
     wal_syncer syncer_;  // stopped after the writer's thread: it reports all that was handed over
     std::thread thread_; // last: it starts once everything above exists
 };

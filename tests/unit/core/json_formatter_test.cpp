@@ -118,6 +118,25 @@ TEST_F(LogWrite, TextLinesCarryTheFieldsAsKeyValuePairs)
     EXPECT_EQ(text.find('\n'), text.size() - 1);
 }
 
+TEST_F(LogWrite, TextMessagesCannotForgeLinesOrDriveTheTerminal)
+{
+    set_format(format::text);
+    // A hostile SMTP server's reply, as the delivery logs it.
+    get("outbound")
+        ->warn("failed: 550 no\r\n2024-01-01T00:00:00.000 info  [http] forged\x1b[2J "
+               "csi\xc2\x9b"
+               "1m end");
+    const std::string text = captured().str();
+    EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+    EXPECT_NE(text.find("failed: 550 no\\x0D\\x0A2024-01-01T00:00:00.000 info  [http] "
+                        "forged\\x1B[2J csi\\xC2\\x9B1m end\n"),
+              std::string::npos)
+        << text;
+}
+
 TEST_F(LogWrite, NothingBelowTheLevelIsWritten)
 {
     set_level(spdlog::level::warn);

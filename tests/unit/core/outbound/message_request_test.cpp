@@ -78,6 +78,8 @@ TEST(MessageRequest, EachMistakeNamesItsField)
     EXPECT_THAT(refusal("{" + ok + R"(, "to": "a@example.com", "campaign_id": ")" +
                         std::string(41, 'c') + "\"}"),
                 HasSubstr("campaign_id: must be at most 40 bytes"));
+    EXPECT_THAT(refusal("{" + ok + R"(, "to": "a@example.com", "campaign_id": "a\r\nb"})"),
+                HasSubstr("campaign_id: must not contain control characters"));
     EXPECT_THAT(refusal("{" + ok + R"(, "to": {"address": "a@example.com", "profile": ")" +
                         std::string(41, 'p') + "\"}}"),
                 HasSubstr("to.profile: must be at most 40 bytes"));

@@ -2,6 +2,7 @@
 // within its timeouts and bounds, never hang or buffer without end.
 
 #include "client_test_support.hpp"
+#include "core/encoding/base64.hpp"
 #include "core/outbound/send_once.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,6 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace test_support;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using tcp = asio::ip::tcp;
 
 // Accepts one connection and sends `script[0]` at once, then `script[i]` after the i-th line
@@ -61,16 +63,29 @@ private:
     std::thread thread_;
 };
 
-send_outcome send_to(const scripted_server& server, smtp_scheme scheme = smtp_scheme::smtp)
+send_outcome send_to(const scripted_server& server, smtp_scheme scheme = smtp_scheme::smtp,
+                     const std::string& username = "",
+                     std::vector<transcript_line>* transcript = nullptr)
 {
     smtp_client_settings settings;
     settings.host = "127.0.0.1";
     settings.port = server.port();
     settings.scheme = scheme;
     settings.timeouts = test_timeouts(300ms);
+    settings.username = username;
+    settings.password = username.empty() ? "" : "s3cret-Pa55";
     asio::io_context ioc;
     return run(ioc, send_once(settings, {"a@example.com", "b@example.com", false}, test_message(),
-                              nullptr));
+                              transcript));
+}
+
+std::string all_text(const std::vector<transcript_line>& transcript)
+{
+    std::string text;
+    for (const auto& line : transcript) {
+        text += line.text + "\n";
+    }
+    return text;
 }
 
 TEST(hostile_server, an_over_long_line_is_refused_without_waiting_for_its_end)
@@ -155,6 +170,63 @@ TEST(hostile_server, a_positive_reply_out_of_turn_is_a_failure)
     EXPECT_FALSE(outcome.permanent);
     EXPECT_EQ(outcome.phase, "data");
     EXPECT_EQ(outcome.reply.str(), "250 not 354");
+}
+
+// A CR, an escape sequence or a C1 control in a reply would forge lines in the text log and
+// drive the terminal that shows a send-test transcript.
+TEST(hostile_server, control_characters_in_a_reply_are_escaped_wherever_it_goes)
+{
+    scripted_server server({"220 hi\r\n", "250 hi\r\n",
+                            "550 5.7.1 no\r2024-01-01 INFO forged\x1b[2J\xc2\x9b"
+                            "31m\r\n"});
+    std::vector<transcript_line> transcript;
+    const auto outcome = send_to(server, smtp_scheme::smtp, "", &transcript);
+    ASSERT_EQ(outcome.phase, "mail");
+    const auto controls = [](const std::string& text) {
+        return std::any_of(text.begin(), text.end(), [](char c) {
+            const auto b = static_cast<unsigned char>(c);
+            return b < 0x20 || b == 0x7f || b == 0x9b;
+        });
+    };
+    EXPECT_EQ(outcome.reply.str(), "550 5.7.1 no\\x0D2024-01-01 INFO forged\\x1B[2J\\xC2\\x9B31m");
+    for (const auto& line : transcript) {
+        EXPECT_FALSE(controls(line.text)) << line.text;
+    }
+    EXPECT_THAT(all_text(transcript), HasSubstr("forged\\x1B[2J"));
+}
+
+// A server that echoes AUTH's argument must not put the credentials in last_reply, the
+// transcript or the log.
+TEST(hostile_server, a_reply_echoing_auth_plain_shows_no_credentials)
+{
+    const auto token =
+        encoding::base64_encode(std::string(1, '\0') + "user@example.com" + '\0' + "s3cret-Pa55");
+    scripted_server server(
+        {"220 hi\r\n", "250-hi\r\n250 AUTH PLAIN\r\n",
+         "535-5.7.8 bad: AUTH PLAIN " + token + "\r\n535 5.7.8 (" + token + ")\r\n"});
+    std::vector<transcript_line> transcript;
+    const auto outcome = send_to(server, smtp_scheme::smtp, "user@example.com", &transcript);
+    ASSERT_EQ(outcome.phase, "auth");
+    EXPECT_EQ(outcome.reply.str(), "535 5.7.8 bad: AUTH PLAIN **** (****)");
+    EXPECT_THAT(all_text(transcript), Not(HasSubstr(token)));
+    EXPECT_THAT(all_text(transcript), HasSubstr("535 5.7.8 (****)"));
+}
+
+TEST(hostile_server, a_reply_echoing_auth_login_shows_no_credentials)
+{
+    const auto user = encoding::base64_encode("user@example.com");
+    const auto password = encoding::base64_encode("s3cret-Pa55");
+    scripted_server server({"220 hi\r\n", "250-hi\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
+                            "334 got " + user + "\r\n",
+                            "535-5.7.8 " + user + " with " + password + "\r\n535 5.7.8 no\r\n"});
+    std::vector<transcript_line> transcript;
+    const auto outcome = send_to(server, smtp_scheme::smtp, "user@example.com", &transcript);
+    ASSERT_EQ(outcome.phase, "auth");
+    EXPECT_EQ(outcome.reply.str(), "535 5.7.8 **** with **** no");
+    const auto text = all_text(transcript);
+    EXPECT_THAT(text, Not(HasSubstr(user)));
+    EXPECT_THAT(text, Not(HasSubstr(password)));
+    EXPECT_THAT(text, HasSubstr("334 got ****"));
 }
 
 } // namespace

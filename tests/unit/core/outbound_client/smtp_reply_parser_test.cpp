@@ -114,6 +114,18 @@ TEST(smtp_reply_parser, raw_lines_are_what_the_server_sent)
     EXPECT_THAT(parser.raw_lines(), ElementsAre("250-first", "250 2.0.0 second"));
 }
 
+// What a server says goes into transcripts, last_reply, events and logs.
+TEST(smtp_reply_parser, control_characters_in_a_reply_are_escaped)
+{
+    smtp_reply_parser parser;
+    parser.feed("550-5.7.1 a\rb\x1b[2J\r\n550 5.7.1 c\x7f\r\n");
+    const auto reply = parser.next();
+    ASSERT_TRUE(reply);
+    EXPECT_THAT(reply->lines, ElementsAre("a\\x0Db\\x1B[2J", "c\\x7F"));
+    EXPECT_EQ(reply->str(), "550 5.7.1 a\\x0Db\\x1B[2J c\\x7F");
+    EXPECT_THAT(parser.raw_lines(), ElementsAre("550-5.7.1 a\\x0Db\\x1B[2J", "550 5.7.1 c\\x7F"));
+}
+
 TEST(smtp_reply_parser, incomplete_reply_waits_for_more)
 {
     smtp_reply_parser parser;
@@ -128,7 +140,7 @@ TEST(smtp_reply_parser, garbage_is_a_protocol_error_that_shows_it_defused)
 {
     EXPECT_THAT(error_of("HTTP/1.1 400 Bad Request\r\n"),
                 HasSubstr("malformed reply line from the server: \"HTTP/1.1 400 Bad Request\""));
-    EXPECT_THAT(error_of(std::string("25\x01\x02 x\r\n", 8)), HasSubstr("\"25?? x\""));
+    EXPECT_THAT(error_of(std::string("25\x01\x02 x\r\n", 8)), HasSubstr("\"25\\x01\\x02 x\""));
     EXPECT_THAT(error_of("\r\n"), HasSubstr("malformed"));
     EXPECT_THAT(error_of("099 too low\r\n"), HasSubstr("malformed"));
     EXPECT_THAT(error_of("600 too high\r\n"), HasSubstr("malformed"));

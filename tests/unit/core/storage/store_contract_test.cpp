@@ -269,6 +269,72 @@ TEST_P(StoreContract, LiftsOnlyASuppressionWithTheSameReason)
     EXPECT_EQ(store_->find_suppression("hard@example.com").value().reason, "hard_bounce");
 }
 
+TEST_P(StoreContract, AnOptOutRepeatedAfterTheOperatorsLiftSuppressesAgain)
+{
+    const auto opt_out = in_campaign(
+        suppressing(routed("k1", event_kind::unsubscribed, "a@example.com"), "unsubscribed"), "c");
+    ASSERT_EQ(apply_and_wait(*store_, {opt_out}).result.stored, 1u);
+    ASSERT_TRUE(store_->remove_suppression("a@example.com"));
+
+    auto again = apply_and_wait(*store_, {opt_out});
+
+    EXPECT_EQ(again.result.stored, 1u);
+    EXPECT_EQ(again.result.duplicates, 0u);
+    EXPECT_EQ(store_->find_suppression("a@example.com").value().reason, "unsubscribed");
+    EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("k1", "k1"));
+    EXPECT_EQ(store_->report("c").by_kind.at("unsubscribed"), 2);
+
+    auto retried = apply_and_wait(*store_, {opt_out});
+
+    EXPECT_EQ(retried.result.duplicates, 1u) << "no lift since: a retry counts once";
+    EXPECT_EQ(all_events(*store_).size(), 2u);
+    EXPECT_EQ(store_->report("c").by_kind.at("unsubscribed"), 2);
+}
+
+TEST_P(StoreContract, AnOptOutRepeatedAfterAResubscribeSuppressesAgain)
+{
+    const auto opt_out =
+        suppressing(routed("k1", event_kind::unsubscribed, "a@example.com"), "unsubscribed");
+    apply_and_wait(*store_, {opt_out});
+    apply_and_wait(*store_, {lifting(routed("k2", event_kind::resubscribed, "a@example.com"),
+                                     "unsubscribed")});
+    ASSERT_FALSE(store_->find_suppression("a@example.com"));
+
+    EXPECT_EQ(apply_and_wait(*store_, {opt_out}).result.stored, 1u);
+    EXPECT_TRUE(store_->find_suppression("a@example.com"));
+    EXPECT_EQ(apply_and_wait(*store_, {opt_out}).result.duplicates, 1u);
+    EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("k1", "k2", "k1"));
+}
+
+TEST_P(StoreContract, ARetryStaysADuplicateWhenNothingOfItsAddressWasLifted)
+{
+    const auto opt_out =
+        suppressing(routed("k1", event_kind::unsubscribed, "a@example.com"), "unsubscribed");
+    const auto delivered = in_campaign(routed("k2", event_kind::delivered, "a@example.com"), "c");
+    apply_and_wait(*store_, {opt_out, delivered});
+    apply_and_wait(*store_, {suppressing(routed("k3", event_kind::spam, "b@example.com"), "spam")});
+    ASSERT_TRUE(store_->remove_suppression("b@example.com")) << "another address's lift";
+    ASSERT_FALSE(store_->remove_suppression("c@example.com")) << "nothing to lift";
+    // A resubscribe that lifts nothing: the address's suppression is a hard bounce.
+    apply_and_wait(*store_, {suppressing(routed("k4", event_kind::hard_bounce, "d@example.com"),
+                                         "hard_bounce")});
+    apply_and_wait(*store_, {lifting(routed("k5", event_kind::resubscribed, "d@example.com"),
+                                     "unsubscribed")});
+
+    auto retried = apply_and_wait(*store_, {opt_out, delivered});
+
+    EXPECT_EQ(retried.result.duplicates, 2u);
+    EXPECT_EQ(
+        apply_and_wait(*store_, {suppressing(routed("k4", event_kind::hard_bounce, "d@example.com"),
+                                             "hard_bounce")})
+            .result.duplicates,
+        1u);
+    // After a lift, only what suppresses is new again: a delivery's retry still counts once.
+    ASSERT_TRUE(store_->remove_suppression("a@example.com"));
+    EXPECT_EQ(apply_and_wait(*store_, {delivered}).result.duplicates, 1u);
+    EXPECT_EQ(store_->report("c").by_kind.at("delivered"), 1);
+}
+
 TEST_P(StoreContract, ReportsExactCampaignCounters)
 {
     std::vector<events::routed_event> batch;
