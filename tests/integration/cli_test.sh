@@ -16,7 +16,7 @@ case $case_name in
 version)
     run --version
     expect_rc 0
-    expect_out '^mailgate [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.1\)$'
+    expect_out '^mailgate [0-9]+\.[0-9]+\.[0-9]+ \(driver ABI 1\.2\)$'
     ;;
 help)
     run --help
@@ -31,7 +31,7 @@ plugins_lists_legacy)
     expect_rc 0
     expect_out '^legacy 1\.0\.0$'
     expect_out "file: +$plugins/mailgate-legacy.so"
-    expect_out 'ABI: +1\.1'
+    expect_out 'ABI: +1\.2'
     expect_out 'capabilities: +callbacks, smtp'
     expect_out 'max events: +1000 per callback'
     expect_out '^    host +string +required '
@@ -41,9 +41,9 @@ plugins_lists_legacy)
 plugins_reports_bad_files)
     run plugins --plugins "$fixtures"
     expect_rc 0
-    expect_out '3 driver\(s\) loaded'
+    expect_out '4 driver\(s\) loaded'
     expect_out "skipped $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0"
-    expect_out "skipped $fixtures/mailgate-newer_minor.so: built for driver ABI 1\.2, newer"
+    expect_out "skipped $fixtures/mailgate-newer_minor.so: built for driver ABI 1\.3, newer"
     expect_out "skipped $fixtures/mailgate-no_entry.so: no mg_driver_entry symbol"
     expect_out "skipped $fixtures/mailgate-not_a_library.so: cannot load"
     expect_out "skipped $fixtures/mailgate-zz_duplicate.so: duplicate driver id 'fixture_good'"
@@ -55,7 +55,7 @@ plugins_check)
     run plugins --check "$plugins/mailgate-smtp.so"
     expect_rc 0
     expect_out '^smtp 1\.0\.0$'
-    expect_out 'ABI: +1\.1'
+    expect_out 'ABI: +1\.2'
     expect_out '^    callback_token +string +secret'
     expect_out '^accepted: the gateway loads this driver$'
     expect_no_out '^legacy '
@@ -66,10 +66,10 @@ plugins_check)
 plugins_check_refused)
     run plugins --check "$fixtures/mailgate-wrong_major.so"
     expect_rc 1
-    expect_out "^refused $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0, this host speaks ABI 1\.1"
+    expect_out "^refused $fixtures/mailgate-wrong_major.so: built for driver ABI 2\.0, this host speaks ABI 1\.2"
     run plugins --check "$fixtures/mailgate-newer_minor.so"
     expect_rc 1
-    expect_out 'newer than this host.s ABI 1\.1: upgrade mailgate'
+    expect_out 'newer than this host.s ABI 1\.2: upgrade mailgate'
     run plugins --check "$fixtures/mailgate-no_entry.so"
     expect_rc 1
     expect_out 'no mg_driver_entry symbol: not a mailgate driver'
