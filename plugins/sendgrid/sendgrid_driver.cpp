@@ -156,8 +156,7 @@ std::optional<std::int64_t> integer_field(const json::object& fields, std::strin
 std::optional<std::int32_t> event_kind(std::string_view name, const json::object& fields)
 {
     if (name == "bounce") {
-        const bool permanent =
-            !fields.contains("type") || string_field(fields, "type") == "bounce";
+        const bool permanent = !fields.contains("type") || string_field(fields, "type") == "bounce";
         return permanent ? MG_EVENT_HARD_BOUNCE : MG_EVENT_SOFT_BOUNCE;
     }
     for (const auto& [event, kind] : event_kinds) {
