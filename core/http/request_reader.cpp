@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -19,15 +20,6 @@ using boost::system::error_code;
 // fields it holds a few bytes of framing: CRLFs, the hex size, the last chunk's "0".
 constexpr std::size_t framing_slack = 64;
 
-std::string_view trim_ows(std::string_view s)
-{
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 // RFC 9112 §6.1 and §6.3: a request with Transfer-Encoding is framed by chunked, applied once
 // and last, or it cannot be framed at all (400; answering what follows as a request is how
 // requests are smuggled past a proxy). HTTP/1.0 has no transfer codings, and Content-Length
@@ -42,14 +34,11 @@ refusal check_transfer_coding(const request& req)
     std::size_t chunked = 0;
     bool last_chunked = false;
     for (auto field = fields.first; field != fields.second; ++field) {
-        std::string_view list(field->value().data(), field->value().size());
-        while (!list.empty()) {
-            const auto comma = list.find(',');
-            const auto coding = trim_ows(list.substr(0, comma));
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-            if (coding.empty()) {
-                continue; // RFC 9110 §5.6.1: empty list elements do not count
-            }
+        const beast_http::token_list list{field->value()};
+        if (!beast_http::validate_list(list)) {
+            return refusal::malformed;
+        }
+        for (const auto& coding : list) {
             ++codings;
             last_chunked = beast::iequals(coding, "chunked");
             chunked += last_chunked ? 1 : 0;
