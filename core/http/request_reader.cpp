@@ -20,10 +20,11 @@ using boost::system::error_code;
 // fields it holds a few bytes of framing: CRLFs, the hex size, the last chunk's "0".
 constexpr std::size_t framing_slack = 64;
 
-// RFC 9112 §6.1 and §6.3: a request with Transfer-Encoding is framed by chunked, applied once
-// and last, or it cannot be framed at all (400; answering what follows as a request is how
-// requests are smuggled past a proxy). HTTP/1.0 has no transfer codings, and Content-Length
-// beside one is a conflict. Codings before chunked are valid but not implemented here.
+// RFC 9112 §6.1 and §6.3 (a list, empty elements allowed): a request with Transfer-Encoding is
+// framed by chunked, applied once and last, or it cannot be framed at all (400; answering what
+// follows as a request is how requests are smuggled past a proxy). HTTP/1.0 has no transfer
+// codings, and Content-Length beside one is a conflict. Codings before chunked are valid but not
+// implemented here.
 refusal check_transfer_coding(const request& req)
 {
     const auto fields = req.equal_range(beast_http::field::transfer_encoding);
@@ -34,7 +35,7 @@ refusal check_transfer_coding(const request& req)
     std::size_t chunked = 0;
     bool last_chunked = false;
     for (auto field = fields.first; field != fields.second; ++field) {
-        const beast_http::token_list list{field->value()};
+        const beast_http::opt_token_list list{field->value()};
         if (!beast_http::validate_list(list)) {
             return refusal::malformed;
         }
