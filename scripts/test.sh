@@ -6,6 +6,8 @@
 #
 # MAILGATE_TEST_SANITIZE=1 also builds everything with AddressSanitizer and
 # UndefinedBehaviorSanitizer in build-asan/ and runs every test again there (leaks included).
+# MAILGATE_TEST_FUZZ=1 also runs every fuzz target (scripts/fuzz.sh) for a smoke run of
+# MAILGATE_FUZZ_SECONDS (default 30) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +26,8 @@ if [ "${MAILGATE_TEST_SANITIZE:-0}" = 1 ]; then
         -DMAILGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     cmake --build build-asan -j"$jobs"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" --output-on-failure
+fi
+
+if [ "${MAILGATE_TEST_FUZZ:-0}" = 1 ]; then
+    scripts/fuzz.sh "${MAILGATE_FUZZ_SECONDS:-30}"
 fi

@@ -53,6 +53,16 @@ std::optional<std::size_t> parse_size(const std::string& text)
     return value == 0 ? std::nullopt : std::optional<std::size_t>(value * scale);
 }
 
+// Beast holds a header field of less than 64 KiB and throws beyond: a larger header_limit
+// would promise headers the parser cannot hold.
+constexpr std::size_t max_header_limit = 64 * 1024;
+
+std::optional<std::size_t> parse_header_limit(const std::string& text)
+{
+    const auto size = parse_size(text);
+    return size && *size <= max_header_limit ? size : std::nullopt;
+}
+
 // "250ms", "10s", "2m", "1h", "3d".
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 {
@@ -226,7 +236,8 @@ private:
                        }},
                       {"header_limit",
                        [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.header_limit, parse_size, "a size like 16KiB");
+                           typed(n, f, server.header_limit, parse_header_limit,
+                                 "a size like 16KiB, at most 64KiB");
                        }},
                       {"read_timeout",
                        [&](const YAML::Node& n, const std::string& f) {

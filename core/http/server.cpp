@@ -4,6 +4,7 @@
 
 #include "core/http/session.hpp"
 #include "core/log/log.hpp"
+#include "core/net/guarded_run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -193,11 +194,11 @@ void server::run()
     for (std::size_t i = 1; i < impl_->contexts_.size(); ++i) {
         others.emplace_back([context = impl_->contexts_[i].get()] {
             pthread_setname_np(pthread_self(), "mg-io");
-            context->run();
+            net::guarded_run(*context, "http");
         });
     }
     pthread_setname_np(pthread_self(), "mg-io");
-    impl_->contexts_[0]->run();
+    net::guarded_run(*impl_->contexts_[0], "http");
 }
 
 void server::stop()

@@ -1,5 +1,6 @@
 #include "core/http/session.hpp"
 
+#include "core/http/request_reader.hpp"
 #include "core/log/log.hpp"
 #include "core/net/socket_watchdog.hpp"
 
@@ -8,13 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/ssl.h>
@@ -116,19 +113,29 @@ std::string format_header(const response& res)
     return out;
 }
 
-bool expects_continue(const beast_http::request_parser<beast_http::string_body>& parser)
-{
-    const auto& req = parser.get();
-    return !parser.is_done() && req.version() >= 11 &&
-           beast::iequals(req[beast_http::field::expect], "100-continue");
-}
+// What the server answers to a request the reader refused, and the series it counts in.
+struct refusal_answer {
+    beast_http::status status;
+    const char* message;
+    metrics::counter& counter;
+};
 
-// A parse error means the bytes were not HTTP. A message cut short means the client left, and
-// there is no one to answer.
-bool is_malformed(error_code ec)
+refusal_answer answer_for(refusal why, rejection_counters& rejected)
 {
-    return ec.category() == beast_http::make_error_code(beast_http::error::bad_method).category() &&
-           ec != beast_http::error::partial_message && ec != beast_http::error::end_of_stream;
+    switch (why) {
+    case refusal::body_too_large:
+        return {beast_http::status::payload_too_large, "body too large", rejected.body_too_large};
+    case refusal::header_too_large:
+        return {beast_http::status::request_header_fields_too_large, "header too large",
+                rejected.header_too_large};
+    case refusal::unsupported_coding:
+        return {beast_http::status::not_implemented, "transfer coding not implemented",
+                rejected.not_implemented};
+    case refusal::malformed:
+    case refusal::none:
+        break;
+    }
+    return {beast_http::status::bad_request, "bad request", rejected.bad_request};
 }
 
 template <class Stream>
@@ -138,6 +145,7 @@ public:
     session(std::shared_ptr<session_context> context, connection_info info, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...), context_(std::move(context)),
           info_(std::move(info)),
+          reader_({context_->options.header_limit, context_->options.body_limit}),
           watchdog_(beast::get_lowest_layer(stream_).socket(), watchdog_tick(context_->options))
     {
     }
@@ -156,7 +164,8 @@ private:
     asio::awaitable<bool> handshake();
     asio::awaitable<bool> wait_for_request(bool first);
     asio::awaitable<bool> serve_request();
-    asio::awaitable<bool> reject(error_code ec);
+    asio::awaitable<bool> refuse(refusal why);
+    bool read_failed(error_code ec);
     asio::awaitable<bool> respond(request req);
     asio::awaitable<response> call_app(request req);
     asio::awaitable<bool> send_continue();
@@ -164,10 +173,10 @@ private:
     asio::awaitable<void> close();
 
     Stream stream_;
-    beast::flat_buffer buffer_;
     std::shared_ptr<session_context> context_;
     connection_info info_;
-    bool idle_ = false; // waiting for the first byte of a request; touched only on the executor
+    request_reader reader_; // its buffer carries a pipelined request over to the next
+    bool idle_ = false;     // waiting for the first byte of a request; touched only on the executor
     // Timeouts: rather than Beast's stream timeouts (a timer armed and cancelled around every
     // read and write), deadlines that a watchdog checks.
     net::socket_watchdog watchdog_;
@@ -244,10 +253,10 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
         co_return false;
     }
     watchdog_.expire_after(first ? options().read_timeout : options().idle_timeout);
-    if (buffer_.size() == 0) {
+    if (reader_.buffered() == 0) {
         idle_ = true;
         auto [read_ec, n] =
-            co_await stream_.async_read_some(buffer_.prepare(first_read_size), use_tuple);
+            co_await stream_.async_read_some(reader_.prepare(first_read_size), use_tuple);
         idle_ = false;
         if (const auto ec = outcome(read_ec)) {
             if (first && ec == beast::error::timeout) {
@@ -255,7 +264,7 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
             }
             co_return false;
         }
-        buffer_.commit(n);
+        reader_.commit(n);
     }
     if (!first) {
         watchdog_.expire_after(options().read_timeout);
@@ -263,64 +272,60 @@ asio::awaitable<bool> session<Stream>::wait_for_request(bool first)
     co_return true;
 }
 
+// The reader is fed from the socket read by read, so the bytes held for a request are bounded
+// and a parse that throws refuses that request instead of escaping the I/O thread.
 template <class Stream>
 asio::awaitable<bool> session<Stream>::serve_request()
 {
-    beast_http::request_parser<beast_http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options().header_limit));
-    parser.body_limit(options().body_limit);
-
-    // A Content-Length over the body limit fails here, before any of the body is read.
-    auto [header_ec, header_bytes] =
-        co_await beast_http::async_read_header(stream_, buffer_, parser, use_tuple);
-    if (header_ec) {
-        co_return co_await reject(outcome(header_ec));
-    }
-    if (expects_continue(parser)) {
-        if (!co_await send_continue()) {
-            co_return false;
+    using progress = request_reader::progress;
+    reader_.start();
+    for (;;) {
+        switch (reader_.parse()) {
+        case progress::complete:
+            co_return co_await respond(reader_.release());
+        case progress::refused:
+            co_return co_await refuse(reader_.why());
+        case progress::header_done:
+            if (reader_.expects_continue() && !co_await send_continue()) {
+                co_return false;
+            }
+            break;
+        case progress::need_more: {
+            auto [read_ec, n] = co_await stream_.async_read_some(reader_.prepare(), use_tuple);
+            if (read_ec) {
+                co_return read_failed(outcome(read_ec));
+            }
+            reader_.commit(n);
+            break;
+        }
         }
     }
-    auto [body_ec, body_bytes] =
-        co_await beast_http::async_read(stream_, buffer_, parser, use_tuple);
-    if (body_ec) {
-        co_return co_await reject(outcome(body_ec));
-    }
-    co_return co_await respond(parser.release());
 }
 
+// Refused before routing: the log line has no route, only why.
 template <class Stream>
-asio::awaitable<bool> session<Stream>::reject(error_code ec)
+asio::awaitable<bool> session<Stream>::refuse(refusal why)
 {
-    auto& rejected = context_->rejected;
-    std::optional<beast_http::status> status;
-    const char* reason = nullptr;
-    if (ec == beast_http::error::body_limit) {
-        rejected.body_too_large.add();
-        status = beast_http::status::payload_too_large;
-        reason = "body too large";
-    } else if (ec == beast_http::error::header_limit) {
-        rejected.header_too_large.add();
-        status = beast_http::status::request_header_fields_too_large;
-        reason = "header too large";
-    } else if (ec == beast::error::timeout) {
-        rejected.timeout.add();
-    } else if (is_malformed(ec)) {
-        rejected.bad_request.add();
-        status = beast_http::status::bad_request;
-        reason = "bad request";
-    }
-    if (status) {
-        // Refused before routing: the request line has no route, only why.
-        const std::string remote = info_.remote.address().to_string();
-        log::write(*log::get("http"), spdlog::level::info, "request",
-                   {{"route", ""},
-                    {"status", static_cast<std::int64_t>(*status)},
-                    {"refused", reason},
-                    {"remote", remote}});
-        co_await send(json_error(*status, reason), false);
-    }
+    const auto answer = answer_for(why, context_->rejected);
+    answer.counter.add();
+    const std::string remote = info_.remote.address().to_string();
+    log::write(*log::get("http"), spdlog::level::info, "request",
+               {{"route", ""},
+                {"status", static_cast<std::int64_t>(answer.status)},
+                {"refused", answer.message},
+                {"remote", remote}});
+    co_await send(json_error(answer.status, answer.message), false);
     co_return false;
+}
+
+// A request cut short: the client left or was too slow, and there is no one to answer.
+template <class Stream>
+bool session<Stream>::read_failed(error_code ec)
+{
+    if (ec == beast::error::timeout) {
+        context_->rejected.timeout.add();
+    }
+    return false;
 }
 
 template <class Stream>
@@ -414,6 +419,7 @@ rejection_counters::rejection_counters(metrics::registry& metrics)
     : body_too_large(rejected_counter(metrics, "body_too_large")),
       header_too_large(rejected_counter(metrics, "header_too_large")),
       bad_request(rejected_counter(metrics, "bad_request")),
+      not_implemented(rejected_counter(metrics, "not_implemented")),
       timeout(rejected_counter(metrics, "timeout")),
       overloaded(rejected_counter(metrics, "overloaded"))
 {
@@ -428,22 +434,24 @@ session_context::session_context(server_options opts, handler application,
     }
 }
 
+// An exception out of the session's coroutine ends it: the session, its socket with it, is
+// destroyed as the coroutine unwinds, so that one connection is closed and the thread goes on.
 void start_session(std::shared_ptr<session_context> context, asio::ip::tcp::socket socket)
 {
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(std::move(context), std::move(socket)),
-                   [](std::exception_ptr e) {
-                       if (!e) {
-                           return;
-                       }
-                       try {
-                           std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                           log::get("http")->error("connection failed: {}", ex.what());
-                       } catch (...) {
-                           log::get("http")->error("connection failed: non-standard exception");
-                       }
-                   });
+    asio::co_spawn(
+        executor, serve(std::move(context), std::move(socket)), [](std::exception_ptr e) {
+            if (!e) {
+                return;
+            }
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log::get("http")->error("connection failed, closed: {}", ex.what());
+            } catch (...) {
+                log::get("http")->error("connection failed, closed: non-standard exception");
+            }
+        });
 }
 
 } // namespace mailgate::core::http

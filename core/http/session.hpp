@@ -23,6 +23,7 @@ struct rejection_counters {
     metrics::counter& body_too_large;
     metrics::counter& header_too_large;
     metrics::counter& bad_request;
+    metrics::counter& not_implemented;
     metrics::counter& timeout;
     metrics::counter& overloaded;
 };

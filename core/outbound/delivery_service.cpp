@@ -3,6 +3,7 @@
 #include "core/addressing/address.hpp"
 #include "core/events/router.hpp"
 #include "core/log/log.hpp"
+#include "core/net/guarded_run.hpp"
 #include "core/outbound/attempt_outcome.hpp"
 #include "core/storage/async_apply.hpp"
 
@@ -79,7 +80,7 @@ void delivery_service::start()
             ->info("resuming {} messages this node was sending when it stopped", released);
     }
     asio::co_spawn(io_, claim_loop(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] { net::guarded_run(io_, "outbound"); });
 }
 
 void delivery_service::stop()

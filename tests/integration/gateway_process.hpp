@@ -42,6 +42,7 @@ public:
     int stop(int signal);
 
     uint16_t port() const { return port_; }
+    pid_t pid() const { return pid_; }
     const std::string& admin_token() const { return options_.admin_token; }
     const std::filesystem::path& dir() const { return dir_; }
     /// Everything the process wrote to stdout and stderr.

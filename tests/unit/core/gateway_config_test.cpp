@@ -163,6 +163,11 @@ TEST_F(GatewayConfig, ServerAndStorageSections)
                 HasSubstr(":2:11: server.listen: must be"));
     EXPECT_THAT(problems("server:\n  body_limit: lots\n"),
                 HasSubstr("server.body_limit: must be a size like 8MiB, got 'lots'"));
+    EXPECT_THAT(problems("server:\n  header_limit: 1MiB\n"),
+                HasSubstr("server.header_limit: must be a size like 16KiB, at most 64KiB, got "
+                          "'1MiB'"));
+    EXPECT_EQ(load_config(write("server:\n  header_limit: 64KiB\n")).server.header_limit,
+              64u * 1024);
     EXPECT_THAT(problems("server:\n  read_timeout: 0s\n"), HasSubstr("server.read_timeout"));
     EXPECT_THAT(problems("server:\n  tls_certificate: a.pem\n"),
                 HasSubstr("tls_certificate and tls_private_key go together"));

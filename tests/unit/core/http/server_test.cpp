@@ -6,6 +6,7 @@
 #include "tests/support/captured_log.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -80,6 +81,17 @@ asio::awaitable<response> slow_echo(request req, connection_info info)
 {
     asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
     co_await timer.async_wait(asio::use_awaitable);
+    co_return co_await echo(std::move(req), std::move(info));
+}
+
+// Posts a completion handler that throws on the connection's I/O context: code that is not the
+// session's own, which only the I/O thread's guard can catch.
+asio::awaitable<response> post_a_throw_on_boom(request req, connection_info info)
+{
+    if (req.target() == "/boom") {
+        asio::post(co_await asio::this_coro::executor,
+                   [] { throw std::runtime_error("a posted handler failed"); });
+    }
     co_return co_await echo(std::move(req), std::move(info));
 }
 
@@ -565,6 +577,116 @@ TEST(HttpServer, HandlerThrowingGets500AndTheServerKeepsServing)
     }
     EXPECT_THAT(log.text(), HasSubstr("handler failed"));
     EXPECT_THAT(log.text(), Not(HasSubstr("hunter2")));
+}
+
+// One I/O thread: an exception that escaped it would stop the whole server, not one connection.
+server_options one_thread()
+{
+    auto options = test_options();
+    options.threads = 1;
+    return options;
+}
+
+std::string chunked_request(const std::string& chunks)
+{
+    return "POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks;
+}
+
+TEST(HttpServer, ThrowFromAHandlerPostedOnTheIoContextIsLoggedAndTheThreadKeepsServing)
+{
+    captured_log log;
+    {
+        running_server server(one_thread(), post_a_throw_on_boom);
+        client first(server.port());
+        first.send(get_request("/boom"));
+        EXPECT_EQ(first.read().result(), beast_http::status::ok);
+
+        client second(server.port());
+        second.send(get_request("/after"));
+        EXPECT_EQ(second.read().body(), "GET /after ");
+    }
+    EXPECT_THAT(log.text(), HasSubstr("a posted handler failed"));
+}
+
+// Beast's fields hold at most 64 KiB each and throw beyond; a trailer is outside its header
+// limit, so this used to end the process.
+TEST(HttpServer, TrailerFieldOf64KiBGets431AndTheServerKeepsServing)
+{
+    running_server server(one_thread());
+    client c(server.port());
+
+    c.send(chunked_request("1\r\nx\r\n0\r\nX-Big: " + std::string(65534, 'a') + "\r\n\r\n"));
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::request_header_fields_too_large);
+    EXPECT_EQ(server.rejected("header_too_large"), 1u);
+    client after(server.port());
+    after.send(get_request("/after"));
+    EXPECT_EQ(after.read().body(), "GET /after ");
+}
+
+// The configuration refuses a header_limit this large; the server, given one, refuses the field
+// Beast throws for on the session's read path.
+TEST(HttpServer, HeaderFieldOf64KiBUnderALargerHeaderLimitGets431AndTheServerKeepsServing)
+{
+    auto options = one_thread();
+    options.header_limit = 1024 * 1024;
+    running_server server(options);
+    client c(server.port());
+
+    c.send("GET / HTTP/1.1\r\nHost: test\r\nX-Big: " + std::string(65534, 'a') + "\r\n\r\n");
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::request_header_fields_too_large);
+    client after(server.port());
+    after.send(get_request("/after"));
+    EXPECT_EQ(after.read().body(), "GET /after ");
+}
+
+TEST(HttpServer, TrailerSectionOverTheHeaderLimitGets431)
+{
+    running_server server(one_thread());
+    client c(server.port());
+
+    std::string trailers;
+    for (int i = 0; i < 1000; ++i) {
+        trailers += "X-Pad-" + std::to_string(i) + ": " + std::string(100, 'a') + "\r\n";
+    }
+    c.send(chunked_request("1\r\nx\r\n0\r\n" + trailers + "\r\n"));
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::request_header_fields_too_large);
+    EXPECT_FALSE(res.keep_alive());
+}
+
+TEST(HttpServer, ChunkExtensionsOverTheHeaderLimitGet431)
+{
+    running_server server(one_thread());
+    client c(server.port());
+
+    std::string chunks;
+    for (int i = 0; i < 100; ++i) {
+        chunks += "1;pad=" + std::string(1000, 'a') + "\r\nx\r\n";
+    }
+    c.send(chunked_request(chunks + "0\r\n\r\n"));
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::request_header_fields_too_large);
+}
+
+TEST(HttpServer, TransferCodingOtherThanChunkedGets501AndCloses)
+{
+    running_server server(test_options());
+    client c(server.port());
+
+    c.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+           "0\r\n\r\n");
+    auto res = c.read();
+
+    EXPECT_EQ(res.result(), beast_http::status::not_implemented);
+    EXPECT_EQ(res.body(), R"({"error":"transfer coding not implemented"})");
+    EXPECT_FALSE(res.keep_alive());
+    EXPECT_TRUE(c.read_to_close().has_value());
 }
 
 TEST(HttpServer, StopLetsTheRequestInProgressFinishClosesIdleConnectionsAndReturns)

@@ -1,0 +1,86 @@
+// Raw bytes through the HTTP request reader with the session's default limits, fed in pieces
+// the way reads deliver them, requests one after another as on a kept-alive connection.
+//
+// Input: byte 0 picks the read size (1 to 16,384 bytes); the rest is what the client sends,
+// with one escape so that a short input can reach the limits (tens of KiB): 0xFF HI LO repeats
+// the previous byte HI*256+LO times. 0xFF not followed by two bytes is itself.
+
+#include "core/http/request_reader.hpp"
+#include "core/http/server.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+using mailgate::core::http::request_limits;
+using mailgate::core::http::request_reader;
+using mailgate::core::http::server_options;
+
+std::string expand(const std::uint8_t* data, std::size_t size)
+{
+    std::string out;
+    for (std::size_t i = 0; i < size; ++i) {
+        if (data[i] == 0xFF && i + 2 < size && !out.empty()) {
+            out.append(static_cast<std::size_t>(data[i + 1]) << 8 | data[i + 2], out.back());
+            i += 2;
+        } else {
+            out.push_back(static_cast<char>(data[i]));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    if (size == 0) {
+        return 0;
+    }
+    const std::size_t piece = std::size_t{1} << (data[0] % 15);
+    const std::string bytes = expand(data + 1, size - 1);
+    const server_options defaults;
+    const request_limits limits{defaults.header_limit, defaults.body_limit};
+    // What the reader may hold at most: a header block or trailer section at the limit, a chunk
+    // line's framing, one read.
+    const std::size_t bound = limits.header_limit + 64 + request_reader::read_size;
+
+    request_reader reader(limits);
+    reader.start();
+    std::size_t fed = 0;
+    for (;;) {
+        using progress = request_reader::progress;
+        switch (reader.parse()) {
+        case progress::need_more: {
+            if (fed == bytes.size()) {
+                return 0;
+            }
+            const auto room = reader.prepare(piece);
+            const std::size_t n = std::min(room.size(), bytes.size() - fed);
+            std::memcpy(room.data(), bytes.data() + fed, n);
+            reader.commit(n);
+            fed += n;
+            break;
+        }
+        case progress::header_done:
+            break;
+        case progress::complete: {
+            const auto req = reader.release();
+            if (req.body().size() > limits.body_limit) {
+                std::abort();
+            }
+            reader.start();
+            break;
+        }
+        case progress::refused:
+            return 0;
+        }
+        if (reader.buffered() > bound) {
+            std::abort(); // the reader's memory must stay bounded, whatever arrives
+        }
+    }
+}
