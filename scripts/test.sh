@@ -21,13 +21,14 @@ trap postgres_stop EXIT
 postgres_start -c fsync=off -c full_page_writes=off
 ctest --test-dir build -j"$jobs" --output-on-failure
 
+# Before the sanitizer pass, so that a run's last lines are ctest's summary.
+if [ "${MAILGATE_TEST_FUZZ:-0}" = 1 ]; then
+    scripts/fuzz.sh "${MAILGATE_FUZZ_SECONDS:-30}"
+fi
+
 if [ "${MAILGATE_TEST_SANITIZE:-0}" = 1 ]; then
     cmake -S . -B build-asan -G Ninja -DMAILGATE_BUILD_TESTS=ON -DMAILGATE_WERROR=ON \
         -DMAILGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
     cmake --build build-asan -j"$jobs"
     ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j"$jobs" --output-on-failure
-fi
-
-if [ "${MAILGATE_TEST_FUZZ:-0}" = 1 ]; then
-    scripts/fuzz.sh "${MAILGATE_FUZZ_SECONDS:-30}"
 fi
