@@ -4,6 +4,7 @@
 #include "core/events/router.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
+#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,29 +18,53 @@ namespace {
 
 namespace bh = boost::beast::http;
 
-plugin::callback_request driver_request(const http::request& req, const std::string& url,
-                                        const attribution::meta_codec* meta_codec)
+// The request as the driver sees it, owned: the driver runs on a worker, and when it overruns
+// the deadline its request is answered and destroyed while the driver still reads this.
+std::string text(boost::beast::string_view s)
 {
-    plugin::callback_request out;
-    out.meta_codec = meta_codec;
-    out.method = {req.method_string().data(), req.method_string().size()};
-    out.public_url = url;
-    out.target = {req.target().data(), req.target().size()};
-    for (const auto& field : req) {
-        out.headers.emplace_back(
-            std::string_view(field.name_string().data(), field.name_string().size()),
-            std::string_view(field.value().data(), field.value().size()));
-    }
-    out.body = req.body();
-    return out;
+    return {s.data(), s.size()};
 }
+
+class driver_request {
+public:
+    driver_request(const http::request& req, std::string url,
+                   const attribution::meta_codec* meta_codec)
+        : meta_codec_(meta_codec), method_(text(req.method_string())), url_(std::move(url)),
+          target_(text(req.target())), body_(req.body())
+    {
+        for (const auto& field : req) {
+            headers_.emplace_back(text(field.name_string()), text(field.value()));
+        }
+    }
+
+    plugin::callback_request view() const
+    {
+        plugin::callback_request out;
+        out.meta_codec = meta_codec_;
+        out.method = method_;
+        out.public_url = url_;
+        out.target = target_;
+        out.headers.assign(headers_.begin(), headers_.end());
+        out.body = body_;
+        return out;
+    }
+
+private:
+    const attribution::meta_codec* meta_codec_;
+    std::string method_;
+    std::string url_;
+    std::string target_;
+    std::vector<std::pair<std::string, std::string>> headers_;
+    std::string body_;
+};
 
 } // namespace
 
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                                      metrics::registry& metrics, std::string public_url,
-                                     const attribution::meta_codec* meta_codec)
-    : providers_(providers), store_(store), meta_codec_(meta_codec),
+                                     const attribution::meta_codec* meta_codec,
+                                     service::blocking_pool& workers)
+    : providers_(providers), store_(store), meta_codec_(meta_codec), workers_(workers),
       signature_failures_(metrics, "mailgate_signature_failures_total",
                           "Callbacks refused for a failed signature or token", {"provider"}),
       events_(metrics, "mailgate_events_total", "Events received, by provider and kind",
@@ -77,8 +102,18 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     if (provider == nullptr) {
         co_return http::error_response(bh::status::not_found, "unknown provider", req);
     }
-    plugin::callback_result result =
-        provider->parse_callback(driver_request(req, callback_url(nickname), meta_codec_));
+    // The provider set outlives the workers; the request is the work's own.
+    auto parse = service::run_blocking(
+        workers_,
+        "provider '" + nickname + "' (" + provider->library().label() + "): parse_callback",
+        [provider, request = driver_request(req, callback_url(nickname), meta_codec_)] {
+            return provider->parse_callback(request.view());
+        });
+    auto parsed = co_await std::move(parse);
+    if (parsed.index() != 0) {
+        co_return service::unavailable_response(req);
+    }
+    plugin::callback_result result = std::move(std::get<0>(parsed));
     if (result.status != MG_OK) {
         if (result.status == MG_UNAUTHORIZED) {
             signature_failures_.with({nickname}).add();

@@ -7,6 +7,7 @@
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/plugin/provider_set.hpp"
+#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
 
 #include <string>
@@ -17,10 +18,11 @@ class callback_endpoint {
 public:
     /// `public_url` is server.public_url: each provider's callback URL is it plus
     /// /v1/callbacks/{nickname}. All references must outlive the endpoint.
-    /// `meta_codec` may be null (then no attribution token verifies).
+    /// `meta_codec` may be null (then no attribution token verifies). Drivers run on
+    /// `workers`, which must be stopped before the providers and the codec are destroyed.
     callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                       metrics::registry& metrics, std::string public_url,
-                      const attribution::meta_codec* meta_codec);
+                      const attribution::meta_codec* meta_codec, service::blocking_pool& workers);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -41,6 +43,7 @@ private:
     storage::store& store_;
     std::string public_url_;
     const attribution::meta_codec* meta_codec_;
+    service::blocking_pool& workers_;
     metrics::counter_family signature_failures_;
     metrics::counter_family events_;
     metrics::counter_family duplicates_;

@@ -7,6 +7,7 @@
 #include "core/log/log.hpp"
 #include "core/outbound/delivery_service.hpp"
 #include "core/preferences/preference_center.hpp"
+#include "core/service/blocking_pool.hpp"
 #include "core/service/gateway_handler.hpp"
 
 #include <csignal>
@@ -34,6 +35,25 @@ http::server_options server_options(const config::server_config& c)
     }
     return o;
 }
+
+service::blocking_pool_options worker_options(const config::server_config& c)
+{
+    return {c.workers, c.worker_queue, c.handler_timeout};
+}
+
+// Stops the workers when it leaves scope. Declared after the server, it joins them before the
+// server's I/O contexts, where they post their results, and everything they use are destroyed,
+// whichever way run_serve ends.
+class workers_stop {
+public:
+    explicit workers_stop(service::blocking_pool& workers) : workers_(workers) {}
+    ~workers_stop() { workers_.stop(); }
+    workers_stop(const workers_stop&) = delete;
+    workers_stop& operator=(const workers_stop&) = delete;
+
+private:
+    service::blocking_pool& workers_;
+};
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, so the stop runs
 // as ordinary code, not in a signal handler.
@@ -85,20 +105,23 @@ int run_serve(const command_options& options)
     keep_freed_memory();
 
     gateway gw = open_gateway(options);
+    service::blocking_pool workers(worker_options(gw.config.server));
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
-                                           gw.config.server.public_url, gw.meta_codec.get());
+                                           gw.config.server.public_url, gw.meta_codec.get(),
+                                           workers);
     admin::admin_api admin(gw.providers, *gw.store, callbacks);
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
     outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
                                         gw.config.server.public_url);
     outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
                                         *gw.metrics);
-    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery);
-    preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store);
+    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery, workers);
+    preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store, workers);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.store, *gw.metrics,
-                                     gw.admin_token);
+                                     gw.admin_token, workers);
     // By reference: the handler holds its counters, and it outlives the server.
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
+    const workers_stop stop_workers_first(workers);
 
     if (gw.config.server.public_url.empty()) {
         gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());
@@ -141,6 +164,8 @@ int run_serve(const command_options& options)
     });
     delivery.start();
     server.run();
+    // A call still running lost its request at the deadline; it ends before storage's flush.
+    workers.stop();
     delivery.stop();
     gw.store->flush();
     if (stopper.joinable()) {

@@ -210,55 +210,72 @@ private:
 
     void read_server(const YAML::Node& node, server_config& server)
     {
-        read_section(node, "server",
-                     {{"listen",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           if (!parse_listen(n.as<std::string>(), server.address, server.port)) {
-                               problem(n, f,
-                                       "must be host:port, e.g. 127.0.0.1:8025 or [::1]:8025");
-                           }
-                       }},
-                      {"public_url",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           server.public_url = n.as<std::string>();
-                           if (server.public_url.rfind("http://", 0) != 0 &&
-                               server.public_url.rfind("https://", 0) != 0) {
-                               problem(n, f, "must start with http:// or https://");
-                           }
-                       }},
-                      {"threads",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.threads, parse_count<unsigned, 1, 256>, "1 to 256");
-                       }},
-                      {"body_limit",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.body_limit, parse_size, "a size like 8MiB");
-                       }},
-                      {"header_limit",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.header_limit, parse_header_limit,
-                                 "a size like 16KiB, at most 64KiB");
-                       }},
-                      {"read_timeout",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.read_timeout, parse_duration, "a duration like 10s");
-                       }},
-                      {"idle_timeout",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.idle_timeout, parse_duration, "a duration like 30s");
-                       }},
-                      {"max_connections",
-                       [&](const YAML::Node& n, const std::string& f) {
-                           typed(n, f, server.max_connections, parse_count<std::size_t, 1, 1000000>,
-                                 "1 to 1000000");
-                       }},
-                      {"tls_certificate",
-                       [&](const YAML::Node& n, const std::string&) {
-                           tls_of(server).certificate = relative_to_file(n.as<std::string>());
-                       }},
-                      {"tls_private_key", [&](const YAML::Node& n, const std::string&) {
-                           tls_of(server).private_key = relative_to_file(n.as<std::string>());
-                       }}});
+        read_section(
+            node, "server",
+            {{"listen",
+              [&](const YAML::Node& n, const std::string& f) {
+                  if (!parse_listen(n.as<std::string>(), server.address, server.port)) {
+                      problem(n, f, "must be host:port, e.g. 127.0.0.1:8025 or [::1]:8025");
+                  }
+              }},
+             {"public_url",
+              [&](const YAML::Node& n, const std::string& f) {
+                  server.public_url = n.as<std::string>();
+                  if (server.public_url.rfind("http://", 0) != 0 &&
+                      server.public_url.rfind("https://", 0) != 0) {
+                      problem(n, f, "must start with http:// or https://");
+                  }
+              }},
+             {"threads",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.threads, parse_count<unsigned, 1, 256>, "1 to 256");
+              }},
+             {"body_limit",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.body_limit, parse_size, "a size like 8MiB");
+              }},
+             {"header_limit",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.header_limit, parse_header_limit,
+                        "a size like 16KiB, at most 64KiB");
+              }},
+             {"read_timeout",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.read_timeout, parse_duration, "a duration like 10s");
+              }},
+             {"idle_timeout",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.idle_timeout, parse_duration, "a duration like 30s");
+              }},
+             {"max_connections",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.max_connections, parse_count<std::size_t, 1, 1000000>,
+                        "1 to 1000000");
+              }},
+             {"workers",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.workers, parse_count<std::size_t, 1, 1024>, "1 to 1024");
+              }},
+             {"worker_queue",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.worker_queue, parse_count<std::size_t, 1, 1000000>,
+                        "1 to 1000000");
+              }},
+             {"handler_timeout",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, server.handler_timeout, parse_duration, "a duration like 10s");
+                  // A request waits this long on an open connection: no ESP waits hours.
+                  if (server.handler_timeout > std::chrono::hours(1)) {
+                      problem(n, f, "must be at most 1h");
+                  }
+              }},
+             {"tls_certificate",
+              [&](const YAML::Node& n, const std::string&) {
+                  tls_of(server).certificate = relative_to_file(n.as<std::string>());
+              }},
+             {"tls_private_key", [&](const YAML::Node& n, const std::string&) {
+                  tls_of(server).private_key = relative_to_file(n.as<std::string>());
+              }}});
         if (server.tls && (server.tls->certificate.empty() || server.tls->private_key.empty())) {
             problem(node, "server", "tls_certificate and tls_private_key go together");
         }

@@ -47,6 +47,13 @@ struct server_config {
     std::chrono::milliseconds idle_timeout{30000};
     std::size_t max_connections = 1024;
     std::optional<tls_files> tls;
+    /// Threads for the blocking part of a request (drivers' parse_callback and decorate, the
+    /// store's synchronous reads and writes), off the I/O threads.
+    std::size_t workers = 8;
+    /// Requests waiting for a worker; beyond it a request is answered 503 at once.
+    std::size_t worker_queue = 1024;
+    /// How long a request waits for its worker's result before it is answered 503.
+    std::chrono::milliseconds handler_timeout{10000};
 };
 
 struct storage_config {

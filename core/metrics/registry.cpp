@@ -119,8 +119,29 @@ void registry::add_gauge(const std::string& name, const std::string& help,
     family_of(name, help, "gauge").gauge = std::move(read);
 }
 
+std::map<std::string, double> registry::read_gauges() const
+{
+    std::vector<std::pair<std::string, std::function<double()>>> reads;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [name, f] : families_) {
+            if (f.gauge) {
+                reads.emplace_back(name, f.gauge);
+            }
+        }
+    }
+    std::map<std::string, double> values;
+    for (const auto& [name, read] : reads) {
+        values.emplace(name, read());
+    }
+    return values;
+}
+
 std::string registry::render() const
 {
+    // A gauge may block (the queue depth reads the store): read without the lock, which a
+    // request takes to create its counter's series.
+    const auto gauges = read_gauges();
     std::lock_guard lock(mutex_);
     std::string out;
     for (const auto& [name, f] : families_) {
@@ -140,8 +161,8 @@ std::string registry::render() const
             out += fmt::format("{}_sum{} {}\n", name, label_text(l), number(h->sum()));
             out += fmt::format("{}_count{} {}\n", name, label_text(l), counts.back());
         }
-        if (f.gauge) {
-            out += fmt::format("{} {}\n", name, number(f.gauge()));
+        if (auto gauge = gauges.find(name); gauge != gauges.end()) {
+            out += fmt::format("{} {}\n", name, number(gauge->second));
         }
     }
     return out;

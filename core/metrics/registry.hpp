@@ -58,6 +58,9 @@ public:
     std::string render() const;
 
 private:
+    /// Each gauge's value by family name, read without holding mutex_.
+    std::map<std::string, double> read_gauges() const;
+
     struct family {
         std::string help;
         std::string type;

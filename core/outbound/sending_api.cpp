@@ -4,6 +4,7 @@
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/test_email.hpp"
+#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -46,6 +47,13 @@ json::object message_json(const storage::queued_message& m)
                         {"failure", m.failure},
                         {"provider_message_id", m.provider_message_id}};
 }
+
+/// A request's messages, composed for the recipients the suppression list lets through.
+struct prepared_messages {
+    json::array refused;
+    std::vector<storage::queued_message> messages;
+    int64_t now = 0;
+};
 
 /// The recipients the suppression list refuses, as {"to", "reason"}; they leave `request`.
 json::array take_suppressed(message_request& request, storage::store& store)
@@ -116,9 +124,9 @@ std::optional<http::response> refuse_suppressed(const test_body& body, storage::
 
 sending_api::sending_api(std::vector<sending_provider> providers, const message_composer& composer,
                          storage::store& store, metrics::registry& metrics,
-                         delivery_service& delivery)
+                         delivery_service& delivery, service::blocking_pool& workers)
     : providers_(std::move(providers)), composer_(composer), store_(store), metrics_(metrics),
-      delivery_(delivery)
+      delivery_(delivery), workers_(workers)
 {
 }
 
@@ -144,7 +152,7 @@ asio::awaitable<http::response> sending_api::handle(const http::request& req,
         if (req.method() != bh::verb::get && req.method() != bh::verb::head) {
             co_return method_not_allowed(req, "GET, HEAD");
         }
-        co_return status(req, segments[1]);
+        co_return co_await status(req, segments[1]);
     }
     if (!post) {
         co_return method_not_allowed(req, "POST");
@@ -172,14 +180,26 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
         throw request_error("provider: no provider named '" + request.provider +
                             "' sends mail here");
     }
-    auto refused = take_suppressed(request, store_);
-    if (request.to.empty()) {
+    // The suppression reads and the driver's decorate block: on a worker, the request its own.
+    auto prepare = service::run_blocking(
+        workers_, "route /v1/messages (provider '" + provider->instance->provider() + "')",
+        [&store = store_, &composer = composer_, provider, request = std::move(request)]() mutable {
+            prepared_messages out{take_suppressed(request, store), {}, events::unix_ms_now()};
+            if (!request.to.empty()) {
+                out.messages = composer.compose(request, *provider, out.now);
+            }
+            return out;
+        });
+    auto prepared = co_await std::move(prepare);
+    if (prepared.index() != 0) {
+        co_return service::unavailable_response(req);
+    }
+    auto& [refused, messages, now] = std::get<0>(prepared);
+    if (messages.empty()) {
         co_return http::json_response(
             bh::status::unprocessable_entity,
             json::object{{"error", "every recipient is suppressed"}, {"refused", refused}}, req);
     }
-    const int64_t now = events::unix_ms_now();
-    auto messages = composer_.compose(request, *provider, now);
     // Those the delivery workers have room for skip the queue's claim: stored leased to this
     // node, they are handed over in memory after the commit.
     const auto leased = delivery_.lease(messages, now);
@@ -202,7 +222,7 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
     }
     metrics_
         .get_counter("mailgate_outbound_queued_total", "Messages accepted into the queue",
-                     {{"provider", request.provider}})
+                     {{"provider", provider->instance->provider()}})
         .add(count);
     delivery_.hand_over(std::move(handed));
     if (leased < count) {
@@ -212,13 +232,20 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
                                   json::object{{"messages", accepted}, {"refused", refused}}, req);
 }
 
-http::response sending_api::status(const http::request& req, const std::string& id) const
+asio::awaitable<http::response> sending_api::status(const http::request& req,
+                                                    const std::string& id) const
 {
-    auto m = store_.find_message(id);
-    if (!m) {
-        return http::error_response(bh::status::not_found, "no message with that id", req);
+    auto lookup = service::run_blocking(workers_, "route /v1/messages/{id}",
+                                        [&store = store_, id] { return store.find_message(id); });
+    auto found = co_await std::move(lookup);
+    if (found.index() != 0) {
+        co_return service::unavailable_response(req);
     }
-    return http::json_response(bh::status::ok, message_json(*m), req);
+    const auto& m = std::get<0>(found);
+    if (!m) {
+        co_return http::error_response(bh::status::not_found, "no message with that id", req);
+    }
+    co_return http::json_response(bh::status::ok, message_json(*m), req);
 }
 
 asio::awaitable<http::response> sending_api::test(const http::request& req,

@@ -9,6 +9,7 @@
 #include "core/outbound/message_composer.hpp"
 #include "core/outbound/sending_provider.hpp"
 #include "core/outbound/test_email.hpp"
+#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -23,9 +24,11 @@ namespace mailgate::core::outbound {
 class sending_api {
 public:
     /// Accepted messages go to `delivery` directly while it has room, stored leased to this
-    /// node, and are otherwise queued for its claims. References must outlive the API.
+    /// node, and are otherwise queued for its claims. References must outlive the API; the
+    /// API, `composer` and `store` also the work on `workers` (store reads, drivers' decorate).
     sending_api(std::vector<sending_provider> providers, const message_composer& composer,
-                storage::store& store, metrics::registry& metrics, delivery_service& delivery);
+                storage::store& store, metrics::registry& metrics, delivery_service& delivery,
+                service::blocking_pool& workers);
 
     /// The route label for metrics ("/v1/messages/{id}"), or nothing. `segments`: after /v1.
     static std::optional<std::string> route_of(const std::vector<std::string>& segments);
@@ -37,7 +40,8 @@ public:
 
 private:
     boost::asio::awaitable<http::response> accept(const http::request& req) const;
-    http::response status(const http::request& req, const std::string& id) const;
+    boost::asio::awaitable<http::response> status(const http::request& req,
+                                                  const std::string& id) const;
     boost::asio::awaitable<http::response> test(const http::request& req,
                                                 const std::string& nickname) const;
     boost::asio::awaitable<test_email_result> test_with_body(const sending_provider& provider,
@@ -49,6 +53,7 @@ private:
     storage::store& store_;
     metrics::registry& metrics_;
     delivery_service& delivery_;
+    service::blocking_pool& workers_;
 };
 
 } // namespace mailgate::core::outbound

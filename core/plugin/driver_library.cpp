@@ -1,6 +1,7 @@
 #include "core/plugin/driver_library.hpp"
 
 #include "core/plugin/abi_check.hpp"
+#include "core/plugin/elf_check.hpp"
 #include "core/plugin/host_api.hpp"
 
 #include <system_error>
@@ -23,6 +24,10 @@ std::string dlerror_text(const std::string& what)
 
 boost::dll::shared_library open_library(const std::filesystem::path& file)
 {
+    // dlopen maps a truncated file's segments past its end and dies of SIGBUS touching them.
+    if (auto problem = elf_problem(file)) {
+        throw load_error(*problem);
+    }
     try {
         return boost::dll::shared_library(file.string(), boost::dll::load_mode::rtld_now |
                                                              boost::dll::load_mode::rtld_local);

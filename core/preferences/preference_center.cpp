@@ -6,6 +6,7 @@
 #include "core/log/log.hpp"
 #include "core/preferences/form_fields.hpp"
 #include "core/preferences/preference_page.hpp"
+#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -111,8 +112,8 @@ std::string event_key(const attribution::unsubscribe_target& target, events::eve
 } // namespace
 
 preference_center::preference_center(const attribution::unsubscribe_codec* codec,
-                                     storage::store& store)
-    : codec_(codec), store_(store)
+                                     storage::store& store, service::blocking_pool& workers)
+    : codec_(codec), store_(store), workers_(workers)
 {
 }
 
@@ -130,8 +131,15 @@ boost::asio::awaitable<http::response> preference_center::handle(const http::req
         co_return page(bh::status::bad_request, page_state::invalid, "", req);
     }
     if (!post) {
-        const auto suppressed = store_.find_suppression(target->email);
-        const bool unsubscribed = suppressed && suppressed->reason == "unsubscribed";
+        auto lookup = service::run_blocking(
+            workers_, "route /u/{token}: suppression lookup",
+            [&store = store_, email = target->email] { return store.find_suppression(email); });
+        const auto suppressed = co_await std::move(lookup);
+        if (suppressed.index() != 0) {
+            co_return service::unavailable_response(req);
+        }
+        const auto& found = std::get<0>(suppressed);
+        const bool unsubscribed = found && found->reason == "unsubscribed";
         co_return page(bh::status::ok,
                        unsubscribed ? page_state::unsubscribed : page_state::confirm, target->email,
                        req);
@@ -167,7 +175,15 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     ev.occurred_at = ev.received_at;
     ev.attributed.campaign_id = target.campaign_id;
     ev.description = description;
-    ev.event_key = event_key(target, kind, newest_event_id(store_, target.email, opposite));
+    auto lookup = service::run_blocking(workers_, "route /u/{token}: event lookup",
+                                        [&store = store_, email = target.email, opposite] {
+                                            return newest_event_id(store, email, opposite);
+                                        });
+    const auto follows = co_await std::move(lookup);
+    if (follows.index() != 0) {
+        co_return service::unavailable_response(req);
+    }
+    ev.event_key = event_key(target, kind, std::get<0>(follows));
     std::vector<events::routed_event> batch;
     batch.push_back(events::route(std::move(ev)));
     auto [ec, committed] = co_await storage::async_apply(

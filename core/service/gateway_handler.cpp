@@ -2,6 +2,7 @@
 
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
+#include "core/service/run_blocking.hpp"
 
 #include <mailgate/sdk/str.hpp>
 
@@ -54,12 +55,13 @@ gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const preferences::preference_center& preferences,
                                  const admin::admin_api& admin,
                                  const outbound::sending_api& sending, const storage::store& store,
-                                 metrics::registry& metrics, std::string admin_token)
+                                 metrics::registry& metrics, std::string admin_token,
+                                 blocking_pool& workers)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
       store_(store), metrics_(metrics),
       requests_(metrics, "mailgate_http_requests_total", "HTTP requests by route and status",
                 {"route", "status"}),
-      admin_token_(std::move(admin_token)), logger_(log::get("http"))
+      admin_token_(std::move(admin_token)), workers_(workers), logger_(log::get("http"))
 {
 }
 
@@ -141,12 +143,29 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
         co_return res;
     }
     if (metrics) {
-        co_return text_response(metrics_.render(), "text/plain; version=0.0.4", req);
+        // The queue-depth gauge reads the store.
+        auto render = run_blocking(workers_, "route /metrics",
+                                   [&registry = metrics_] { return registry.render(); });
+        auto rendered = co_await std::move(render);
+        if (rendered.index() != 0) {
+            co_return unavailable_response(req);
+        }
+        co_return text_response(std::move(std::get<0>(rendered)), "text/plain; version=0.0.4", req);
     }
     if (sending_route) {
         co_return co_await sending_.handle(req, v1);
     }
-    co_return *admin_.handle(req, v1, target->query);
+    // The routes read and write the store synchronously: on a worker, with a copy of the
+    // request, since at the deadline this one is answered and destroyed first.
+    auto run = run_blocking(workers_, "route " + summary.route,
+                            [&admin = admin_, req, v1, query = std::move(target->query)] {
+                                return *admin.handle(req, v1, query);
+                            });
+    auto done = co_await std::move(run);
+    if (done.index() != 0) {
+        co_return unavailable_response(req);
+    }
+    co_return std::move(std::get<0>(done));
 }
 
 // A gateway whose every write fails answers every callback with a 500: it is not healthy.

@@ -10,6 +10,7 @@
 #include "core/metrics/registry.hpp"
 #include "core/outbound/sending_api.hpp"
 #include "core/preferences/preference_center.hpp"
+#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
 
 #include <spdlog/logger.h>
@@ -22,13 +23,14 @@ namespace mailgate::core::service {
 
 class gateway_handler {
 public:
-    /// `admin_token` empty: every admin route answers 401. References must outlive the handler.
-    /// `store`: /healthz fails while its writes do.
+    /// `admin_token` empty: every admin route answers 401. References must outlive the handler;
+    /// `admin` must outlive the work on `workers`, where its routes run (they read and write
+    /// the store synchronously). `store`: /healthz fails while its writes do.
     gateway_handler(const callbacks::callback_endpoint& callbacks,
                     const preferences::preference_center& preferences,
                     const admin::admin_api& admin, const outbound::sending_api& sending,
                     const storage::store& store, metrics::registry& metrics,
-                    std::string admin_token);
+                    std::string admin_token, blocking_pool& workers);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -57,6 +59,7 @@ private:
     metrics::registry& metrics_;
     metrics::counter_family requests_;
     std::string admin_token_;
+    blocking_pool& workers_;
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -80,6 +80,19 @@ plugins_check_refused)
     expect_rc 1
     expect_out "^refused $work/missing.so: cannot load: .*No such file"
     ;;
+plugins_check_truncated)
+    # Cut inside its last loaded segment, as an interrupted copy leaves it: dlopen would map
+    # that segment past the end of the file and die of SIGBUS.
+    read -r offset size < <(readelf -lW "$plugins/mailgate-smtp.so" |
+        awk '$1 == "LOAD" { offset = $2; size = $5 } END { print offset, size }')
+    segment=$(readelf -lW "$plugins/mailgate-smtp.so" |
+        awk '/^  [A-Z]/ && $1 != "Type" { if ($1 == "LOAD") last = n; n++ } END { print last }')
+    end=$((offset + size)) cut=$((offset + size / 2))
+    head -c "$cut" "$plugins/mailgate-smtp.so" >"$work/mailgate-smtp.so"
+    run plugins --check "$work/mailgate-smtp.so"
+    expect_rc 1
+    expect_out "^refused $work/mailgate-smtp.so: truncated: segment $segment ends at byte $end, the file has $cut$"
+    ;;
 check_config_ok)
     sed "s|^  directory: .*|  directory: $plugins|" "$source/config/mailgate.yaml" >"$work/ok.yaml"
     run check-config --config "$work/ok.yaml"

@@ -175,6 +175,26 @@ TEST_F(GatewayConfig, ServerAndStorageSections)
                 HasSubstr("storage.backend: must be sqlite or postgres"));
 }
 
+TEST_F(GatewayConfig, WorkersQueueAndHandlerTimeout)
+{
+    const auto defaults = load_config(write("server:\n  threads: 2\n"));
+    EXPECT_EQ(defaults.server.workers, 8u);
+    EXPECT_EQ(defaults.server.worker_queue, 1024u);
+    EXPECT_EQ(defaults.server.handler_timeout, std::chrono::seconds(10));
+
+    const auto set =
+        load_config(write("server:\n  workers: 3\n  worker_queue: 7\n  handler_timeout: 1500ms\n"));
+    EXPECT_EQ(set.server.workers, 3u);
+    EXPECT_EQ(set.server.worker_queue, 7u);
+    EXPECT_EQ(set.server.handler_timeout, std::chrono::milliseconds(1500));
+
+    const std::string bad =
+        problems("server:\n  workers: 0\n  worker_queue: none\n  handler_timeout: 2h\n");
+    EXPECT_THAT(bad, HasSubstr("server.workers: must be 1 to 1024, got '0'"));
+    EXPECT_THAT(bad, HasSubstr("server.worker_queue: must be 1 to 1000000, got 'none'"));
+    EXPECT_THAT(bad, HasSubstr("server.handler_timeout: must be at most 1h"));
+}
+
 TEST_F(GatewayConfig, PostgresStorage)
 {
     auto config = load_config(write("storage:\n"
