@@ -121,6 +121,10 @@ json::object to_json(const storage::stored_event& s)
             {"campaign_id", e.attributed.campaign_id},
             {"profile", e.attributed.profile},
             {"description", e.description},
+            {"reason", e.reason ? json::value(reasons::to_string(*e.reason)) : json::value()},
+            {"smtp_code", e.smtp_code},
+            {"status", e.status},
+            {"remote_mta", e.remote_mta},
             {"provider_event_id", e.provider_event_id},
             {"detail", detail_of(e.detail_json)},
             {"system_events", std::move(system_events)}};
@@ -298,6 +302,12 @@ http::response admin_api::events(const http::request& req,
         filter.kind = events::parse_event_kind(*kind);
         if (!filter.kind) {
             throw bad_parameter{"unknown kind '" + *kind + "'"};
+        }
+    }
+    if (auto reason = param(query, "reason")) {
+        filter.reason = reasons::parse_reason(*reason);
+        if (!filter.reason) {
+            throw bad_parameter{"unknown reason '" + *reason + "'"};
         }
     }
     if (auto since = param(query, "since")) {

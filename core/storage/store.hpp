@@ -50,6 +50,7 @@ struct event_filter {
     std::optional<std::string> email;
     std::optional<std::string> campaign_id;
     std::optional<events::event_kind> kind;
+    std::optional<reasons::reason> reason;
     std::optional<std::string> provider;
     std::optional<int64_t> since; ///< received_at >= since (Unix ms)
     int64_t after_id = 0;         ///< paging: events with id > after_id

@@ -441,6 +441,39 @@ protected:
     const std::string url_ = v2_callback_url;
 };
 
+// The reason behind each event, stored and filterable: a "hard bounce" in which the receiver
+// refused the sender is a soft bounce that suppresses nobody (docs/events.md).
+TEST_F(V2Callbacks, EachEventIsStoredWithItsReasonAndOnlyAnAddressReasonSuppresses)
+{
+    const std::string body =
+        v2_body({v2_item("hard_bounce", "gone@example.com", token("m1", "gone@example.com"),
+                         "550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown"),
+                 v2_item("hard_bounce", "fine@example.com", token("m2", "fine@example.com"),
+                         "550 5.7.1 Message rejected due to poor reputation")});
+    auto reply = gw_.request("POST", url_, body);
+    ASSERT_EQ(reply.status, 200) << reply.body;
+
+    auto gone = parse(gw_.admin("GET", "/v1/events?email=gone@example.com").body).at("items");
+    ASSERT_EQ(gone.as_array().size(), 1u);
+    EXPECT_EQ(gone.at(0).at("kind"), "hard_bounce");
+    EXPECT_EQ(gone.at(0).at("reason"), "userunknown");
+    EXPECT_EQ(gone.at(0).at("smtp_code"), 550);
+    EXPECT_EQ(gone.at(0).at("status"), "5.1.1");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/gone@example.com").status, 200);
+
+    auto fine = parse(gw_.admin("GET", "/v1/events?email=fine@example.com").body).at("items");
+    ASSERT_EQ(fine.as_array().size(), 1u);
+    EXPECT_EQ(fine.at(0).at("kind"), "soft_bounce");
+    EXPECT_EQ(fine.at(0).at("reason"), "badreputation");
+    EXPECT_EQ(fine.at(0).at("status"), "5.7.1");
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/fine@example.com").status, 404);
+
+    auto by_reason = parse(gw_.admin("GET", "/v1/events?reason=badreputation").body).at("items");
+    ASSERT_EQ(by_reason.as_array().size(), 1u);
+    EXPECT_EQ(by_reason.at(0).at("email"), "fine@example.com");
+    EXPECT_EQ(gw_.admin("GET", "/v1/events?reason=nonsense").status, 400);
+}
+
 TEST_F(V2Callbacks, AttributesEventsAndSuppressesByType)
 {
     const std::string body =

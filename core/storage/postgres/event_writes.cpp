@@ -22,11 +22,12 @@ WITH input AS MATERIALIZED (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::bigint[],
                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                 $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[],
-                $19::boolean[])
+                $19::boolean[], $20::text[], $21::integer[], $22::text[], $23::text[])
         WITH ORDINALITY AS e(provider, driver, kind, permanent, email, occurred_at, received_at,
                              meta, message_id, campaign_id, profile, description,
                              provider_event_id, event_key, detail_json, system_events,
-                             email_hash, key_hex, suppresses, ord)),
+                             email_hash, key_hex, suppresses, reason, smtp_code, status,
+                             remote_mta, ord)),
 keyed AS (
     SELECT input.*,
            CASE WHEN l.lifts IS NULL THEN decode(key_hex, 'hex')
@@ -36,10 +37,12 @@ keyed AS (
 stored AS (
     INSERT INTO events (id, provider, driver, kind, permanent, email, occurred_at, received_at,
                         meta, message_id, campaign_id, profile, description, provider_event_id,
-                        event_key, detail_json, system_events, email_hash, key_hash)
+                        event_key, detail_json, system_events, email_hash, key_hash, reason,
+                        smtp_code, status, remote_mta)
     SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta,
            message_id, campaign_id, profile, description, provider_event_id, event_key,
-           detail_json, system_events, email_hash, key_hash
+           detail_json, system_events, email_hash, key_hash, reason, smtp_code, status,
+           remote_mta
     FROM keyed ORDER BY key_hash, ord
     ON CONFLICT (key_hash) DO NOTHING
     RETURNING id)
@@ -96,7 +99,7 @@ std::string key_hex(const prepared_event& prepared)
 
 // One array per column, filled row by row, in insert_events_sql's parameter order.
 struct event_columns {
-    std::array<array_literal, 19> columns;
+    std::array<array_literal, 23> columns;
 
     void add(const event_ref& e)
     {
@@ -120,7 +123,11 @@ struct event_columns {
         columns[i++].add(e.prepared->system_events_json);
         columns[i++].add(e.prepared->email_hash);
         columns[i++].add(key_hex(*e.prepared));
-        columns[i].add_boolean(e.routed->suppression == events::suppression_change::suppress);
+        columns[i++].add_boolean(e.routed->suppression == events::suppression_change::suppress);
+        columns[i++].add(ev.reason ? reasons::to_string(*ev.reason) : std::string_view());
+        columns[i++].add(int64_t{ev.smtp_code});
+        columns[i++].add(ev.status);
+        columns[i].add(ev.remote_mta);
     }
 };
 

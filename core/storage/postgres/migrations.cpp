@@ -88,12 +88,21 @@ CREATE TABLE address_lifts (
 );
 )sql";
 
-constexpr std::array<migration, 4> migrations{{
+// As SQLite's: why each event happened (docs/events.md).
+constexpr std::string_view event_causes_schema = R"sql(
+ALTER TABLE events ADD COLUMN reason text NOT NULL DEFAULT '',
+    ADD COLUMN smtp_code integer NOT NULL DEFAULT 0,
+    ADD COLUMN status text NOT NULL DEFAULT '',
+    ADD COLUMN remote_mta text NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<migration, 5> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
     {3, address_changes_schema, &rewrite_canonical_addresses},
     {4, address_lifts_schema},
+    {5, event_causes_schema},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.

@@ -34,6 +34,9 @@ std::vector<condition> conditions_of(const event_filter& filter)
     if (filter.kind) {
         out.push_back({"kind = ?", events::to_string(*filter.kind)});
     }
+    if (filter.reason) {
+        out.push_back({"reason = ?", reasons::to_string(*filter.reason)});
+    }
     if (filter.provider) {
         out.push_back({"provider = ?", *filter.provider});
     }
@@ -57,7 +60,7 @@ std::string events_sql(const std::vector<condition>& conditions)
     }
     return "SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, "
            "message_id, campaign_id, profile, description, provider_event_id, event_key, "
-           "detail_json, system_events FROM events WHERE " +
+           "detail_json, system_events, reason, smtp_code, status, remote_mta FROM events WHERE " +
            where + " ORDER BY id LIMIT $" + std::to_string(parameter + 1);
 }
 
@@ -94,6 +97,10 @@ stored_event event_of(const result& r, int row)
     ev.event_key = r.text(row, 14);
     ev.detail_json = r.text(row, 15);
     out.system_events = system_events_from_json(r.text(row, 16));
+    ev.reason = reasons::parse_reason(r.text(row, 17));
+    ev.smtp_code = static_cast<int32_t>(r.integer(row, 18));
+    ev.status = r.text(row, 19);
+    ev.remote_mta = r.text(row, 20);
     return out;
 }
 

@@ -6,8 +6,8 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, system_events, key_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The new row's id.
 int64_t insert_event(connection& db, const events::event& ev, const prepared_event& prepared,
@@ -31,6 +31,10 @@ int64_t insert_event(connection& db, const events::event& ev, const prepared_eve
         .bind(ev.detail_json)
         .bind(prepared.system_events_json)
         .bind_blob(bytes_of(key))
+        .bind(ev.reason ? reasons::to_string(*ev.reason) : std::string_view())
+        .bind(int64_t{ev.smtp_code})
+        .bind(ev.status)
+        .bind(ev.remote_mta)
         .run();
     return db.last_insert_rowid();
 }

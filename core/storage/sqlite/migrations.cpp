@@ -189,7 +189,16 @@ CREATE TABLE address_lifts (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 7> migrations{{
+// Why each event happened (docs/events.md): the reason, the SMTP reply code, the enhanced
+// status and the remote MTA. Events stored before have none ('' and 0).
+constexpr std::string_view event_causes_schema = R"sql(
+ALTER TABLE events ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN smtp_code INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN remote_mta TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<migration, 8> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -198,6 +207,7 @@ constexpr std::array<migration, 7> migrations{{
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
     {6, address_changes_schema, &rewrite_canonical_addresses},
     {7, address_lifts_schema},
+    {8, event_causes_schema},
 }};
 
 int64_t now_ms()

@@ -39,6 +39,9 @@ std::vector<condition> conditions_of(const event_filter& filter)
     if (filter.kind) {
         out.push_back({"kind = ?", events::to_string(*filter.kind)});
     }
+    if (filter.reason) {
+        out.push_back({"reason = ?", reasons::to_string(*filter.reason)});
+    }
     if (filter.provider) {
         out.push_back({"provider = ?", *filter.provider});
     }
@@ -49,7 +52,7 @@ std::vector<condition> conditions_of(const event_filter& filter)
 }
 
 // Each combination of filters is its own statement, so each can use its index; the
-// connection prepares each once (32 at most).
+// connection prepares each once (64 at most).
 std::string events_sql(const std::vector<condition>& conditions)
 {
     std::string where;
@@ -58,7 +61,8 @@ std::string events_sql(const std::vector<condition>& conditions)
     }
     return "SELECT e.id, e.provider, e.driver, e.kind, e.permanent, e.email, e.occurred_at, "
            "e.received_at, e.meta, e.message_id, e.campaign_id, e.profile, e.description, "
-           "e.provider_event_id, e.event_key, e.detail_json, e.system_events "
+           "e.provider_event_id, e.event_key, e.detail_json, e.system_events, e.reason, "
+           "e.smtp_code, e.status, e.remote_mta "
            "FROM events AS e WHERE " +
            where + " ORDER BY e.id LIMIT ?";
 }
@@ -96,6 +100,10 @@ stored_event event_of(const query& row)
     ev.event_key = row.text(14);
     ev.detail_json = row.text(15);
     out.system_events = system_events_from_json(row.text(16));
+    ev.reason = reasons::parse_reason(row.text(17));
+    ev.smtp_code = static_cast<int32_t>(row.integer(18));
+    ev.status = row.text(19);
+    ev.remote_mta = row.text(20);
     return out;
 }
 

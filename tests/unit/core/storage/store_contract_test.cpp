@@ -114,6 +114,10 @@ events::routed_event every_field_set()
     r.ev.provider_event_id = "prov-evt-1";
     r.ev.event_key = "key-1";
     r.ev.detail_json = R"({"code":550,"text":"Grüße, 'quoted' \"text\""})";
+    r.ev.reason = reasons::reason::userunknown;
+    r.ev.smtp_code = 550;
+    r.ev.status = "5.1.1";
+    r.ev.remote_mta = "mx.example.com";
     r.system_events = {{"Notification Failed", "hard_bounce", "550 5.1.1 no such user"},
                        {"Channel Unsubscribed", "email", "bounced"}};
     return r;
@@ -138,6 +142,10 @@ void expect_same_event(const stored_event& actual, const events::routed_event& e
     EXPECT_EQ(a.provider_event_id, e.provider_event_id);
     EXPECT_EQ(a.event_key, e.event_key);
     EXPECT_EQ(a.detail_json, e.detail_json);
+    EXPECT_EQ(a.reason, e.reason);
+    EXPECT_EQ(a.smtp_code, e.smtp_code);
+    EXPECT_EQ(a.status, e.status);
+    EXPECT_EQ(a.remote_mta, e.remote_mta);
     ASSERT_EQ(actual.system_events.size(), expected.system_events.size());
     for (std::size_t i = 0; i < expected.system_events.size(); ++i) {
         EXPECT_EQ(actual.system_events[i].name, expected.system_events[i].name);
@@ -162,6 +170,26 @@ TEST_P(StoreContract, StoresEveryFieldExactly)
     EXPECT_GT(stored[1].id, stored[0].id);
     expect_same_event(stored[0], full);
     expect_same_event(stored[1], bare);
+}
+
+TEST_P(StoreContract, FiltersEventsByReason)
+{
+    auto full = every_field_set();
+    auto soft = routed("key-2", event_kind::soft_bounce, "soft@example.com");
+    soft.ev.reason = reasons::reason::badreputation;
+    auto open = routed("key-3", event_kind::opened, "soft@example.com");
+    ASSERT_FALSE(apply_and_wait(*store_, {full, soft, open}).error);
+
+    event_filter by_reason;
+    by_reason.reason = reasons::reason::badreputation;
+    auto found = store_->list_events(by_reason);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].ev.email, "soft@example.com");
+    by_reason.reason = reasons::reason::userunknown;
+    by_reason.kind = event_kind::hard_bounce;
+    ASSERT_EQ(store_->list_events(by_reason).size(), 1u);
+    by_reason.reason = reasons::reason::mailboxfull;
+    EXPECT_TRUE(store_->list_events(by_reason).empty());
 }
 
 TEST_P(StoreContract, ReapplyingABatchChangesNothing)
