@@ -7,11 +7,6 @@ namespace {
 
 using reasons::reason;
 
-bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
 // Reasons that say why a delivery did not happen; on the kinds below, a driver's "delivered"
 // or "feedback" would contradict the kind and is derived again.
 bool is_failure(reason r)
@@ -21,26 +16,10 @@ bool is_failure(reason r)
 
 } // namespace
 
-int32_t reply_code_of(std::string_view description) noexcept
-{
-    if (description.starts_with("smtp;")) {
-        description.remove_prefix(5);
-    }
-    while (!description.empty() && description.front() == ' ') {
-        description.remove_prefix(1);
-    }
-    if (description.size() < 3 || description[0] < '2' || description[0] > '5' ||
-        !is_digit(description[1]) || !is_digit(description[2]) ||
-        (description.size() > 3 && description[3] != ' ' && description[3] != '-')) {
-        return 0;
-    }
-    return (description[0] - '0') * 100 + (description[1] - '0') * 10 + (description[2] - '0');
-}
-
 event_cause cause_of(event_kind kind, const plugin::driver_event& e)
 {
     event_cause out;
-    out.smtp_code = e.smtp_code != 0 ? e.smtp_code : reply_code_of(e.description);
+    out.smtp_code = e.smtp_code != 0 ? e.smtp_code : reasons::reply_code_of(e.description);
     out.status = !e.status.empty() ? e.status : std::string(reasons::find_status(e.description));
     const auto given = reasons::parse_reason(e.reason);
     switch (kind) {

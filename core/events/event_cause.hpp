@@ -32,7 +32,4 @@ event_cause cause_of(event_kind kind, const plugin::driver_event& e);
 /// reason is unknown stays hard: the ESP's word is all there is.
 event_kind settled_kind(event_kind kind, std::optional<reasons::reason> reason);
 
-/// The reply code a diagnostic starts with ("550 5.1.1 ...", "smtp;550 ...", "550-5.1.1"), or 0.
-int32_t reply_code_of(std::string_view description) noexcept;
-
 } // namespace mailgate::core::events

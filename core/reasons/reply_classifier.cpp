@@ -122,6 +122,21 @@ reason decide(std::string_view status, std::string_view text, int code)
 
 } // namespace
 
+int reply_code_of(std::string_view text) noexcept
+{
+    if (text.starts_with("smtp;")) {
+        text.remove_prefix(5);
+    }
+    while (!text.empty() && text.front() == ' ') {
+        text.remove_prefix(1);
+    }
+    if (text.size() < 3 || text[0] < '2' || text[0] > '5' || !is_digit(text[1]) ||
+        !is_digit(text[2]) || (text.size() > 3 && text[3] != ' ' && text[3] != '-')) {
+        return 0;
+    }
+    return (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
+}
+
 std::string_view find_status(std::string_view text) noexcept
 {
     for (std::size_t i = 0; i < text.size(); ++i) {

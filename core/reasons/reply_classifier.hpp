@@ -29,6 +29,9 @@ struct classification {
 /// "5.1.1" of "550-5.1.1 The email account..." or qmail's "(#5.1.1)"). THREAD: any.
 classification classify(const smtp_report& report);
 
+/// The reply code a diagnostic starts with ("550 5.1.1 ...", "smtp;550 ...", "550-5.1.1"), or 0.
+int reply_code_of(std::string_view text) noexcept;
+
 /// The first enhanced status code in `text` ("5.7.1", "4.2.2", "5.1.10"), or empty. Only a
 /// code standing on its own counts: not a part of an IP address or of a version number.
 std::string_view find_status(std::string_view text) noexcept;

@@ -31,18 +31,6 @@ routed_event routed(const plugin::driver_event& e)
     return route(std::move(*ev));
 }
 
-TEST(ReplyCode, IsReadFromTheStartOfADiagnostic)
-{
-    EXPECT_EQ(reply_code_of("550 5.1.1 user unknown"), 550);
-    EXPECT_EQ(reply_code_of("smtp;550 5.1.1 user unknown"), 550);
-    EXPECT_EQ(reply_code_of("452-4.2.2 over quota"), 452);
-    EXPECT_EQ(reply_code_of("550"), 550);
-    EXPECT_EQ(reply_code_of("5501 no"), 0);
-    EXPECT_EQ(reply_code_of("Hard bounce detected"), 0);
-    EXPECT_EQ(reply_code_of("650 no such class"), 0);
-    EXPECT_EQ(reply_code_of(""), 0);
-}
-
 TEST(EventCause, TheDriversReasonWinsWhenItIsATaxonomyName)
 {
     const auto c =

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,16 +18,6 @@ struct reply_case {
     reason expected;
     bool hard;
 };
-
-// The reply code of an SMTP reply line, or 0 for a bare diagnostic.
-int code_of(std::string_view line)
-{
-    if (line.size() >= 4 && line[0] >= '2' && line[0] <= '5' && std::isdigit(line[1]) &&
-        std::isdigit(line[2]) && (line[3] == ' ' || line[3] == '-')) {
-        return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    }
-    return 0;
-}
 
 using enum reason;
 
@@ -512,7 +501,7 @@ constexpr reply_case protocol_and_standard[] = {
 void check_table(std::span<const reply_case> table, const char* source)
 {
     for (const auto& c : table) {
-        const smtp_report report{code_of(c.line), {}, c.line};
+        const smtp_report report{reply_code_of(c.line), {}, c.line};
         const auto got = classify(report);
         EXPECT_EQ(to_string(got.why), to_string(c.expected)) << source << ": " << c.line;
         EXPECT_EQ(got.hard, c.hard) << source << ": " << c.line;
@@ -607,6 +596,18 @@ TEST(ReplyClassifier, LongAndHostileTextIsBounded)
     binary[10] = '\xff';
     EXPECT_EQ(classify({550, "", binary}).why, onhold);
     EXPECT_EQ(classify({0, "", "*"}).why, onhold);
+}
+
+TEST(ReplyCode, IsReadFromTheStartOfADiagnostic)
+{
+    EXPECT_EQ(reply_code_of("550 5.1.1 user unknown"), 550);
+    EXPECT_EQ(reply_code_of("smtp;550 5.1.1 user unknown"), 550);
+    EXPECT_EQ(reply_code_of("452-4.2.2 over quota"), 452);
+    EXPECT_EQ(reply_code_of("550"), 550);
+    EXPECT_EQ(reply_code_of("5501 no"), 0);
+    EXPECT_EQ(reply_code_of("Hard bounce detected"), 0);
+    EXPECT_EQ(reply_code_of("650 no such class"), 0);
+    EXPECT_EQ(reply_code_of(""), 0);
 }
 
 TEST(FindStatus, FindsAStatusStandingOnItsOwn)
