@@ -7,7 +7,10 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <ctime>
+#include <map>
+#include <string>
 
 namespace mailgate::core::admin {
 namespace {
@@ -165,6 +168,15 @@ std::string reason_from_body(const http::request& req)
         throw bad_parameter{"the body must be a JSON object like {\"reason\": \"manual\"}"};
     }
     return reason != nullptr ? std::string(reason->get_string()) : "manual";
+}
+
+json::object counts_to_json(const std::map<std::string, int64_t>& counts)
+{
+    json::object out;
+    for (const auto& [name, n] : counts) {
+        out[name] = n;
+    }
+    return out;
 }
 
 } // namespace
@@ -335,18 +347,11 @@ http::response admin_api::events(const http::request& req,
 http::response admin_api::report(const http::request& req, const std::string& campaign) const
 {
     auto r = store_.report(campaign);
-    json::object by_kind;
-    for (const auto& [k, n] : r.by_kind) {
-        by_kind[k] = n;
-    }
-    json::object by_system;
-    for (const auto& [k, n] : r.by_system_event) {
-        by_system[k] = n;
-    }
     return http::json_response(bh::status::ok,
                                json::object{{"campaign_id", campaign},
-                                            {"events", std::move(by_kind)},
-                                            {"system_events", std::move(by_system)}},
+                                            {"events", counts_to_json(r.by_kind)},
+                                            {"reasons", counts_to_json(r.by_reason)},
+                                            {"system_events", counts_to_json(r.by_system_event)}},
                                req);
 }
 

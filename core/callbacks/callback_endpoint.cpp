@@ -4,6 +4,7 @@
 #include "core/events/router.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
+#include "core/reasons/reason.hpp"
 #include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
 
@@ -69,6 +70,9 @@ callback_endpoint::callback_endpoint(const plugin::provider_set& providers, stor
                           "Callbacks refused for a failed signature or token", {"provider"}),
       events_(metrics, "mailgate_events_total", "Events received, by provider and kind",
               {"provider", "kind"}),
+      reasons_(metrics, "mailgate_event_reasons_total",
+               "Events received with a reason (docs/events.md), by provider and reason",
+               {"provider", "reason"}),
       duplicates_(metrics, "mailgate_events_duplicate_total",
                   "Events already stored (provider retries)", {"provider"}),
       rejected_(metrics, "mailgate_events_rejected_total", "Callback items that were not events",
@@ -128,11 +132,15 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
                                         events::unix_ms_now(), meta_codec_);
-    // Counted per kind before the batch moves to storage: one counter lookup per kind, not per
-    // event.
+    // Counted per kind and reason before the batch moves to storage: one counter lookup per
+    // kind or reason, not per event.
     std::array<uint64_t, 12> per_kind{};
+    std::array<uint64_t, reasons::reason_count> per_reason{};
     for (const auto& r : batch) {
         ++per_kind[static_cast<std::size_t>(r.ev.kind)];
+        if (r.ev.reason) {
+            ++per_reason[static_cast<std::size_t>(*r.ev.reason)];
+        }
     }
     storage::commit_result committed;
     if (!batch.empty()) {
@@ -150,6 +158,12 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
         if (per_kind[k] != 0) {
             events_.with({nickname, to_string(static_cast<events::event_kind>(k))})
                 .add(per_kind[k]);
+        }
+    }
+    for (std::size_t r = 0; r < per_reason.size(); ++r) {
+        if (per_reason[r] != 0) {
+            reasons_.with({nickname, reasons::to_string(static_cast<reasons::reason>(r))})
+                .add(per_reason[r]);
         }
     }
     // Most callbacks have neither: skip the lookups for counters that would not move.

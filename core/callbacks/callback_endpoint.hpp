@@ -46,6 +46,7 @@ private:
     service::blocking_pool& workers_;
     metrics::counter_family signature_failures_;
     metrics::counter_family events_;
+    metrics::counter_family reasons_;
     metrics::counter_family duplicates_;
     metrics::counter_family rejected_;
 };

@@ -66,6 +66,7 @@ struct suppression_filter {
 struct campaign_report {
     std::string campaign_id;
     std::map<std::string, int64_t> by_kind;         ///< event kind -> count
+    std::map<std::string, int64_t> by_reason;       ///< reason (docs/events.md) -> count
     std::map<std::string, int64_t> by_system_event; ///< "Notification Failed" -> count
 };
 

@@ -430,11 +430,37 @@ TEST_F(Sending, A550AtRcptFailsTheMessageAndSuppressesTheAddress)
     ASSERT_EQ(events.at("items").as_array().size(), 1u);
     const auto& bounce = events.at("items").at(0);
     EXPECT_EQ(bounce.at("kind").as_string(), "hard_bounce");
+    EXPECT_EQ(bounce.at("reason").as_string(), "userunknown");
     EXPECT_EQ(bounce.at("message_id").as_string(), ids[0]);
     EXPECT_EQ(bounce.at("campaign_id").as_string(), "spring");
     EXPECT_EQ(bounce.at("system_events").at(0).at("name").as_string(), "Notification Failed");
 
     send(R"({"provider": "relay", "text": "again", "to": "nobody@example.com"})", 422);
+}
+
+// The receiver refusing the sender at RCPT says nothing about the recipient: the message fails,
+// the event says why, and the address stays mailable (docs/events.md).
+TEST_F(Sending, A550ForPoorReputationAtRcptIsASoftBounceThatSuppressesNobody)
+{
+    server_.reject_recipient("fine@example.com",
+                             "550 5.7.1 Message rejected due to poor reputation of the sender");
+    auto ids = send_to({"fine@example.com"});
+    auto status = wait_for_state(ids[0], "failed");
+    EXPECT_EQ(status.at("attempts").as_int64(), 1);
+
+    auto events = json::parse(gw_.admin("GET", "/v1/events?email=fine@example.com").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 1u);
+    const auto& bounce = events.at("items").at(0);
+    EXPECT_EQ(bounce.at("kind").as_string(), "soft_bounce");
+    EXPECT_EQ(bounce.at("reason").as_string(), "badreputation");
+    EXPECT_EQ(bounce.at("smtp_code").as_int64(), 550);
+    EXPECT_EQ(bounce.at("status").as_string(), "5.7.1");
+    EXPECT_EQ(bounce.at("message_id").as_string(), ids[0]);
+    EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/fine@example.com").status, 404);
+    auto report = json::parse(gw_.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(report.at("reasons").at("badreputation").as_int64(), 1);
+
+    send(R"({"provider": "relay", "text": "again", "to": "fine@example.com"})", 202);
 }
 
 TEST_F(Sending, ATransientRefusalIsRetriedUntilItIsSent)

@@ -472,6 +472,16 @@ TEST_F(V2Callbacks, EachEventIsStoredWithItsReasonAndOnlyAnAddressReasonSuppress
     ASSERT_EQ(by_reason.as_array().size(), 1u);
     EXPECT_EQ(by_reason.at(0).at("email"), "fine@example.com");
     EXPECT_EQ(gw_.admin("GET", "/v1/events?reason=nonsense").status, 400);
+
+    auto report = parse(gw_.admin("GET", "/v1/reports/campaigns/spring").body);
+    EXPECT_EQ(json::serialize(report.at("reasons")), R"({"badreputation":1,"userunknown":1})");
+    const auto metrics = gw_.admin("GET", "/metrics").body;
+    EXPECT_THAT(
+        metrics,
+        HasSubstr("mailgate_event_reasons_total{provider=\"esp\",reason=\"badreputation\"} 1"));
+    EXPECT_THAT(
+        metrics,
+        HasSubstr("mailgate_event_reasons_total{provider=\"esp\",reason=\"userunknown\"} 1"));
 }
 
 TEST_F(V2Callbacks, AttributesEventsAndSuppressesByType)
@@ -573,6 +583,61 @@ TEST(SendgridVectors, EveryCaseGivesItsVerdictThroughTheEndpoint)
         }
     }
     EXPECT_THAT(gw.admin("GET", "/metrics").body, HasSubstr("mailgate_signature_failures_total"));
+}
+
+// Two accounts of one ESP may send the same event id: each provider stores its own event, and
+// only a retry to the same provider is a duplicate.
+TEST(SendgridVectors, TheSameEventIdAtTwoProvidersIsTwoEvents)
+{
+    std::ifstream in(MAILGATE_SENDGRID_VECTORS);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto cases = json::parse(text.str()).at("cases").as_array();
+    const json::object* signed_batch = nullptr;
+    for (const auto& c : cases) {
+        if (c.at("name") == "multi_event_processed_bounce_blocked") {
+            signed_batch = &c.as_object();
+        }
+    }
+    ASSERT_NE(signed_batch, nullptr);
+    const auto events_in_batch =
+        json::parse(signed_batch->at("payload").as_string()).as_array().size();
+
+    gateway_options options;
+    for (const char* nickname : {"sg_eu", "sg_us"}) {
+        options.extra_providers_yaml +=
+            std::string("  - nickname: ") + nickname +
+            "\n    driver: sendgrid\n    verification_key: " +
+            std::string(signed_batch->at("public_key_b64").as_string()) +
+            "\n    signature_tolerance: 0\n";
+    }
+    gateway_process gw(options);
+    auto post = [&](const std::string& nickname) {
+        return gw.request("POST", "/v1/callbacks/" + nickname,
+                          std::string(signed_batch->at("payload").as_string()),
+                          {{"X-Twilio-Email-Event-Webhook-Signature",
+                            std::string(signed_batch->at("signature_header").as_string())},
+                           {"X-Twilio-Email-Event-Webhook-Timestamp",
+                            std::string(signed_batch->at("timestamp_header").as_string())}});
+    };
+    auto stored_for = [&](const std::string& nickname) {
+        return parse(gw.admin("GET", "/v1/events?limit=1000&provider=" + nickname).body)
+            .at("items")
+            .as_array()
+            .size();
+    };
+
+    for (const char* nickname : {"sg_eu", "sg_us"}) {
+        auto reply = post(nickname);
+        ASSERT_EQ(reply.status, 200) << nickname << ": " << reply.body;
+        EXPECT_FALSE(parse(reply.body).as_object().contains("DUPLICATE_EVENTS")) << reply.body;
+    }
+    auto retried = post("sg_eu");
+    ASSERT_EQ(retried.status, 200) << retried.body;
+    EXPECT_EQ(parse(retried.body).at("DUPLICATE_EVENTS"), events_in_batch);
+
+    EXPECT_EQ(stored_for("sg_eu"), events_in_batch);
+    EXPECT_EQ(stored_for("sg_us"), events_in_batch);
 }
 
 // Every case of the Mandrill signature vectors through the real endpoint. The signature covers

@@ -1,5 +1,6 @@
 #include "core/storage/postgres/event_writes.hpp"
 
+#include "core/storage/campaign_counters.hpp"
 #include "core/storage/postgres/array_literal.hpp"
 
 #include <boost/algorithm/hex.hpp>
@@ -223,13 +224,8 @@ std::vector<statement_with_handler> suppression_statements(std::vector<suppressi
 
 void count(const events::routed_event& routed, counter_deltas& deltas)
 {
-    const auto& campaign_id = routed.ev.attributed.campaign_id;
-    if (campaign_id.empty()) {
-        return;
-    }
-    ++deltas[{campaign_id, "kind:" + std::string(events::to_string(routed.ev.kind))}];
-    for (const auto& se : routed.system_events) {
-        ++deltas[{campaign_id, "system:" + se.name}];
+    for (auto& counter : counters_of(routed)) {
+        ++deltas[{routed.ev.attributed.campaign_id, std::move(counter)}];
     }
 }
 

@@ -96,13 +96,23 @@ ALTER TABLE events ADD COLUMN reason text NOT NULL DEFAULT '',
     ADD COLUMN remote_mta text NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<migration, 5> migrations{{
+// Campaign reports by reason: counted from the stored events for those that came with a reason
+// before the counting began (since migration 5).
+constexpr std::string_view reason_counters_backfill = R"sql(
+INSERT INTO campaign_counters (campaign_id, counter, count)
+SELECT campaign_id, 'reason:' || reason, count(*) FROM events
+WHERE campaign_id <> '' AND reason <> ''
+GROUP BY campaign_id, reason;
+)sql";
+
+constexpr std::array<migration, 6> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
     {3, address_changes_schema, &rewrite_canonical_addresses},
     {4, address_lifts_schema},
     {5, event_causes_schema},
+    {6, reason_counters_backfill},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.

@@ -1,5 +1,6 @@
 #include "core/storage/postgres/reads.hpp"
 
+#include "core/storage/campaign_counters.hpp"
 #include "core/storage/prepared_event.hpp"
 #include "core/storage/system_events_column.hpp"
 
@@ -167,18 +168,11 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
 
 campaign_report select_report(connection& db, const std::string& campaign_id)
 {
-    constexpr std::string_view kind_prefix = "kind:";
-    constexpr std::string_view system_prefix = "system:";
-    campaign_report out{campaign_id, {}, {}};
+    campaign_report out{campaign_id, {}, {}, {}};
     const auto r = db.query("SELECT counter, count FROM campaign_counters WHERE campaign_id = $1",
                             params().text(campaign_id));
     for (int row = 0; row < r.rows(); ++row) {
-        auto counter = r.text(row, 0);
-        if (counter.starts_with(kind_prefix)) {
-            out.by_kind[counter.substr(kind_prefix.size())] = r.integer(row, 1);
-        } else if (counter.starts_with(system_prefix)) {
-            out.by_system_event[counter.substr(system_prefix.size())] = r.integer(row, 1);
-        }
+        add_counter(out, r.text(row, 0), r.integer(row, 1));
     }
     return out;
 }

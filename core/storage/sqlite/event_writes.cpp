@@ -1,5 +1,7 @@
 #include "core/storage/sqlite/event_writes.hpp"
 
+#include "core/storage/campaign_counters.hpp"
+
 namespace mailgate::core::storage::sqlite {
 namespace {
 
@@ -98,13 +100,8 @@ void count(connection& db, const std::string& campaign_id, const std::string& co
 
 void count_for_campaign(connection& db, const events::routed_event& routed)
 {
-    const auto& campaign_id = routed.ev.attributed.campaign_id;
-    if (campaign_id.empty()) {
-        return;
-    }
-    count(db, campaign_id, "kind:" + std::string(events::to_string(routed.ev.kind)));
-    for (const auto& se : routed.system_events) {
-        count(db, campaign_id, "system:" + se.name);
+    for (const auto& counter : counters_of(routed)) {
+        count(db, routed.ev.attributed.campaign_id, counter);
     }
 }
 

@@ -198,7 +198,16 @@ ALTER TABLE events ADD COLUMN status TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN remote_mta TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<migration, 8> migrations{{
+// Campaign reports by reason: counted from the stored events for those that came with a reason
+// before the counting began (since migration 8).
+constexpr std::string_view reason_counters_backfill = R"sql(
+INSERT INTO campaign_counters (campaign_id, counter, count)
+SELECT campaign_id, 'reason:' || reason, count(*) FROM events
+WHERE campaign_id <> '' AND reason <> ''
+GROUP BY campaign_id, reason;
+)sql";
+
+constexpr std::array<migration, 9> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -208,6 +217,7 @@ constexpr std::array<migration, 8> migrations{{
     {6, address_changes_schema, &rewrite_canonical_addresses},
     {7, address_lifts_schema},
     {8, event_causes_schema},
+    {9, reason_counters_backfill},
 }};
 
 int64_t now_ms()

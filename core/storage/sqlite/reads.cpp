@@ -1,5 +1,6 @@
 #include "core/storage/sqlite/reads.hpp"
 
+#include "core/storage/campaign_counters.hpp"
 #include "core/storage/prepared_event.hpp"
 #include "core/storage/system_events_column.hpp"
 
@@ -158,18 +159,11 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
 
 campaign_report select_report(connection& db, const std::string& campaign_id)
 {
-    constexpr std::string_view kind_prefix = "kind:";
-    constexpr std::string_view system_prefix = "system:";
-    campaign_report out{campaign_id, {}, {}};
+    campaign_report out{campaign_id, {}, {}, {}};
     auto q = db.prepare("SELECT counter, count FROM campaign_counters WHERE campaign_id = ?");
     q.bind(campaign_id);
     while (q.step()) {
-        auto counter = q.text(0);
-        if (counter.starts_with(kind_prefix)) {
-            out.by_kind[counter.substr(kind_prefix.size())] = q.integer(1);
-        } else if (counter.starts_with(system_prefix)) {
-            out.by_system_event[counter.substr(system_prefix.size())] = q.integer(1);
-        }
+        add_counter(out, q.text(0), q.integer(1));
     }
     return out;
 }

@@ -5,6 +5,7 @@
 
 #include "core/metrics/registry.hpp"
 #include "core/storage/postgres_store.hpp"
+#include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite_store.hpp"
 #include "core/storage/store.hpp"
 #include "tests/support/postgres_test_database.hpp"
@@ -31,6 +32,11 @@ struct backend {
         open;
     /// Why the backend cannot run here (the suites skip it), or empty.
     std::string unavailable;
+    /// Runs SQL on the folder's database behind the store's back: how a test makes a database
+    /// an older version left.
+    std::function<void(const std::filesystem::path& folder, const std::string& sql)> execute;
+    /// The schema version from which reports count reasons.
+    int reason_counters_version = 0;
 };
 
 // Names the backend in test output instead of dumping its bytes.
@@ -48,7 +54,12 @@ inline backend sqlite_backend()
                 options.commit_latency = commit_latency;
                 return open_sqlite_store(options);
             },
-            ""};
+            "",
+            [](const std::filesystem::path& folder, const std::string& sql) {
+                sqlite::connection db(folder / "mailgate.db", sqlite::access::read_write);
+                db.execute_script(sql);
+            },
+            9};
 }
 
 /// The folder's schema, made on first use and dropped when the process exits: opening the same
@@ -78,7 +89,11 @@ inline backend postgres_backend()
             mailgate::test::postgres_test_url()
                 ? ""
                 : "MAILGATE_TEST_POSTGRES_URL is not set (scripts/test.sh starts a server and "
-                  "sets it)"};
+                  "sets it)",
+            [](const std::filesystem::path& folder, const std::string& sql) {
+                mailgate::test::run_sql(schema_for(folder).url(), sql);
+            },
+            6};
 }
 
 inline auto all_backends()

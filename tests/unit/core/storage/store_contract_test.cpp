@@ -24,6 +24,7 @@ using test::apply_and_wait;
 using test::base_time;
 using test::emails_of;
 using test::expect_same;
+using test::for_reason;
 using test::from_provider;
 using test::in_campaign;
 using test::keys_of;
@@ -397,6 +398,58 @@ TEST_P(StoreContract, ReportsExactCampaignCounters)
     EXPECT_EQ(unknown.campaign_id, "unknown");
     EXPECT_THAT(unknown.by_kind, IsEmpty());
     EXPECT_THAT(unknown.by_system_event, IsEmpty());
+}
+
+TEST_P(StoreContract, ReportsACampaignByReason)
+{
+    using reasons::reason;
+    std::vector batch{
+        in_campaign(for_reason(routed("b1", event_kind::hard_bounce), reason::userunknown), "c"),
+        in_campaign(for_reason(routed("b2", event_kind::hard_bounce), reason::userunknown), "c"),
+        in_campaign(for_reason(routed("b3", event_kind::soft_bounce), reason::badreputation), "c"),
+        in_campaign(for_reason(routed("d1"), reason::delivered), "c"),
+        in_campaign(routed("o1", event_kind::opened), "c"),
+        in_campaign(for_reason(routed("x1", event_kind::soft_bounce), reason::mailboxfull), "d"),
+        for_reason(routed("none", event_kind::hard_bounce), reason::hostunknown),
+    };
+    ASSERT_EQ(apply_and_wait(*store_, batch).result.stored, batch.size());
+    ASSERT_EQ(apply_and_wait(*store_, batch).result.duplicates, batch.size());
+
+    EXPECT_EQ(store_->report("c").by_reason,
+              (std::map<std::string, int64_t>{
+                  {"userunknown", 2}, {"badreputation", 1}, {"delivered", 1}}))
+        << "an open has no reason, a retried batch counts nothing twice";
+    EXPECT_EQ(store_->report("c").by_kind.at("hard_bounce"), 2);
+    EXPECT_EQ(store_->report("d").by_reason, (std::map<std::string, int64_t>{{"mailboxfull", 1}}));
+    EXPECT_THAT(store_->report("unknown").by_reason, IsEmpty());
+}
+
+// Reports count reasons since a schema version; the upgrade to it counts the events stored with
+// a reason before. Such a database is made by taking the counters and that version out again.
+TEST_P(StoreContract, CountsTheReasonsOfEventsStoredBeforeReportsHadThem)
+{
+    using reasons::reason;
+    ASSERT_FALSE(
+        apply_and_wait(
+            *store_,
+            {in_campaign(for_reason(routed("b1", event_kind::hard_bounce), reason::userunknown),
+                         "c"),
+             in_campaign(for_reason(routed("b2", event_kind::hard_bounce), reason::userunknown),
+                         "c"),
+             in_campaign(routed("o1", event_kind::opened), "c"),
+             for_reason(routed("b3", event_kind::soft_bounce), reason::mailboxfull)})
+            .error);
+    store_.reset();
+    GetParam().execute(folder_.path(),
+                       "DELETE FROM campaign_counters WHERE counter LIKE 'reason:%';"
+                       "DELETE FROM schema_migrations WHERE version = " +
+                           std::to_string(GetParam().reason_counters_version));
+
+    store_ = GetParam().open(folder_.path(), &commit_latency_);
+
+    EXPECT_EQ(store_->report("c").by_reason, (std::map<std::string, int64_t>{{"userunknown", 2}}));
+    EXPECT_EQ(store_->report("c").by_kind,
+              (std::map<std::string, int64_t>{{"hard_bounce", 2}, {"opened", 1}}));
 }
 
 TEST_P(StoreContract, ConcurrentAppliesAreDoneOnceAndCountedOnce)

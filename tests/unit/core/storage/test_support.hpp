@@ -85,6 +85,12 @@ inline events::routed_event in_campaign(events::routed_event r, std::string camp
     return r;
 }
 
+inline events::routed_event for_reason(events::routed_event r, reasons::reason why)
+{
+    r.ev.reason = why;
+    return r;
+}
+
 inline events::routed_event with_system_event(events::routed_event r, std::string name)
 {
     r.system_events.push_back({std::move(name), "property", "reason"});
