@@ -120,7 +120,12 @@ asio::awaitable<void> server::impl::accept_loop()
     while (acceptor_.is_open()) {
         auto [ec, socket] = co_await acceptor_.async_accept(next_context(), use_tuple);
         if (!ec) {
-            start_session(context_, tcp::socket(std::move(socket)));
+            // Only that connection is lost (its socket closes with the throw); accepting goes on.
+            try {
+                start_session(context_, tcp::socket(std::move(socket)));
+            } catch (const std::exception& e) {
+                log::get("http")->error("a connection could not be started, closed: {}", e.what());
+            }
         } else if (ec != asio::error::operation_aborted) {
             co_await back_off(ec);
         }

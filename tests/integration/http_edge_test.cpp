@@ -8,15 +8,22 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mailgate::test {
 namespace {
@@ -28,10 +35,7 @@ struct exchange {
     bool closed = false; ///< the gateway closed the connection
 };
 
-// Sends `bytes` while reading what comes back, until the gateway closes or 10 s pass. The
-// gateway may refuse and close long before the last byte is sent: the write failing then is
-// expected.
-exchange send_raw(uint16_t port, const std::string& bytes)
+int connect_to(uint16_t port)
 {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -42,6 +46,15 @@ exchange send_raw(uint16_t port, const std::string& bytes)
         close(fd);
         throw std::runtime_error("cannot connect to the gateway");
     }
+    return fd;
+}
+
+// Sends `bytes` while reading what comes back, until the gateway closes or 10 s pass. The
+// gateway may refuse and close long before the last byte is sent: the write failing then is
+// expected.
+exchange send_raw(uint16_t port, const std::string& bytes)
+{
+    const int fd = connect_to(port);
     timeval timeout{10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -230,6 +243,39 @@ TEST(HttpEdge, TransferEncodingOtherThanChunkedLastIsRefusedAndTheConnectionClos
             << c.name << ": a second response, to the bytes after the header";
     }
     expect_still_serving(gateway);
+}
+
+// Out of file descriptors (a connection flood, a low ulimit): the gateway cannot accept, says
+// so, keeps the waiting connections queued in the kernel, and serves again once some close.
+TEST(HttpEdge, RunningOutOfFileDescriptorsPausesAcceptingUntilSomeClose)
+{
+    gateway_process gw;
+    const auto open_fds = std::distance(
+        std::filesystem::directory_iterator("/proc/" + std::to_string(gw.pid()) + "/fd"),
+        std::filesystem::directory_iterator{});
+    const rlimit low{static_cast<rlim_t>(open_fds + 4), static_cast<rlim_t>(open_fds + 4)};
+    ASSERT_EQ(prlimit(gw.pid(), RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);
+
+    std::vector<int> flood;
+    for (int i = 0; i < 32; ++i) {
+        flood.push_back(connect_to(gw.port()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_THAT(gw.output(), HasSubstr("accepting a connection failed: Too many open files"));
+
+    for (int fd : flood) {
+        close(fd);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+        try {
+            status = gw.request("GET", "/healthz").status;
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    EXPECT_EQ(status, 200) << gw.output();
 }
 
 } // namespace
