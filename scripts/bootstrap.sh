@@ -13,6 +13,7 @@ packages=(
     libgoogle-perftools-dev # tcmalloc
     libgtest-dev postgresql
     clang libc++-dev libc++abi-dev
+    clang-format # scripts/check_format.sh, a test
     curl ca-certificates
     python3 postfix
     chromium chromium-driver fonts-dejavu-core # the preference center's browser test

@@ -33,11 +33,10 @@ auto async_from_callback(Start start, CompletionToken&& token)
             // may die with it.
             std::move(start)([state](Args... args) {
                 auto work = std::move(state->second);
-                boost::asio::post(work.get_executor(),
-                                  [handler = std::move(state->first),
-                                   ... args = std::move(args)]() mutable {
-                                      std::move(handler)(std::move(args)...);
-                                  });
+                boost::asio::post(work.get_executor(), [handler = std::move(state->first),
+                                                        ... args = std::move(args)]() mutable {
+                    std::move(handler)(std::move(args)...);
+                });
             });
         },
         token, std::move(start));
