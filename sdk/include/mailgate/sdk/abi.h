@@ -205,8 +205,12 @@ typedef struct mg_outbound_message {
 
 /* ---------------------------------------------------------------------------------------------
  * The host's function table, passed to mg_driver_entry. STATIC on the host side: valid until
- * the library is unloaded. Every function is safe to call from any thread, never throws, and
- * copies what it is given before it returns.
+ * the library is unloaded. Every function never throws and copies what it is given before it
+ * returns. THREAD: log() from any thread while its context lives. The others only inside the
+ * call that handed over their object, on that call's thread: config_* and config_error within
+ * create(); emit_event, reject_item and callback_error within the parse_callback() that got the
+ * sink; add_header within the decorate() that got it. A sink serves one call and is not safe
+ * for concurrent use.
  */
 typedef struct mg_host_api {
     uint32_t struct_size;
@@ -282,7 +286,9 @@ typedef struct mg_driver {
     void (*destroy)(mg_instance* instance);
 
     /* Adds the headers that make the ESP echo the attribution token. NULL unless
-     * MG_CAP_DECORATE. THREAD: any; called concurrently on one instance. */
+     * MG_CAP_DECORATE. A status other than MG_OK refuses the whole send request it is part of
+     * (no message of it is queued), as a fault of the provider's configuration.
+     * THREAD: any; called concurrently on one instance. */
     mg_status (*decorate)(const mg_instance* instance, const mg_outbound_message* message,
                           mg_header_sink* sink);
 

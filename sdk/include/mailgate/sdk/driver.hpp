@@ -28,7 +28,9 @@
 /// caught there and becomes a status (sdk::error keeps its own, anything else is
 /// MG_INTERNAL_ERROR) with the exception's message.
 /// THREADS: the constructor and destructor run on the host's control thread; parse_callback
-/// and decorate run on any I/O thread, concurrently on one instance, hence `const`.
+/// and decorate run on the host's worker threads, concurrently on one instance, hence `const`.
+/// The sink each gets is valid only inside that call, on its thread. A decorate that throws
+/// refuses the whole send request it is part of.
 /// LIFETIME: the host destroys an instance after its last call returned, and unloads the
 /// library after its last instance is gone.
 
