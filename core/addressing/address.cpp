@@ -11,8 +11,6 @@
 #include <unicase.h>
 #include <uninorm.h>
 
-#include <boost/algorithm/string/case_conv.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
@@ -38,9 +36,18 @@ std::string quoted(std::string_view text)
     return "'" + std::string(text) + "'";
 }
 
+// ASCII only, as the canonical form says (non-ASCII is case-folded apart), and without the
+// locale lookup per character that std::tolower and Boost's to_lower make: every event's address
+// comes through here.
 std::string lower(std::string_view text)
 {
-    return boost::algorithm::to_lower_copy(std::string(text));
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
 }
 
 std::string_view trim(std::string_view text)

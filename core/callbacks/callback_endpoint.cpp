@@ -134,7 +134,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
                                         events::unix_ms_now(), meta_codec_);
     // Counted per kind and reason before the batch moves to storage: one counter lookup per
     // kind or reason, not per event.
-    std::array<uint64_t, 12> per_kind{};
+    std::array<uint64_t, events::event_kind_count> per_kind{};
     std::array<uint64_t, reasons::reason_count> per_reason{};
     for (const auto& r : batch) {
         ++per_kind[static_cast<std::size_t>(r.ev.kind)];

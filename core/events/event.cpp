@@ -8,7 +8,7 @@
 namespace mailgate::core::events {
 namespace {
 
-constexpr std::array<std::pair<event_kind, std::string_view>, 12> names{{
+constexpr std::array<std::pair<event_kind, std::string_view>, event_kind_count> names{{
     {event_kind::delivered, "delivered"},
     {event_kind::deferred, "deferred"},
     {event_kind::soft_bounce, "soft_bounce"},

@@ -5,6 +5,7 @@
 
 #include "core/reasons/reason.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ enum class event_kind {
     processed,
     list_sync,
 };
+
+/// How many kinds there are; arrays indexed by kind are sized by it.
+inline constexpr std::size_t event_kind_count = static_cast<std::size_t>(event_kind::list_sync) + 1;
 
 /// "hard_bounce", ... : the name used in storage, the API and metrics.
 std::string_view to_string(event_kind kind) noexcept;

@@ -69,6 +69,10 @@ bool contains(std::string_view text, std::string_view phrase)
 
 std::optional<reason> first_phrase(std::string_view text, bool strong)
 {
+    // Most webhook events come without a text: no phrase to look for.
+    if (text.empty()) {
+        return std::nullopt;
+    }
     for (const auto& rule : phrase_rules()) {
         if (rule.strong == strong && contains(text, rule.phrase)) {
             return rule.why;

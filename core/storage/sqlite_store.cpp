@@ -41,9 +41,9 @@ std::unique_ptr<sqlite::connection> open_writer_connection(const std::filesystem
     auto db = std::make_unique<sqlite::connection>(path, sqlite::access::read_write);
     // For a new file only (an existing one keeps its size). The writer's cost grows with the
     // pages a group dirties, each written to the log as a frame of its own: with 16 KiB pages a
-    // batch of events touches a quarter as many of them as with the 4 KiB default, and
-    // 1000-event callbacks went from about 190,000 to about 230,000 events/s
-    // (scripts/bench/run_callbacks.sh). It must come before WAL, which fixes the size.
+    // batch of events touches a quarter as many of them as with the 4 KiB default
+    // (scripts/bench/run_callbacks.sh shows the difference). It must come before WAL, which
+    // fixes the size.
     db->execute_script("PRAGMA page_size = 16384");
     require_wal(*db);
     // The idempotency and address indexes take random keys (hashes): a page cache far above

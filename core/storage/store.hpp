@@ -1,8 +1,7 @@
 #pragma once
 
-// The storage interface the core uses. SQL-portable: SQLite implements it (embedded default),
-// PostgreSQL will (several nodes, one database). Every implementation passes the same
-// contract tests.
+// The storage interface the core uses. SQLite (embedded default) and PostgreSQL (several
+// nodes, one database) implement it, and both pass the same contract tests.
 
 #include "core/events/event.hpp"
 #include "core/storage/queued_message.hpp"
