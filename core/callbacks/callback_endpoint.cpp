@@ -1,5 +1,6 @@
 #include "core/callbacks/callback_endpoint.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/callbacks/callback_response.hpp"
 #include "core/events/router.hpp"
 #include "core/http/json_response.hpp"
@@ -131,7 +132,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        events::unix_ms_now(), meta_codec_);
+                                        base::unix_ms_now(), meta_codec_);
     // Counted per kind and reason before the batch moves to storage: one counter lookup per
     // kind or reason, not per event.
     std::array<uint64_t, 12> per_kind{};

@@ -1,6 +1,6 @@
 #include "core/outbound/sending_api.hpp"
 
-#include "core/events/router.hpp"
+#include "core/base/clock.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/test_email.hpp"
@@ -184,7 +184,7 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
     auto prepare = service::run_blocking(
         workers_, "route /v1/messages (provider '" + provider->instance->provider() + "')",
         [&store = store_, &composer = composer_, provider, request = std::move(request)]() mutable {
-            prepared_messages out{take_suppressed(request, store), {}, events::unix_ms_now()};
+            prepared_messages out{take_suppressed(request, store), {}, base::unix_ms_now()};
             if (!request.to.empty()) {
                 out.messages = composer.compose(request, *provider, out.now);
             }

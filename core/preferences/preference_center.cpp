@@ -1,5 +1,6 @@
 #include "core/preferences/preference_center.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/encoding/base64.hpp"
 #include "core/encoding/sha256.hpp"
 #include "core/events/router.hpp"
@@ -171,7 +172,7 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     ev.driver = driver_name;
     ev.kind = kind;
     ev.email = target.email;
-    ev.received_at = events::unix_ms_now();
+    ev.received_at = base::unix_ms_now();
     ev.occurred_at = ev.received_at;
     ev.attributed.campaign_id = target.campaign_id;
     ev.description = description;
