@@ -152,7 +152,8 @@ std::vector<routed_event> route_callback(plugin::callback_result& result,
             continue;
         }
         if (codec != nullptr && !ev->meta.empty()) {
-            ev->attributed = codec->decode(ev->meta, ev->email).value_or(attribution{});
+            ev->attributed =
+                codec->decode(ev->meta, ev->email).value_or(attribution::meta_fields{});
         }
         batch.push_back(route(std::move(*ev)));
     }
