@@ -1,7 +1,8 @@
 #include "core/admin/admin_api.hpp"
 
 #include "core/addressing/address.hpp"
-#include "core/events/router.hpp"
+#include "core/base/clock.hpp"
+#include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
 
 #include <boost/json.hpp>
@@ -265,7 +266,7 @@ http::response admin_api::suppression(const http::request& req, const std::strin
         }
         return http::error_response(bh::status::not_found, "not suppressed", req);
     case bh::verb::put: {
-        storage::suppression s{email, reason_from_body(req), "", events::unix_ms_now()};
+        storage::suppression s{email, reason_from_body(req), "", base::unix_ms_now()};
         store_.put_suppression(s);
         return http::json_response(bh::status::ok, to_json(s), req);
     }

@@ -30,7 +30,7 @@ std::array<unsigned char, 16> meta_codec::tag(std::string_view fields, std::stri
     return truncated_tag(key_, input);
 }
 
-std::string meta_codec::encode(const events::attribution& fields, std::string_view email) const
+std::string meta_codec::encode(const meta_fields& fields, std::string_view email) const
 {
     const auto address = addressing::canonical_email(email);
     if (!address) {
@@ -43,15 +43,14 @@ std::string meta_codec::encode(const events::attribution& fields, std::string_vi
     return join_token(prefix, payload, tag(payload, *address));
 }
 
-std::optional<events::attribution> meta_codec::decode(std::string_view token,
-                                                      std::string_view email) const
+std::optional<meta_fields> meta_codec::decode(std::string_view token, std::string_view email) const
 {
     auto parts = split_token(token, prefix);
     const auto address = addressing::canonical_email(email);
     if (!parts || !address || !tag_matches(tag(parts->payload, *address), parts->tag)) {
         return std::nullopt;
     }
-    events::attribution fields;
+    meta_fields fields;
     std::string_view rest = parts->payload;
     if (!read_field(rest, fields.message_id, max_field_size) ||
         !read_field(rest, fields.campaign_id, max_field_size) ||

@@ -9,7 +9,7 @@
 // length-prefixed strings of at most 40 bytes each. At most 189 characters, URL-safe: it
 // fits header values and ESP metadata fields with length limits.
 
-#include "core/events/event.hpp"
+#include "core/attribution/meta_fields.hpp"
 
 #include <array>
 #include <optional>
@@ -31,11 +31,11 @@ public:
 
     /// Throws std::invalid_argument when a field is longer than max_field_size or the email is
     /// not an address.
-    std::string encode(const events::attribution& fields, std::string_view email) const;
+    std::string encode(const meta_fields& fields, std::string_view email) const;
 
     /// The fields, when the token is this gateway's and was made for `email` (compared in the
     /// canonical form, addressing::canonical_email); nothing otherwise. THREAD: any.
-    std::optional<events::attribution> decode(std::string_view token, std::string_view email) const;
+    std::optional<meta_fields> decode(std::string_view token, std::string_view email) const;
 
 private:
     std::array<unsigned char, 16> tag(std::string_view fields, std::string_view email) const;

@@ -1,12 +1,13 @@
 #include "core/callbacks/callback_endpoint.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/callbacks/callback_response.hpp"
 #include "core/events/router.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 #include "core/reasons/reason.hpp"
-#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
+#include "core/workers/run_blocking.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -64,7 +65,7 @@ private:
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                                      metrics::registry& metrics, std::string public_url,
                                      const attribution::meta_codec* meta_codec,
-                                     service::blocking_pool& workers)
+                                     workers::blocking_pool& workers)
     : providers_(providers), store_(store), meta_codec_(meta_codec), workers_(workers),
       signature_failures_(metrics, "mailgate_signature_failures_total",
                           "Callbacks refused for a failed signature or token", {"provider"}),
@@ -107,7 +108,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
         co_return http::error_response(bh::status::not_found, "unknown provider", req);
     }
     // The provider set outlives the workers; the request is the work's own.
-    auto parse = service::run_blocking(
+    auto parse = workers::run_blocking(
         workers_,
         "provider '" + nickname + "' (" + provider->library().label() + "): parse_callback",
         [provider, request = driver_request(req, callback_url(nickname), meta_codec_)] {
@@ -115,7 +116,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
         });
     auto parsed = co_await std::move(parse);
     if (parsed.index() != 0) {
-        co_return service::unavailable_response(req);
+        co_return workers::unavailable_response(req);
     }
     plugin::callback_result result = std::move(std::get<0>(parsed));
     if (result.status != MG_OK) {
@@ -131,7 +132,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        events::unix_ms_now(), meta_codec_);
+                                        base::unix_ms_now(), meta_codec_);
     // Counted per kind and reason before the batch moves to storage: one counter lookup per
     // kind or reason, not per event.
     std::array<uint64_t, events::event_kind_count> per_kind{};

@@ -7,8 +7,8 @@
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/plugin/provider_set.hpp"
-#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <string>
 
@@ -22,7 +22,7 @@ public:
     /// `workers`, which must be stopped before the providers and the codec are destroyed.
     callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                       metrics::registry& metrics, std::string public_url,
-                      const attribution::meta_codec* meta_codec, service::blocking_pool& workers);
+                      const attribution::meta_codec* meta_codec, workers::blocking_pool& workers);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -43,7 +43,7 @@ private:
     storage::store& store_;
     std::string public_url_;
     const attribution::meta_codec* meta_codec_;
-    service::blocking_pool& workers_;
+    workers::blocking_pool& workers_;
     metrics::counter_family signature_failures_;
     metrics::counter_family events_;
     metrics::counter_family reasons_;

@@ -20,8 +20,8 @@ int run_meta(const command_options& options)
         std::cerr << "mailgate: no attribution.key in " << options.config_file.string() << "\n";
         return 1;
     }
-    events::attribution fields{options.message_id.value_or(""), options.campaign_id.value_or(""),
-                               options.profile.value_or("")};
+    attribution::meta_fields fields{options.message_id.value_or(""),
+                                    options.campaign_id.value_or(""), options.profile.value_or("")};
     try {
         std::cout << gw.meta_codec->encode(fields, *options.email) << "\n";
     } catch (const std::invalid_argument& e) {

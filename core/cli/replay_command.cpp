@@ -1,5 +1,6 @@
 #include "core/cli/command_options.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/cli/gateway_setup.hpp"
 #include "core/events/router.hpp"
@@ -78,7 +79,7 @@ int run_replay(const command_options& options)
         return 1;
     }
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        events::unix_ms_now(), gw.meta_codec.get());
+                                        base::unix_ms_now(), gw.meta_codec.get());
     for (const auto& r : batch) {
         print_event(r);
     }

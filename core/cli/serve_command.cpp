@@ -7,8 +7,8 @@
 #include "core/log/log.hpp"
 #include "core/outbound/delivery_service.hpp"
 #include "core/preferences/preference_center.hpp"
-#include "core/service/blocking_pool.hpp"
 #include "core/service/gateway_handler.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <csignal>
 #include <fstream>
@@ -36,7 +36,7 @@ http::server_options server_options(const config::server_config& c)
     return o;
 }
 
-service::blocking_pool_options worker_options(const config::server_config& c)
+workers::blocking_pool_options worker_options(const config::server_config& c)
 {
     return {c.workers, c.worker_queue, c.handler_timeout};
 }
@@ -46,13 +46,13 @@ service::blocking_pool_options worker_options(const config::server_config& c)
 // whichever way run_serve ends.
 class workers_stop {
 public:
-    explicit workers_stop(service::blocking_pool& workers) : workers_(workers) {}
+    explicit workers_stop(workers::blocking_pool& workers) : workers_(workers) {}
     ~workers_stop() { workers_.stop(); }
     workers_stop(const workers_stop&) = delete;
     workers_stop& operator=(const workers_stop&) = delete;
 
 private:
-    service::blocking_pool& workers_;
+    workers::blocking_pool& workers_;
 };
 
 // SIGINT/SIGTERM are blocked in every thread and taken by one waiting thread, so the stop runs
@@ -105,7 +105,7 @@ int run_serve(const command_options& options)
     keep_freed_memory();
 
     gateway gw = open_gateway(options);
-    service::blocking_pool workers(worker_options(gw.config.server));
+    workers::blocking_pool workers(worker_options(gw.config.server));
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
                                            gw.config.server.public_url, gw.meta_codec.get(),
                                            workers);

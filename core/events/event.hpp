@@ -3,6 +3,7 @@
 // The common event model (docs/architecture.md): one event per provider event, whatever the
 // driver, and what the router derives from it.
 
+#include "core/attribution/meta_fields.hpp"
 #include "core/reasons/reason.hpp"
 
 #include <cstddef>
@@ -42,14 +43,6 @@ std::optional<event_kind> parse_event_kind(std::string_view name) noexcept;
 /// The kind for an ABI MG_EVENT_* value.
 std::optional<event_kind> from_abi(int32_t kind) noexcept;
 
-/// Who a message was for, decoded from the attribution token. Empty when the event came
-/// without one (attributed by address only).
-struct attribution {
-    std::string message_id;
-    std::string campaign_id;
-    std::string profile;
-};
-
 struct event {
     std::string provider; ///< the provider's nickname
     std::string driver;   ///< "id@version"
@@ -59,7 +52,7 @@ struct event {
     int64_t occurred_at = 0; ///< Unix milliseconds
     int64_t received_at = 0; ///< Unix milliseconds
     std::string meta;        ///< the token as received, or empty
-    attribution attributed;
+    attribution::meta_fields attributed;
     std::string description;
     std::string provider_event_id; ///< as the provider gave it, or empty
     /// The idempotency key: the provider's event id, or a hash of the event's content.

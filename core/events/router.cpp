@@ -2,6 +2,7 @@
 
 #include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
+#include "core/encoding/hex.hpp"
 #include "core/encoding/sha256.hpp"
 #include "core/events/event_cause.hpp"
 
@@ -11,23 +12,10 @@
 
 #include <boost/json.hpp>
 
-#include <chrono>
 #include <stdexcept>
 
 namespace mailgate::core::events {
 namespace {
-
-std::string hex(const unsigned char* bytes, std::size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) {
-        out += digits[bytes[i] >> 4];
-        out += digits[bytes[i] & 0xf];
-    }
-    return out;
-}
 
 // Length-prefixed fields, so ("ab","c") and ("a","bc") hash differently.
 void add_field(std::string& out, std::string_view field)
@@ -65,7 +53,7 @@ std::string event_key(const plugin::driver_event& e)
         add_field(input, field);
     }
     const auto digest = encoding::sha256(input);
-    return "sha256:" + hex(digest.data(), digest.size());
+    return "sha256:" + encoding::hex(digest);
 }
 
 std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
@@ -164,17 +152,12 @@ std::vector<routed_event> route_callback(plugin::callback_result& result,
             continue;
         }
         if (codec != nullptr && !ev->meta.empty()) {
-            ev->attributed = codec->decode(ev->meta, ev->email).value_or(attribution{});
+            ev->attributed =
+                codec->decode(ev->meta, ev->email).value_or(attribution::meta_fields{});
         }
         batch.push_back(route(std::move(*ev)));
     }
     return batch;
-}
-
-int64_t unix_ms_now()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 } // namespace mailgate::core::events

@@ -38,7 +38,4 @@ std::vector<routed_event> route_callback(plugin::callback_result& result,
                                          int64_t received_at,
                                          const core::attribution::meta_codec* codec);
 
-/// The time now, in Unix milliseconds.
-int64_t unix_ms_now();
-
 } // namespace mailgate::core::events

@@ -1,7 +1,7 @@
 #include "core/outbound/delivery_service.hpp"
 
 #include "core/addressing/address.hpp"
-#include "core/events/router.hpp"
+#include "core/base/clock.hpp"
 #include "core/log/log.hpp"
 #include "core/net/guarded_run.hpp"
 #include "core/outbound/attempt_outcome.hpp"
@@ -175,7 +175,7 @@ asio::awaitable<void> delivery_service::claim_loop()
             co_await wait_for_signal(options_.poll_interval);
             continue;
         }
-        const int64_t now = events::unix_ms_now();
+        const int64_t now = base::unix_ms_now();
         auto [error, claimed] =
             co_await storage::async_from_callback<std::error_code,
                                                   std::vector<storage::queued_message>>(
@@ -203,8 +203,7 @@ asio::awaitable<void> delivery_service::deliver(storage::queued_message message)
     auto* slot = find(message.provider);
     const send_outcome sent = co_await attempt(message, slot);
     const std::string driver = slot != nullptr ? slot->provider.instance->library().label() : "";
-    auto outcome =
-        outcome_of(message, sent, driver, events::unix_ms_now(), options_.retry, random_);
+    auto outcome = outcome_of(message, sent, driver, base::unix_ms_now(), options_.retry, random_);
     if (!sent.ok()) {
         log::get("outbound")
             ->info("message {} to provider '{}': {} at {}: {}", message.id, message.provider,

@@ -1,11 +1,11 @@
 #include "core/outbound/sending_api.hpp"
 
-#include "core/events/router.hpp"
+#include "core/base/clock.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/test_email.hpp"
-#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
+#include "core/workers/run_blocking.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -124,7 +124,7 @@ std::optional<http::response> refuse_suppressed(const test_body& body, storage::
 
 sending_api::sending_api(std::vector<sending_provider> providers, const message_composer& composer,
                          storage::store& store, metrics::registry& metrics,
-                         delivery_service& delivery, service::blocking_pool& workers)
+                         delivery_service& delivery, workers::blocking_pool& workers)
     : providers_(std::move(providers)), composer_(composer), store_(store), metrics_(metrics),
       delivery_(delivery), workers_(workers)
 {
@@ -181,10 +181,10 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
                             "' sends mail here");
     }
     // The suppression reads and the driver's decorate block: on a worker, the request its own.
-    auto prepare = service::run_blocking(
+    auto prepare = workers::run_blocking(
         workers_, "route /v1/messages (provider '" + provider->instance->provider() + "')",
         [&store = store_, &composer = composer_, provider, request = std::move(request)]() mutable {
-            prepared_messages out{take_suppressed(request, store), {}, events::unix_ms_now()};
+            prepared_messages out{take_suppressed(request, store), {}, base::unix_ms_now()};
             if (!request.to.empty()) {
                 out.messages = composer.compose(request, *provider, out.now);
             }
@@ -192,7 +192,7 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
         });
     auto prepared = co_await std::move(prepare);
     if (prepared.index() != 0) {
-        co_return service::unavailable_response(req);
+        co_return workers::unavailable_response(req);
     }
     auto& [refused, messages, now] = std::get<0>(prepared);
     if (messages.empty()) {
@@ -235,11 +235,11 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
 asio::awaitable<http::response> sending_api::status(const http::request& req,
                                                     const std::string& id) const
 {
-    auto lookup = service::run_blocking(workers_, "route /v1/messages/{id}",
+    auto lookup = workers::run_blocking(workers_, "route /v1/messages/{id}",
                                         [&store = store_, id] { return store.find_message(id); });
     auto found = co_await std::move(lookup);
     if (found.index() != 0) {
-        co_return service::unavailable_response(req);
+        co_return workers::unavailable_response(req);
     }
     const auto& m = std::get<0>(found);
     if (!m) {

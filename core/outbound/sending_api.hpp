@@ -9,8 +9,8 @@
 #include "core/outbound/message_composer.hpp"
 #include "core/outbound/sending_provider.hpp"
 #include "core/outbound/test_email.hpp"
-#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -28,7 +28,7 @@ public:
     /// API, `composer` and `store` also the work on `workers` (store reads, drivers' decorate).
     sending_api(std::vector<sending_provider> providers, const message_composer& composer,
                 storage::store& store, metrics::registry& metrics, delivery_service& delivery,
-                service::blocking_pool& workers);
+                workers::blocking_pool& workers);
 
     /// The route label for metrics ("/v1/messages/{id}"), or nothing. `segments`: after /v1.
     static std::optional<std::string> route_of(const std::vector<std::string>& segments);
@@ -53,7 +53,7 @@ private:
     storage::store& store_;
     metrics::registry& metrics_;
     delivery_service& delivery_;
-    service::blocking_pool& workers_;
+    workers::blocking_pool& workers_;
 };
 
 } // namespace mailgate::core::outbound

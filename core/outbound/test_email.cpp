@@ -1,6 +1,6 @@
 #include "core/outbound/test_email.hpp"
 
-#include "core/events/router.hpp"
+#include "core/base/clock.hpp"
 #include "core/outbound/send_once.hpp"
 
 #include <boost/json/array.hpp>
@@ -42,7 +42,7 @@ boost::asio::awaitable<test_email_result> send_test_email(const sending_provider
                                                           recipient to, std::optional<mailbox> from)
 {
     auto messages = composer.compose(test_request(provider, std::move(to), std::move(from)),
-                                     provider, events::unix_ms_now());
+                                     provider, base::unix_ms_now());
     auto& m = messages.front();
     test_email_result result{m.provider, m.id, m.mail_from, m.recipient, {}, {}};
     // Named, not a temporary in the co_await expression: GCC 12 destroys such temporaries twice.

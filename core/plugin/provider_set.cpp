@@ -1,7 +1,7 @@
 #include "core/plugin/provider_set.hpp"
 
 #include "core/config/config_error.hpp"
-#include "core/config/provider_options.hpp"
+#include "core/plugin/provider_options.hpp"
 
 #include <algorithm>
 
@@ -11,7 +11,7 @@ namespace {
 
 // Secret options reach the driver resolved; their problems join the provider's others.
 void resolve_secrets(const config::provider_config& provider, const driver_library& library,
-                     const config::secret_resolver& secrets, config::validated_options& options)
+                     const config::secret_resolver& secrets, validated_options& options)
 {
     for (const auto& spec : library.options()) {
         auto given = provider.options.find(spec.name);
@@ -44,7 +44,7 @@ provider_set provider_set::create(const config::gateway_config& config,
                                registry.directory().string());
             continue;
         }
-        auto options = config::validate_options(provider, library->options());
+        auto options = validate_options(provider, library->options());
         resolve_secrets(provider, *library, secrets, options);
         if (!options.problems.empty()) {
             problems.insert(problems.end(), options.problems.begin(), options.problems.end());

@@ -1,13 +1,14 @@
 #include "core/preferences/preference_center.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/encoding/base64.hpp"
 #include "core/encoding/sha256.hpp"
 #include "core/events/router.hpp"
 #include "core/log/log.hpp"
 #include "core/preferences/form_fields.hpp"
 #include "core/preferences/preference_page.hpp"
-#include "core/service/run_blocking.hpp"
 #include "core/storage/async_apply.hpp"
+#include "core/workers/run_blocking.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -112,7 +113,7 @@ std::string event_key(const attribution::unsubscribe_target& target, events::eve
 } // namespace
 
 preference_center::preference_center(const attribution::unsubscribe_codec* codec,
-                                     storage::store& store, service::blocking_pool& workers)
+                                     storage::store& store, workers::blocking_pool& workers)
     : codec_(codec), store_(store), workers_(workers)
 {
 }
@@ -131,12 +132,12 @@ boost::asio::awaitable<http::response> preference_center::handle(const http::req
         co_return page(bh::status::bad_request, page_state::invalid, "", req);
     }
     if (!post) {
-        auto lookup = service::run_blocking(
+        auto lookup = workers::run_blocking(
             workers_, "route /u/{token}: suppression lookup",
             [&store = store_, email = target->email] { return store.find_suppression(email); });
         const auto suppressed = co_await std::move(lookup);
         if (suppressed.index() != 0) {
-            co_return service::unavailable_response(req);
+            co_return workers::unavailable_response(req);
         }
         const auto& found = std::get<0>(suppressed);
         const bool unsubscribed = found && found->reason == "unsubscribed";
@@ -171,17 +172,17 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     ev.driver = driver_name;
     ev.kind = kind;
     ev.email = target.email;
-    ev.received_at = events::unix_ms_now();
+    ev.received_at = base::unix_ms_now();
     ev.occurred_at = ev.received_at;
     ev.attributed.campaign_id = target.campaign_id;
     ev.description = description;
-    auto lookup = service::run_blocking(workers_, "route /u/{token}: event lookup",
+    auto lookup = workers::run_blocking(workers_, "route /u/{token}: event lookup",
                                         [&store = store_, email = target.email, opposite] {
                                             return newest_event_id(store, email, opposite);
                                         });
     const auto follows = co_await std::move(lookup);
     if (follows.index() != 0) {
-        co_return service::unavailable_response(req);
+        co_return workers::unavailable_response(req);
     }
     ev.event_key = event_key(target, kind, std::get<0>(follows));
     std::vector<events::routed_event> batch;

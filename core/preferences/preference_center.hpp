@@ -10,8 +10,8 @@
 
 #include "core/attribution/unsubscribe_token.hpp"
 #include "core/http/handler.hpp"
-#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <string_view>
 
@@ -25,7 +25,7 @@ public:
     /// `codec` null (no attribution.key): every token is refused. References must outlive
     /// the preference center; `store` also the work on `workers`, where it is read.
     preference_center(const attribution::unsubscribe_codec* codec, storage::store& store,
-                      service::blocking_pool& workers);
+                      workers::blocking_pool& workers);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -38,7 +38,7 @@ private:
 
     const attribution::unsubscribe_codec* codec_;
     storage::store& store_;
-    service::blocking_pool& workers_;
+    workers::blocking_pool& workers_;
 };
 
 } // namespace mailgate::core::preferences

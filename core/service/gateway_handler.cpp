@@ -2,7 +2,7 @@
 
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
-#include "core/service/run_blocking.hpp"
+#include "core/workers/run_blocking.hpp"
 
 #include <mailgate/sdk/str.hpp>
 
@@ -56,7 +56,7 @@ gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const admin::admin_api& admin,
                                  const outbound::sending_api& sending, const storage::store& store,
                                  metrics::registry& metrics, std::string admin_token,
-                                 blocking_pool& workers)
+                                 workers::blocking_pool& workers)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
       store_(store), metrics_(metrics),
       requests_(metrics, "mailgate_http_requests_total", "HTTP requests by route and status",
@@ -144,11 +144,11 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     if (metrics) {
         // The queue-depth gauge reads the store.
-        auto render = run_blocking(workers_, "route /metrics",
-                                   [&registry = metrics_] { return registry.render(); });
+        auto render = workers::run_blocking(workers_, "route /metrics",
+                                            [&registry = metrics_] { return registry.render(); });
         auto rendered = co_await std::move(render);
         if (rendered.index() != 0) {
-            co_return unavailable_response(req);
+            co_return workers::unavailable_response(req);
         }
         co_return text_response(std::move(std::get<0>(rendered)), "text/plain; version=0.0.4", req);
     }
@@ -157,13 +157,13 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     // The routes read and write the store synchronously: on a worker, with a copy of the
     // request, since at the deadline this one is answered and destroyed first.
-    auto run = run_blocking(workers_, "route " + summary.route,
-                            [&admin = admin_, req, v1, query = std::move(target->query)] {
-                                return *admin.handle(req, v1, query);
-                            });
+    auto run = workers::run_blocking(workers_, "route " + summary.route,
+                                     [&admin = admin_, req, v1, query = std::move(target->query)] {
+                                         return *admin.handle(req, v1, query);
+                                     });
     auto done = co_await std::move(run);
     if (done.index() != 0) {
-        co_return unavailable_response(req);
+        co_return workers::unavailable_response(req);
     }
     co_return std::move(std::get<0>(done));
 }

@@ -10,8 +10,8 @@
 #include "core/metrics/registry.hpp"
 #include "core/outbound/sending_api.hpp"
 #include "core/preferences/preference_center.hpp"
-#include "core/service/blocking_pool.hpp"
 #include "core/storage/store.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <spdlog/logger.h>
 
@@ -30,7 +30,7 @@ public:
                     const preferences::preference_center& preferences,
                     const admin::admin_api& admin, const outbound::sending_api& sending,
                     const storage::store& store, metrics::registry& metrics,
-                    std::string admin_token, blocking_pool& workers);
+                    std::string admin_token, workers::blocking_pool& workers);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -59,7 +59,7 @@ private:
     metrics::registry& metrics_;
     metrics::counter_family requests_;
     std::string admin_token_;
-    blocking_pool& workers_;
+    workers::blocking_pool& workers_;
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -1,9 +1,9 @@
 #include "tools/conformance/replay.hpp"
 
 #include "core/callbacks/callback_response.hpp"
-#include "core/config/provider_options.hpp"
 #include "core/events/event.hpp"
 #include "core/plugin/driver_instance.hpp"
+#include "core/plugin/provider_options.hpp"
 
 #include <boost/json.hpp>
 
@@ -149,7 +149,7 @@ callback_run run_callback(const std::shared_ptr<const core::plugin::driver_libra
     for (const auto& [key, value] : options) {
         provider.options[key] = core::config::located_value{option_text(value), true, "fixture"};
     }
-    auto validated = core::config::validate_options(provider, library->options());
+    auto validated = core::plugin::validate_options(provider, library->options());
     callback_run run;
     if (!validated.problems.empty()) {
         run.setup_error = "provider options refused: " + validated.problems.front();

@@ -1,13 +1,11 @@
 #include "core/storage/postgres/event_writes.hpp"
 
+#include "core/encoding/hex.hpp"
 #include "core/storage/campaign_counters.hpp"
 #include "core/storage/postgres/array_literal.hpp"
 
-#include <boost/algorithm/hex.hpp>
-
 #include <algorithm>
 #include <array>
-#include <iterator>
 
 namespace mailgate::core::storage::postgres {
 namespace {
@@ -90,14 +88,6 @@ ON CONFLICT (campaign_id, counter) DO UPDATE SET count = campaign_counters.count
 using change_kind = suppression_change::kind;
 using statement_with_handler = std::pair<statement, std::function<void(const result&)>>;
 
-std::string key_hex(const prepared_event& prepared)
-{
-    std::string out;
-    out.reserve(prepared.key.size() * 2);
-    boost::algorithm::hex_lower(prepared.key.begin(), prepared.key.end(), std::back_inserter(out));
-    return out;
-}
-
 // One array per column, filled row by row, in insert_events_sql's parameter order.
 struct event_columns {
     std::array<array_literal, 23> columns;
@@ -123,7 +113,7 @@ struct event_columns {
         columns[i++].add(ev.detail_json);
         columns[i++].add(e.prepared->system_events_json);
         columns[i++].add(e.prepared->email_hash);
-        columns[i++].add(key_hex(*e.prepared));
+        columns[i++].add(encoding::hex(e.prepared->key));
         columns[i++].add_boolean(e.routed->suppression == events::suppression_change::suppress);
         columns[i++].add(ev.reason ? reasons::to_string(*ev.reason) : std::string_view());
         columns[i++].add(int64_t{ev.smtp_code});

@@ -1,11 +1,11 @@
 #include "core/storage/sqlite/migrations.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/log/log.hpp"
 #include "core/storage/sqlite/canonical_addresses.hpp"
 #include "core/storage/sqlite/transaction.hpp"
 
 #include <array>
-#include <chrono>
 #include <string>
 
 namespace mailgate::core::storage::sqlite {
@@ -220,12 +220,6 @@ constexpr std::array<migration, 9> migrations{{
     {9, reason_counters_backfill},
 }};
 
-int64_t now_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 int recorded_version(connection& db)
 {
     db.execute_script("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -243,7 +237,7 @@ void apply(connection& db, const migration& m)
     }
     db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
         .bind(int64_t{m.version})
-        .bind(now_ms())
+        .bind(base::unix_ms_now())
         .run();
     log::get("storage")->info("applied schema migration {}", m.version);
 }

@@ -20,7 +20,7 @@ std::array<unsigned char, 32> key_of(unsigned char seed)
     return key;
 }
 
-const events::attribution fields{"msg-0001", "spring-sale", "profile-42"};
+const meta_fields fields{"msg-0001", "spring-sale", "profile-42"};
 
 std::string hex(const std::array<unsigned char, 32>& bytes)
 {

@@ -1,9 +1,9 @@
-#include "core/service/run_blocking.hpp"
+#include "core/workers/run_blocking.hpp"
 
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 
-namespace mailgate::core::service {
+namespace mailgate::core::workers {
 
 void log_refusal(const std::string& what, refusal why, const blocking_pool_options& options)
 {
@@ -33,4 +33,4 @@ http::response unavailable_response(const http::request& req)
     return res;
 }
 
-} // namespace mailgate::core::service
+} // namespace mailgate::core::workers

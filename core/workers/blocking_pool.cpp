@@ -1,10 +1,10 @@
-#include "core/service/blocking_pool.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include "core/log/log.hpp"
 
 #include <algorithm>
 
-namespace mailgate::core::service {
+namespace mailgate::core::workers {
 
 blocking_pool::blocking_pool(blocking_pool_options options) : options_(options)
 {
@@ -74,4 +74,4 @@ void blocking_pool::work()
     }
 }
 
-} // namespace mailgate::core::service
+} // namespace mailgate::core::workers

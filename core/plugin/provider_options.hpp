@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace mailgate::core::config {
+namespace mailgate::core::plugin {
 
 struct validated_options {
     /// Every option with a value: given (in canonical form) or defaulted.
@@ -19,7 +19,7 @@ struct validated_options {
     std::vector<std::string> problems;
 };
 
-validated_options validate_options(const provider_config& provider,
-                                   const std::vector<plugin::option_spec>& table);
+validated_options validate_options(const config::provider_config& provider,
+                                   const std::vector<option_spec>& table);
 
-} // namespace mailgate::core::config
+} // namespace mailgate::core::plugin

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-namespace mailgate::core::service {
+namespace mailgate::core::workers {
 
 /// The gateway's defaults are server.workers, server.worker_queue and server.handler_timeout
 /// (config::server_config).
@@ -57,4 +57,4 @@ private:
     std::vector<std::thread> workers_;
 };
 
-} // namespace mailgate::core::service
+} // namespace mailgate::core::workers

@@ -1,11 +1,11 @@
-#include "core/config/provider_options.hpp"
+#include "core/plugin/provider_options.hpp"
 
 #include <algorithm>
 
-namespace mailgate::core::config {
+namespace mailgate::core::plugin {
 namespace {
 
-std::string known_names(const std::vector<plugin::option_spec>& table)
+std::string known_names(const std::vector<option_spec>& table)
 {
     std::string names;
     for (const auto& spec : table) {
@@ -28,8 +28,8 @@ std::string expected(int32_t type)
 
 } // namespace
 
-validated_options validate_options(const provider_config& provider,
-                                   const std::vector<plugin::option_spec>& table)
+validated_options validate_options(const config::provider_config& provider,
+                                   const std::vector<option_spec>& table)
 {
     validated_options out;
     const std::string who = "provider '" + provider.nickname + "': ";
@@ -42,8 +42,7 @@ validated_options validate_options(const provider_config& provider,
                                    "' takes: " + known_names(table) + ")");
             continue;
         }
-        auto canonical =
-            value.scalar ? plugin::canonical_value(spec->type, value.text) : std::nullopt;
+        auto canonical = value.scalar ? canonical_value(spec->type, value.text) : std::nullopt;
         if (!canonical) {
             std::string got = (!value.scalar || spec->secret) ? "" : ", got '" + value.text + "'";
             out.problems.push_back(value.where + ": " + who + "option '" + key + "' " +
@@ -66,4 +65,4 @@ validated_options validate_options(const provider_config& provider,
     return out;
 }
 
-} // namespace mailgate::core::config
+} // namespace mailgate::core::plugin

@@ -7,7 +7,7 @@
 // only what outlives the pool.
 
 #include "core/http/handler.hpp"
-#include "core/service/blocking_pool.hpp"
+#include "core/workers/blocking_pool.hpp"
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -25,7 +25,7 @@
 #include <utility>
 #include <variant>
 
-namespace mailgate::core::service {
+namespace mailgate::core::workers {
 
 /// Why a blocking call gave no result.
 enum class refusal {
@@ -156,4 +156,4 @@ run_blocking(blocking_pool& pool, std::string what, Work work)
         boost::asio::use_awaitable, std::move(work), std::move(what));
 }
 
-} // namespace mailgate::core::service
+} // namespace mailgate::core::workers
