@@ -1,0 +1,570 @@
+#include "core/bounces/bounce_classifier.hpp"
+
+#include "core/bounces/dsn_fields.hpp"
+#include "core/bounces/mime_walk.hpp"
+#include "core/bounces/mta_rules.hpp"
+#include "core/bounces/ses_notification.hpp"
+#include "core/bounces/text_scan.hpp"
+#include "core/reasons/reply_classifier.hpp"
+
+#include <algorithm>
+
+namespace mailgate::core::bounces {
+namespace {
+
+// A diagnostic kept in a record: the server's words, not the whole transcript.
+constexpr std::size_t diagnostic_bound = 1000;
+// The text one recipient's failure is read from, in a report that names several.
+constexpr std::size_t block_bound = 4096;
+
+using reasons::reason;
+
+std::string strip_angles(std::string_view s)
+{
+    s = trim(s);
+    if (s.size() >= 2 && s.front() == '<' && s.back() == '>') {
+        s = s.substr(1, s.size() - 2);
+    }
+    return std::string(trim(s));
+}
+
+// ---------------------------------------------------------------------------------------------
+// What every format shares: the message read, the returned original, the addresses that are
+// not recipients.
+
+struct reading {
+    message_parts parts;
+    original_headers original;
+    std::vector<std::string> not_recipients; ///< lower case: the sender side of the exchange
+};
+
+bool sign_matches(const sign& s, const reading& r)
+{
+    switch (s.in) {
+    case sign_in::text:
+        return icontains(std::string_view(r.parts.text).substr(0, max_text_bytes), s.phrase);
+    case sign_in::subject:
+        return icontains(r.parts.headers.get("subject"), s.phrase);
+    case sign_in::from:
+        return icontains(r.parts.headers.get("from"), s.phrase);
+    case sign_in::header:
+        return r.parts.headers.has(s.phrase);
+    case sign_in::none:
+        return false;
+    }
+    return false;
+}
+
+bool any_sign(std::span<const sign> signs, const reading& r)
+{
+    return std::any_of(signs.begin(), signs.end(),
+                       [&](const sign& s) { return sign_matches(s, r); });
+}
+
+bool starts_original(std::string_view line, std::span<const std::string_view> markers)
+{
+    const auto t = trim(line);
+    return std::any_of(markers.begin(), markers.end(),
+                       [&](std::string_view m) { return !m.empty() && istarts_with(t, m); });
+}
+
+// Where the returned original starts in the text (the offset of its marker line), or npos.
+std::size_t original_offset(std::string_view text, std::span<const std::string_view> own)
+{
+    std::size_t from = 0;
+    while (from < text.size()) {
+        const auto nl = text.find('\n', from);
+        const auto end = nl == std::string_view::npos ? text.size() : nl;
+        const auto line = text.substr(from, end - from);
+        if (starts_original(line, own) || starts_original(line, original_markers())) {
+            return from;
+        }
+        from = end + 1;
+    }
+    return std::string_view::npos;
+}
+
+original_headers headers_of_original(const field_group& h)
+{
+    original_headers o;
+    o.message_id = strip_angles(h.get("message-id"));
+    o.meta = std::string(trim(h.get("x-mailgate-meta")));
+    o.return_path = std::string(first_address(h.get("return-path")));
+    o.from = std::string(first_address(h.get("from")));
+    o.to = std::string(first_address(h.get("to")));
+    return o;
+}
+
+// The returned header section as the MTA quoted it in its text: after the marker, maybe
+// indented, maybe after a mbox "From " line.
+field_group quoted_headers(std::string_view text)
+{
+    const auto at = original_offset(text, {});
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    std::string section;
+    bool started = false;
+    for (const auto line : split_lines(text.substr(at))) {
+        const auto t = trim(line);
+        const bool header_like =
+            t.find(':') != std::string_view::npos && t.find(':') < 40 && t.find(' ') > t.find(':');
+        if (!started) {
+            started = header_like && !istarts_with(t, "content-description");
+            if (!started) {
+                continue;
+            }
+        } else if (t.empty()) {
+            break;
+        }
+        const bool continuation = !line.empty() && (line.front() == '\t') && !header_like;
+        section.append(continuation ? "\t" : "").append(t).push_back('\n');
+    }
+    return parse_header_section(section);
+}
+
+void add_not_recipient(reading& r, std::string_view address)
+{
+    if (!address.empty()) {
+        r.not_recipients.push_back(to_lower(address));
+    }
+}
+
+reading read_parts(std::string_view prepared)
+{
+    reading r{walk_message(prepared), {}, {}};
+    r.original = r.parts.has_original_part
+                     ? headers_of_original(parse_header_section(r.parts.original_headers))
+                     : headers_of_original(quoted_headers(r.parts.text));
+    if (r.original.return_path.empty()) {
+        r.original.return_path = r.original.from;
+    }
+    add_not_recipient(r, first_address(r.parts.headers.get("from")));
+    add_not_recipient(r, first_address(r.parts.headers.get("to")));
+    add_not_recipient(r, r.original.from);
+    add_not_recipient(r, r.original.return_path);
+    return r;
+}
+
+bool is_not_recipient(const reading& r, std::string_view address)
+{
+    const auto lower = to_lower(address);
+    const auto local = std::string_view(lower).substr(0, lower.find('@'));
+    return local == "mailer-daemon" || local == "postmaster" ||
+           std::find(r.not_recipients.begin(), r.not_recipients.end(), lower) !=
+               r.not_recipients.end();
+}
+
+bounce_record classified(bounce_record rec, std::string_view text_for_reason)
+{
+    auto c = reasons::classify({rec.smtp_code, rec.status, text_for_reason});
+    if (rec.status.empty()) {
+        rec.status = std::string(reasons::find_status(text_for_reason));
+    }
+    if (rec.smtp_code == 0) {
+        rec.smtp_code = find_reply_code(text_for_reason);
+    }
+    rec.why = c.why;
+    rec.hard = c.hard;
+    return rec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The MTAs' own text: the region between a format's markers, the addresses in it and the
+// lines that follow each.
+
+struct text_region {
+    std::string_view text;
+};
+
+text_region failure_region(std::string_view text, const mta_rule* rule)
+{
+    text = text.substr(0, max_text_bytes);
+    if (const auto end = original_offset(text, rule ? std::span(rule->end)
+                                                    : std::span<const std::string_view>{});
+        end != std::string_view::npos && end > 0) {
+        text = text.substr(0, end);
+    }
+    if (rule != nullptr) {
+        for (const auto marker : rule->begin) {
+            const auto at = marker.empty() ? std::string_view::npos : ifind(text, marker);
+            if (at != std::string_view::npos) {
+                const auto nl = text.find('\n', at);
+                return {text.substr(nl == std::string_view::npos ? at : nl + 1)};
+            }
+        }
+    }
+    return {text};
+}
+
+// An address written as the sender of the exchange ("MAIL FROM:<a@x>", "envelope-from").
+bool sender_context(std::string_view text, std::size_t at)
+{
+    const auto before = text.substr(at > 16 ? at - 16 : 0, at > 16 ? 16 : at);
+    return icontains(before, "from:") || icontains(before, "from <") ||
+           icontains(before, "envelope-from") || icontains(before, "sender");
+}
+
+bool in_url(std::string_view text, std::size_t at)
+{
+    const auto line_start = text.rfind('\n', at);
+    const auto line = text.substr(line_start == std::string_view::npos ? 0 : line_start + 1,
+                                  at - (line_start == std::string_view::npos ? 0 : line_start + 1));
+    return icontains(line, "http://") || icontains(line, "https://") ||
+           icontains(line, "message-id") || icontains(line, "mailto:");
+}
+
+struct mention {
+    std::string address;
+    std::size_t at;
+};
+
+std::vector<mention> recipients_in(const reading& r, std::string_view region)
+{
+    std::vector<mention> out;
+    for (const auto& found : find_addresses(region)) {
+        if (is_not_recipient(r, found.address) || sender_context(region, found.at) ||
+            in_url(region, found.at)) {
+            continue;
+        }
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const mention& m) {
+            return iequals(m.address, found.address);
+        });
+        if (!seen && out.size() < max_records) {
+            out.push_back({std::string(found.address), found.at});
+        }
+    }
+    return out;
+}
+
+std::size_t line_start(std::string_view text, std::size_t at)
+{
+    const auto nl = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+    return nl == std::string_view::npos ? 0 : nl + 1;
+}
+
+// The lines of a block that carry the server's words: those with a code or a status, else
+// the block without its first (address) line.
+std::string diagnostic_of(std::string_view block)
+{
+    std::string out;
+    for (const auto line : split_lines(block)) {
+        if (find_reply_code(line) != 0 || !reasons::find_status(line).empty()) {
+            out.append(trim(line)).push_back(' ');
+        }
+    }
+    return fold_space(out.empty() ? block : std::string_view(out), diagnostic_bound);
+}
+
+std::vector<std::string> header_addresses(std::string_view value)
+{
+    std::vector<std::string> out;
+    for (const auto& f : find_addresses(value)) {
+        out.emplace_back(f.address);
+    }
+    return out;
+}
+
+std::vector<mention> fallback_recipients(const reading& r)
+{
+    std::vector<mention> out;
+    auto named = header_addresses(r.parts.headers.get("x-failed-recipients"));
+    if (named.empty() && !r.original.to.empty()) {
+        named.push_back(r.original.to);
+    }
+    for (auto& a : named) {
+        out.push_back({std::move(a), std::string_view::npos});
+    }
+    return out;
+}
+
+std::vector<bounce_record> text_records(const reading& r, std::string_view region,
+                                        std::string_view mta)
+{
+    auto mentions = recipients_in(r, region);
+    if (mentions.empty()) {
+        mentions = fallback_recipients(r);
+    }
+    std::vector<bounce_record> out;
+    for (std::size_t i = 0; i < mentions.size(); ++i) {
+        const bool several = mentions.size() > 1 && mentions[i].at != std::string_view::npos;
+        const auto begin = several ? line_start(region, mentions[i].at) : 0;
+        const auto end =
+            several && i + 1 < mentions.size() && mentions[i + 1].at != std::string_view::npos
+                ? line_start(region, mentions[i + 1].at)
+                : region.size();
+        const auto block = region.substr(begin, std::min(end - begin, block_bound));
+        bounce_record rec;
+        rec.recipient = mentions[i].address;
+        rec.action = "failed";
+        rec.reporting_mta = std::string(mta);
+        rec.diagnostic = diagnostic_of(block);
+        rec = classified(std::move(rec), block);
+        if (rec.why == reason::undefined || rec.why == reason::onhold) {
+            rec = classified(std::move(rec), region);
+        }
+        out.push_back(std::move(rec));
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 3464 / RFC 6533 delivery-status.
+
+std::string_view embedded_dsn(std::string_view text)
+{
+    const auto at = ifind(text, "\nfinal-recipient:");
+    if (at == std::string_view::npos) {
+        return {};
+    }
+    const auto start = ifind(text.substr(0, at), "\nreporting-mta:");
+    return text.substr(start != std::string_view::npos ? start + 1 : at + 1);
+}
+
+bool delivered_action(std::string_view action)
+{
+    return action == "delivered" || action == "relayed" || action == "expanded";
+}
+
+bounce_record dsn_record(const field_group& g, std::string_view reporting)
+{
+    bounce_record rec;
+    rec.recipient = std::string(first_address(without_type(g.get("final-recipient"))));
+    if (rec.recipient.empty()) {
+        rec.recipient = std::string(first_address(without_type(g.get("original-recipient"))));
+    }
+    if (rec.recipient.empty()) {
+        rec.recipient = std::string(without_type(g.get("final-recipient")));
+    }
+    rec.action = to_lower(trim(g.get("action")));
+    const auto status = reasons::find_status(g.get("status"));
+    rec.status = std::string(status);
+    rec.diagnostic = fold_space(without_type(g.get("diagnostic-code")), diagnostic_bound);
+    rec.smtp_code = find_reply_code(rec.diagnostic);
+    rec.remote_mta = std::string(without_type(g.get("remote-mta")));
+    rec.reporting_mta = std::string(without_type(reporting));
+    return rec;
+}
+
+// The text a recipient's failure is also told in, for a DSN whose Diagnostic-Code says little.
+std::string_view text_block_for(std::string_view region, std::string_view recipient)
+{
+    const auto at = ifind(region, to_lower(recipient));
+    if (at == std::string_view::npos) {
+        return region.substr(0, block_bound);
+    }
+    return region.substr(line_start(region, at), block_bound);
+}
+
+bounce_result read_dsn(const reading& r, std::string_view dsn)
+{
+    bounce_result out;
+    out.format = "rfc3464";
+    std::string_view reporting;
+    std::vector<bounce_record> all;
+    for (const auto& g : parse_field_groups(dsn)) {
+        if (!g.has("final-recipient") && !g.has("original-recipient")) {
+            reporting = reporting.empty() ? g.get("reporting-mta") : reporting;
+            continue;
+        }
+        if (all.size() < max_records) {
+            all.push_back(dsn_record(g, reporting.empty() ? g.get("reporting-mta") : reporting));
+        }
+    }
+    if (all.empty()) {
+        return out;
+    }
+    if (std::all_of(all.begin(), all.end(),
+                    [](const bounce_record& x) { return delivered_action(x.action); })) {
+        out.kind = message_kind::delivered;
+        for (auto& x : all) {
+            x.why = reason::delivered;
+            out.records.push_back(std::move(x));
+        }
+        return out;
+    }
+    const auto region = failure_region(r.parts.text, nullptr).text;
+    for (auto& x : all) {
+        if (delivered_action(x.action)) {
+            continue;
+        }
+        const std::string reason_text = x.diagnostic;
+        auto rec = classified(std::move(x), reason_text);
+        if (rec.why == reason::undefined || rec.why == reason::onhold) {
+            rec = classified(std::move(rec), text_block_for(region, rec.recipient));
+        }
+        if (rec.diagnostic.empty()) {
+            rec.diagnostic = diagnostic_of(text_block_for(region, rec.recipient));
+        }
+        out.records.push_back(std::move(rec));
+    }
+    out.kind = message_kind::bounce;
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 5965 ARF, and Microsoft's JMRP reports (the original recipient in a header).
+
+std::string complained_recipient(const reading& r, const field_group& report)
+{
+    for (const auto name : {"original-rcpt-to", "removal-recipient"}) {
+        if (const auto a = first_address(report.get(name)); !a.empty()) {
+            return std::string(a);
+        }
+    }
+    if (const auto a = first_address(r.parts.headers.get("x-hmxmroriginalrecipient")); !a.empty()) {
+        return std::string(a);
+    }
+    return r.original.to;
+}
+
+bounce_result read_feedback(const reading& r)
+{
+    field_group report;
+    for (auto& g : parse_field_groups(r.parts.feedback_report)) {
+        for (const auto& f : g.fields()) {
+            report.add(f);
+        }
+    }
+    bounce_result out;
+    out.kind = message_kind::feedback;
+    out.format = "arf";
+    bounce_record rec;
+    rec.recipient = complained_recipient(r, report);
+    if (icontains(rec.recipient, "redacted") || icontains(rec.recipient, ".invalid")) {
+        rec.recipient.clear();
+    }
+    rec.why = reason::feedback;
+    const auto type = to_lower(trim(report.get("feedback-type")));
+    rec.feedback_type = type.empty() ? "abuse" : type;
+    rec.reporting_mta = std::string(without_type(report.get("reporting-mta")));
+    rec.action = "complained";
+    out.records.push_back(std::move(rec));
+    return out;
+}
+
+bool is_feedback(const reading& r)
+{
+    return !r.parts.feedback_report.empty() || r.parts.report_type == "feedback-report" ||
+           r.parts.headers.has("x-hmxmroriginalrecipient");
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 3834 auto-replies.
+
+bool is_auto_reply(const reading& r)
+{
+    const auto submitted = to_lower(trim(r.parts.headers.get("auto-submitted")));
+    const auto precedence = to_lower(trim(r.parts.headers.get("precedence")));
+    return submitted.starts_with("auto-replied") || precedence == "auto_reply" ||
+           any_sign(auto_reply_signs(), r);
+}
+
+bounce_result auto_reply(const reading& r)
+{
+    bounce_result out;
+    out.kind = message_kind::auto_reply;
+    out.format = "rfc3834";
+    bounce_record rec;
+    rec.recipient = std::string(first_address(r.parts.headers.get("from")));
+    rec.why = reason::vacation;
+    rec.action = "auto-replied";
+    out.records.push_back(std::move(rec));
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const mta_rule* recognised_format(const reading& r)
+{
+    for (const auto& rule : mta_rules()) {
+        if (any_sign(rule.signs, r)) {
+            return &rule;
+        }
+    }
+    return nullptr;
+}
+
+bounce_result text_bounce(const reading& r, const mta_rule* rule)
+{
+    bounce_result out;
+    out.format = rule != nullptr ? std::string(rule->name) : "mailer-daemon";
+    const auto region = failure_region(r.parts.text, rule).text;
+    out.records = text_records(r, region, out.format);
+    out.kind = out.records.empty() ? message_kind::not_bounce : message_kind::bounce;
+    return out;
+}
+
+bounce_result decide(const reading& r)
+{
+    if (auto ses = read_ses_notification(r.parts.text)) {
+        return std::move(*ses);
+    }
+    if (is_feedback(r)) {
+        return read_feedback(r);
+    }
+    const auto dsn =
+        r.parts.delivery_status.empty() ? embedded_dsn(r.parts.text) : r.parts.delivery_status;
+    if (!dsn.empty()) {
+        if (auto out = read_dsn(r, dsn); out.kind != message_kind::not_bounce) {
+            return out;
+        }
+    }
+    if (const auto* rule = recognised_format(r)) {
+        if (auto out = text_bounce(r, rule); out.kind != message_kind::not_bounce) {
+            return out;
+        }
+    }
+    if (is_auto_reply(r)) {
+        return auto_reply(r);
+    }
+    if (any_sign(daemon_signs(), r)) {
+        return text_bounce(r, nullptr);
+    }
+    return {};
+}
+
+bounce_result classify_prepared(std::string_view prepared)
+{
+    const auto r = read_parts(prepared);
+    auto out = decide(r);
+    if (out.original.message_id.empty() && out.original.return_path.empty()) {
+        out.original = r.original;
+    }
+    out.original.message_id = strip_angles(out.original.message_id);
+    if (out.kind == message_kind::not_bounce) {
+        out.records.clear();
+    }
+    return out;
+}
+
+} // namespace
+
+std::string_view to_string(message_kind k) noexcept
+{
+    switch (k) {
+    case message_kind::bounce:
+        return "bounce";
+    case message_kind::feedback:
+        return "feedback";
+    case message_kind::auto_reply:
+        return "auto_reply";
+    case message_kind::delivered:
+        return "delivered";
+    case message_kind::not_bounce:
+        return "not_bounce";
+    }
+    return "not_bounce";
+}
+
+bounce_result classify_message(std::string_view raw) noexcept
+{
+    try {
+        return classify_prepared(prepare_input(raw));
+    } catch (...) {
+        // Only allocation can fail here; a message that cannot be read is no bounce.
+        return {};
+    }
+}
+
+} // namespace mailgate::core::bounces

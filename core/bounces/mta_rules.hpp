@@ -1,0 +1,47 @@
+#pragma once
+
+// What each MTA's own bounce format looks like, as data: how to recognise it and where its
+// failure text starts and ends. The reading itself is one algorithm for all (text_bounce in
+// bounce_classifier.cpp): addresses in that text, each with the lines that follow it.
+
+#include <array>
+#include <span>
+#include <string_view>
+
+namespace mailgate::core::bounces {
+
+enum class sign_in {
+    none,
+    text,    ///< a phrase of the message's text (case-insensitive)
+    subject, ///< a phrase of the Subject
+    from,    ///< a phrase of the From header
+    header,  ///< a header of this name is present (lower case)
+};
+
+struct sign {
+    sign_in in = sign_in::none;
+    std::string_view phrase;
+};
+
+struct mta_rule {
+    std::string_view name;
+    std::array<sign, 4> signs; ///< any one recognises the format
+    /// The failure text starts after the first line containing one of these (else at the top).
+    std::array<std::string_view, 4> begin;
+    /// The returned original starts at the first line containing one of these.
+    std::array<std::string_view, 4> end;
+};
+
+/// The formats in the order they are tried; the first recognised wins.
+std::span<const mta_rule> mta_rules() noexcept;
+
+/// Lines that start the returned original in any format (the text of a bounce ends there).
+std::span<const std::string_view> original_markers() noexcept;
+
+/// Subjects and senders of bounces from mailer daemons whose format no rule knows.
+std::span<const sign> daemon_signs() noexcept;
+
+/// Headers and subjects of RFC 3834 auto-replies and vacation notices.
+std::span<const sign> auto_reply_signs() noexcept;
+
+} // namespace mailgate::core::bounces
