@@ -155,17 +155,37 @@ bool is_not_recipient(const reading& r, std::string_view address)
                r.not_recipients.end();
 }
 
+// "5.0.0" or "4.0.0" says only permanent or not; a status in the server's words says more.
+bool says_little(std::string_view status)
+{
+    return status.empty() || status.substr(1) == ".0.0";
+}
+
+// A temporary failure that the reporting MTA gave up on, or still retries: the message stayed
+// too long in its queue, whatever the last attempt met.
+bool stayed_in_queue(const bounce_record& rec)
+{
+    const bool given_up =
+        rec.action == "delayed" || (rec.action == "failed" && rec.status.starts_with("4."));
+    return given_up && (rec.why == reason::networkerror || rec.why == reason::onhold ||
+                        rec.why == reason::undefined);
+}
+
 bounce_record classified(bounce_record rec, std::string_view text_for_reason)
 {
-    auto c = reasons::classify({rec.smtp_code, rec.status, text_for_reason});
-    if (rec.status.empty()) {
-        rec.status = std::string(reasons::find_status(text_for_reason));
+    if (const auto said = reasons::find_status(text_for_reason);
+        says_little(rec.status) && !said.empty()) {
+        rec.status = std::string(said);
     }
+    auto c = reasons::classify({rec.smtp_code, rec.status, text_for_reason});
     if (rec.smtp_code == 0) {
         rec.smtp_code = find_reply_code(text_for_reason);
     }
     rec.why = c.why;
-    rec.hard = c.hard;
+    if (stayed_in_queue(rec)) {
+        rec.why = reason::expired;
+    }
+    rec.hard = reasons::is_hard(rec.why, c.permanent);
     return rec;
 }
 
@@ -202,7 +222,8 @@ bool sender_context(std::string_view text, std::size_t at)
 {
     const auto before = text.substr(at > 16 ? at - 16 : 0, at > 16 ? 16 : at);
     return icontains(before, "from:") || icontains(before, "from <") ||
-           icontains(before, "envelope-from") || icontains(before, "sender");
+           icontains(before, "envelope-from") || icontains(before, "sender") ||
+           icontains(before, "contact");
 }
 
 bool in_url(std::string_view text, std::size_t at)
@@ -321,9 +342,10 @@ std::string_view embedded_dsn(std::string_view text)
     return text.substr(start != std::string_view::npos ? start + 1 : at + 1);
 }
 
-bool delivered_action(std::string_view action)
+bool delivered(const bounce_record& rec)
 {
-    return action == "delivered" || action == "relayed" || action == "expanded";
+    return rec.action == "delivered" || rec.action == "relayed" || rec.action == "expanded" ||
+           rec.status.starts_with("2.");
 }
 
 bounce_record dsn_record(const field_group& g, std::string_view reporting)
@@ -374,8 +396,7 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
     if (all.empty()) {
         return out;
     }
-    if (std::all_of(all.begin(), all.end(),
-                    [](const bounce_record& x) { return delivered_action(x.action); })) {
+    if (std::all_of(all.begin(), all.end(), [](const bounce_record& x) { return delivered(x); })) {
         out.kind = message_kind::delivered;
         for (auto& x : all) {
             x.why = reason::delivered;
@@ -385,7 +406,7 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
     }
     const auto region = failure_region(r.parts.text, nullptr).text;
     for (auto& x : all) {
-        if (delivered_action(x.action)) {
+        if (delivered(x)) {
             continue;
         }
         const std::string reason_text = x.diagnostic;
@@ -491,6 +512,15 @@ bounce_result text_bounce(const reading& r, const mta_rule* rule)
     out.format = rule != nullptr ? std::string(rule->name) : "mailer-daemon";
     const auto region = failure_region(r.parts.text, rule).text;
     out.records = text_records(r, region, out.format);
+    if (rule != nullptr && rule->fallback != reason::undefined) {
+        for (auto& rec : out.records) {
+            if (rec.why == reason::undefined || rec.why == reason::onhold) {
+                rec.why = rule->fallback;
+                rec.hard = reasons::is_hard(rec.why, rec.smtp_code / 100 == 5 ||
+                                                         rec.status.starts_with("5."));
+            }
+        }
+    }
     out.kind = out.records.empty() ? message_kind::not_bounce : message_kind::bounce;
     return out;
 }
@@ -515,7 +545,8 @@ bounce_result decide(const reading& r)
             return out;
         }
     }
-    if (is_auto_reply(r)) {
+    // A mailer daemon does not send RFC 3834 replies, though it marks its bounces as one.
+    if (is_auto_reply(r) && !any_sign(daemon_only_signs(), r)) {
         return auto_reply(r);
     }
     if (any_sign(daemon_signs(), r)) {

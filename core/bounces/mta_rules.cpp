@@ -8,6 +8,12 @@ using enum sign_in;
 // Each format's text phrases are the ones its MTA writes in every bounce (its banner, its
 // headline), so that a bounce relayed or quoted by another MTA is still read by its own rule.
 constexpr std::array rules{
+    // Google Groups refuses a post in the poster's language; only the group's address says it.
+    mta_rule{"googlegroups",
+             {{{text, "@googlegroups.com"}, {}}},
+             {},
+             {"----- original message -----"},
+             reasons::reason::rejected},
     mta_rule{"qmail",
              {{{text, "this is the qmail-send program at"},
                {text, "i'm afraid i wasn't able to deliver your message"},
@@ -24,7 +30,6 @@ constexpr std::array rules{
     mta_rule{"exim",
              {{{text, "this message was created automatically by mail delivery software"},
                {text, "this message was created automatically by the smtp relay"},
-               {header, "x-failed-recipients"},
                {}}},
              {"following address(es) failed", "following address failed",
               "following addresses failed", "delivered to one or more of its"},
@@ -44,7 +49,6 @@ constexpr std::array rules{
              {},
              {"----- original message follows", "----- message header follows",
               "----- unsent message follows", "----- returned message follows"}},
-    mta_rule{"googlegroups", {{{text, "google groups"}, {}}}, {}, {"----- original message -----"}},
     mta_rule{"gmail",
              {{{text, "delivery to the following recipient failed"},
                {text, "delivery to the following recipients failed"},
@@ -180,6 +184,13 @@ constexpr std::array daemon_sign_table{
     sign{header, "x-failed-recipients"},
 };
 
+constexpr std::array daemon_only_sign_table{
+    sign{from, "mailer-daemon"},
+    sign{from, "mail delivery subsystem"},
+    sign{from, "mail delivery system"},
+    sign{header, "x-failed-recipients"},
+};
+
 constexpr std::array auto_reply_sign_table{
     sign{header, "x-autoreply"},
     sign{header, "x-autorespond"},
@@ -215,6 +226,11 @@ std::span<const std::string_view> original_markers() noexcept
 std::span<const sign> daemon_signs() noexcept
 {
     return daemon_sign_table;
+}
+
+std::span<const sign> daemon_only_signs() noexcept
+{
+    return daemon_only_sign_table;
 }
 
 std::span<const sign> auto_reply_signs() noexcept

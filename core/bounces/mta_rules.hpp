@@ -4,6 +4,8 @@
 // failure text starts and ends. The reading itself is one algorithm for all (text_bounce in
 // bounce_classifier.cpp): addresses in that text, each with the lines that follow it.
 
+#include "core/reasons/reason.hpp"
+
 #include <array>
 #include <span>
 #include <string_view>
@@ -30,6 +32,9 @@ struct mta_rule {
     std::array<std::string_view, 4> begin;
     /// The returned original starts at the first line containing one of these.
     std::array<std::string_view, 4> end;
+    /// The reason when the text says nothing the reply classifier knows (a format that only
+    /// ever reports one failure), or undefined.
+    reasons::reason fallback = reasons::reason::undefined;
 };
 
 /// The formats in the order they are tried; the first recognised wins.
@@ -40,6 +45,9 @@ std::span<const std::string_view> original_markers() noexcept;
 
 /// Subjects and senders of bounces from mailer daemons whose format no rule knows.
 std::span<const sign> daemon_signs() noexcept;
+
+/// What only a mailer daemon writes: a bounce that carries Auto-Submitted still is one.
+std::span<const sign> daemon_only_signs() noexcept;
 
 /// Headers and subjects of RFC 3834 auto-replies and vacation notices.
 std::span<const sign> auto_reply_signs() noexcept;
