@@ -34,6 +34,7 @@ std::string strip_angles(std::string_view s)
 
 struct reading {
     message_parts parts;
+    field_group original_fields; ///< the returned original's header section
     original_headers original;
     std::vector<std::string> not_recipients; ///< lower case: the sender side of the exchange
 };
@@ -132,10 +133,10 @@ void add_not_recipient(reading& r, std::string_view address)
 
 reading read_parts(std::string_view prepared)
 {
-    reading r{walk_message(prepared), {}, {}};
-    r.original = r.parts.has_original_part
-                     ? headers_of_original(parse_header_section(r.parts.original_headers))
-                     : headers_of_original(quoted_headers(r.parts.text));
+    reading r{walk_message(prepared), {}, {}, {}};
+    r.original_fields = r.parts.has_original_part ? parse_header_section(r.parts.original_headers)
+                                                  : quoted_headers(r.parts.text);
+    r.original = headers_of_original(r.original_fields);
     if (r.original.return_path.empty()) {
         r.original.return_path = r.original.from;
     }
@@ -161,17 +162,51 @@ bool says_little(std::string_view status)
     return status.empty() || status.substr(1) == ".0.0";
 }
 
-// A temporary failure that the reporting MTA gave up on, or still retries: the message stayed
-// too long in its queue, whatever the last attempt met.
-bool stayed_in_queue(const bounce_record& rec)
+// A temporary failure that the reporting MTA still retries, or gave up on after its attempts
+// timed out: the message stayed too long in its queue, whatever the last attempt met.
+bool stayed_in_queue(const bounce_record& rec, std::string_view text)
 {
     const bool given_up =
-        rec.action == "delayed" || (rec.action == "failed" && rec.status.starts_with("4."));
+        rec.action == "delayed" ||
+        (rec.action == "failed" && rec.status.starts_with("4.") && icontains(text, "timed out"));
     return given_up && (rec.why == reason::networkerror || rec.why == reason::onhold ||
                         rec.why == reason::undefined);
 }
 
-bounce_record classified(bounce_record rec, std::string_view text_for_reason)
+// The SMTP command the refusal answered: the first one the report names (a transcript goes
+// on past the refusal, "DATA" answered by "no valid recipients").
+smtp_stage stage_of(std::string_view text)
+{
+    smtp_stage stage = smtp_stage::unknown;
+    std::size_t first = std::string_view::npos;
+    for (const auto& p : stage_phrases()) {
+        if (const auto at = ifind(text, p.phrase); at != std::string_view::npos && at < first) {
+            first = at;
+            stage = p.stage;
+        }
+    }
+    return stage;
+}
+
+// What the stage of the refusal adds to the words: an address refused only after the message
+// was sent was accepted at RCPT, so a filter refused it; a refusal of MAIL FROM is of the
+// sender, not the address. (Sendmail's ">>> DATA" does not count: with pipelining it reports
+// the RCPT refusals there.)
+reason refined(reason why, smtp_stage stage)
+{
+    if (why == reason::userunknown && stage == smtp_stage::data) {
+        return reason::filtered;
+    }
+    if (stage == smtp_stage::mail &&
+        (why == reason::userunknown || why == reason::hostunknown || why == reason::filtered ||
+         why == reason::onhold || why == reason::undefined)) {
+        return reason::rejected;
+    }
+    return why;
+}
+
+bounce_record classified(bounce_record rec, std::string_view text_for_reason,
+                         std::string_view context = {})
 {
     if (const auto said = reasons::find_status(text_for_reason);
         says_little(rec.status) && !said.empty()) {
@@ -181,8 +216,12 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason)
     if (rec.smtp_code == 0) {
         rec.smtp_code = find_reply_code(text_for_reason);
     }
-    rec.why = c.why;
-    if (stayed_in_queue(rec)) {
+    auto stage = stage_of(text_for_reason);
+    if (stage == smtp_stage::unknown) {
+        stage = stage_of(context);
+    }
+    rec.why = refined(c.why, stage);
+    if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
     rec.hard = reasons::is_hard(rec.why, c.permanent);
@@ -223,16 +262,19 @@ bool sender_context(std::string_view text, std::size_t at)
     const auto before = text.substr(at > 16 ? at - 16 : 0, at > 16 ? 16 : at);
     return icontains(before, "from:") || icontains(before, "from <") ||
            icontains(before, "envelope-from") || icontains(before, "sender") ||
-           icontains(before, "contact");
+           icontains(before, "contact") || icontains(before, "generated from");
 }
 
-bool in_url(std::string_view text, std::size_t at)
+// A link, a message id, or a header of the original quoted in a summary ("To: a@x").
+bool in_url_or_quote(std::string_view text, std::size_t at)
 {
-    const auto line_start = text.rfind('\n', at);
-    const auto line = text.substr(line_start == std::string_view::npos ? 0 : line_start + 1,
-                                  at - (line_start == std::string_view::npos ? 0 : line_start + 1));
+    const auto nl = text.rfind('\n', at);
+    const auto from = nl == std::string_view::npos ? 0 : nl + 1;
+    const auto line = text.substr(from, at - from);
+    const auto t = trim(line);
     return icontains(line, "http://") || icontains(line, "https://") ||
-           icontains(line, "message-id") || icontains(line, "mailto:");
+           icontains(line, "message-id") || icontains(line, "mailto:") || istarts_with(t, "to:") ||
+           istarts_with(t, "cc:") || istarts_with(t, "from:") || istarts_with(t, "reply-to:");
 }
 
 struct mention {
@@ -245,7 +287,7 @@ std::vector<mention> recipients_in(const reading& r, std::string_view region)
     std::vector<mention> out;
     for (const auto& found : find_addresses(region)) {
         if (is_not_recipient(r, found.address) || sender_context(region, found.at) ||
-            in_url(region, found.at)) {
+            in_url_or_quote(region, found.at)) {
             continue;
         }
         const bool seen = std::any_of(out.begin(), out.end(), [&](const mention& m) {
@@ -299,6 +341,18 @@ std::vector<mention> fallback_recipients(const reading& r)
     return out;
 }
 
+// The remote server's own words in a block, after the MTA's lead-in ("Remote host said:"),
+// or empty: the MTA's wording around them ("rejected by the recipient domain") is not why.
+std::string_view server_words(std::string_view block)
+{
+    for (const auto marker : server_word_markers()) {
+        if (const auto at = ifind(block, marker); at != std::string_view::npos) {
+            return block.substr(at + marker.size());
+        }
+    }
+    return {};
+}
+
 std::vector<bounce_record> text_records(const reading& r, std::string_view region,
                                         std::string_view mta)
 {
@@ -309,7 +363,8 @@ std::vector<bounce_record> text_records(const reading& r, std::string_view regio
     std::vector<bounce_record> out;
     for (std::size_t i = 0; i < mentions.size(); ++i) {
         const bool several = mentions.size() > 1 && mentions[i].at != std::string_view::npos;
-        const auto begin = several ? line_start(region, mentions[i].at) : 0;
+        const auto begin =
+            mentions[i].at != std::string_view::npos ? line_start(region, mentions[i].at) : 0;
         const auto end =
             several && i + 1 < mentions.size() && mentions[i + 1].at != std::string_view::npos
                 ? line_start(region, mentions[i + 1].at)
@@ -320,7 +375,11 @@ std::vector<bounce_record> text_records(const reading& r, std::string_view regio
         rec.action = "failed";
         rec.reporting_mta = std::string(mta);
         rec.diagnostic = diagnostic_of(block);
-        rec = classified(std::move(rec), block);
+        const auto words = server_words(block);
+        rec = classified(std::move(rec), words.empty() ? block : words, block);
+        if (rec.why == reason::undefined || rec.why == reason::onhold) {
+            rec = classified(std::move(rec), block);
+        }
         if (rec.why == reason::undefined || rec.why == reason::onhold) {
             rec = classified(std::move(rec), region);
         }
@@ -410,9 +469,10 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
             continue;
         }
         const std::string reason_text = x.diagnostic;
-        auto rec = classified(std::move(x), reason_text);
+        const auto block = text_block_for(region, x.recipient);
+        auto rec = classified(std::move(x), reason_text, block);
         if (rec.why == reason::undefined || rec.why == reason::onhold) {
-            rec = classified(std::move(rec), text_block_for(region, rec.recipient));
+            rec = classified(std::move(rec), block);
         }
         if (rec.diagnostic.empty()) {
             rec.diagnostic = diagnostic_of(text_block_for(region, rec.recipient));
@@ -433,8 +493,10 @@ std::string complained_recipient(const reading& r, const field_group& report)
             return std::string(a);
         }
     }
-    if (const auto a = first_address(r.parts.headers.get("x-hmxmroriginalrecipient")); !a.empty()) {
-        return std::string(a);
+    for (const auto* h : {&r.parts.headers, &r.original_fields}) {
+        if (const auto a = first_address(h->get("x-hmxmroriginalrecipient")); !a.empty()) {
+            return std::string(a);
+        }
     }
     return r.original.to;
 }
@@ -467,7 +529,8 @@ bounce_result read_feedback(const reading& r)
 bool is_feedback(const reading& r)
 {
     return !r.parts.feedback_report.empty() || r.parts.report_type == "feedback-report" ||
-           r.parts.headers.has("x-hmxmroriginalrecipient");
+           r.parts.headers.has("x-hmxmroriginalrecipient") ||
+           r.original_fields.has("x-hmxmroriginalrecipient");
 }
 
 // ---------------------------------------------------------------------------------------------

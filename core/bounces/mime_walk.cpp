@@ -295,6 +295,14 @@ message_parts walk_message(std::string_view prepared)
     walker w(out);
     w.visit(body, 0);
     w.finish();
+    if (out.text.empty() && out.delivery_status.empty() && out.feedback_report.empty()) {
+        // A multipart whose boundary the body never uses (GMime sees no parts): its raw body
+        // is still what the MTA wrote.
+        const auto end_of_headers = prepared.find("\n\n");
+        if (end_of_headers != std::string_view::npos) {
+            out.text = std::string(prepared.substr(end_of_headers + 2, max_text_bytes));
+        }
+    }
     return out;
 }
 

@@ -162,6 +162,32 @@ constexpr std::array<std::string_view, 28> original_starts{
     "original message:",
 };
 
+constexpr std::array stage_phrase_table{
+    stage_phrase{"in reply to end of data command", smtp_stage::data},
+    stage_phrase{"in reply to data command", smtp_stage::data},
+    stage_phrase{"after end of data", smtp_stage::data},
+    stage_phrase{"after data", smtp_stage::data},
+    stage_phrase{"our final data", smtp_stage::data},
+    stage_phrase{"in reply to mail from command", smtp_stage::mail},
+    stage_phrase{"after mail from", smtp_stage::mail},
+    stage_phrase{">>> mail from", smtp_stage::mail},
+    stage_phrase{"in reply to rcpt to command", smtp_stage::rcpt},
+    stage_phrase{"after rcpt to", smtp_stage::rcpt},
+    stage_phrase{">>> rcpt to", smtp_stage::rcpt},
+    stage_phrase{"does not like recipient", smtp_stage::rcpt},
+    stage_phrase{"after initial connection", smtp_stage::connect},
+    stage_phrase{"while performing the helo handshake", smtp_stage::connect},
+};
+
+constexpr std::array<std::string_view, 6> server_word_table{
+    "the error that the other server returned was:",
+    "remote host said:",
+    "remote server replied:",
+    " said:",
+    "reason:",
+    "technical report:",
+};
+
 constexpr std::array daemon_sign_table{
     sign{from, "mailer-daemon"},
     sign{from, "postmaster"},
@@ -221,6 +247,16 @@ std::span<const mta_rule> mta_rules() noexcept
 std::span<const std::string_view> original_markers() noexcept
 {
     return original_starts;
+}
+
+std::span<const stage_phrase> stage_phrases() noexcept
+{
+    return stage_phrase_table;
+}
+
+std::span<const std::string_view> server_word_markers() noexcept
+{
+    return server_word_table;
 }
 
 std::span<const sign> daemon_signs() noexcept

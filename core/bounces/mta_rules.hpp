@@ -37,6 +37,19 @@ struct mta_rule {
     reasons::reason fallback = reasons::reason::undefined;
 };
 
+/// The SMTP command a refusal answered, as reports name it.
+enum class smtp_stage { unknown, connect, mail, rcpt, data };
+
+struct stage_phrase {
+    std::string_view phrase; ///< lower case
+    smtp_stage stage;
+};
+
+std::span<const stage_phrase> stage_phrases() noexcept;
+
+/// What MTAs write before the remote server's own words ("Remote host said:").
+std::span<const std::string_view> server_word_markers() noexcept;
+
 /// The formats in the order they are tried; the first recognised wins.
 std::span<const mta_rule> mta_rules() noexcept;
 

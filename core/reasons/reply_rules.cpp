@@ -27,6 +27,8 @@ constexpr std::array rules{
     phrase_rule{"invalid sender", rejected},
     phrase_rule{"bad sender", rejected},
     phrase_rule{"sender address is not", rejected},
+    phrase_rule{"purported responsible address", rejected},
+    phrase_rule{"email address is not verified", norelaying},
     // Relaying.
     phrase_rule{"relay access denied", norelaying},
     phrase_rule{"relaying denied", norelaying},
@@ -42,6 +44,8 @@ constexpr std::array rules{
     phrase_rule{"allowed rcpthosts", norelaying},
     phrase_rule{"not a gateway", norelaying},
     phrase_rule{"no relaying", norelaying},
+    // A DKIM-Signature header twice is the form of the message, not a failed check.
+    phrase_rule{"duplicate header", notcompliantrfc},
     // The sender's authentication.
     phrase_rule{"spf check", authfailure},
     phrase_rule{"spf fail", authfailure},
@@ -52,6 +56,7 @@ constexpr std::array rules{
     phrase_rule{"dmarc", authfailure},
     phrase_rule{"is unauthenticated", authfailure},
     phrase_rule{"must authenticate with", authfailure},
+    phrase_rule{"unauthenticated senders", securityerror},
     phrase_rule{"does not have authentication information", authfailure},
     phrase_rule{"smtp authentication", securityerror},
     // The sending host's name.
@@ -78,6 +83,9 @@ constexpr std::array rules{
     phrase_rule{"infected", virusdetected},
     phrase_rule{"potential security issue", securityerror},
     // The sending IP on a blocklist.
+    // A link in the message on a URI blocklist: the content, not the sending IP.
+    phrase_rule{"blacklisted url", spamdetected},
+    phrase_rule{"uribl", spamdetected},
     phrase_rule{"blocked using", blocked},
     phrase_rule{"spamhaus", blocked},
     phrase_rule{"spamcop", blocked},
@@ -233,6 +241,8 @@ constexpr std::array rules{
     phrase_rule{"could not deliver for the last", expired},
     phrase_rule{"message still undelivered after", expired},
     phrase_rule{"not delivered within", expired},
+    phrase_rule{"all hosts have been failing for a long time", expired},
+    phrase_rule{"was aborted after", expired},
     phrase_rule{"hop count exceeded", networkerror},
     phrase_rule{"too many hops", networkerror},
     phrase_rule{"mail loop", networkerror},
@@ -246,6 +256,8 @@ constexpr std::array rules{
     phrase_rule{"bad sequence of commands", syntaxerror},
     phrase_rule{"mailer error", mailererror},
     phrase_rule{"command died", mailererror},
+    phrase_rule{"pipe to |", mailererror},
+    phrase_rule{"procmail:", mailererror},
     phrase_rule{"invalid mime", contenterror},
     phrase_rule{"header syntax", contenterror},
     phrase_rule{"illegal header", contenterror},
@@ -280,6 +292,7 @@ constexpr std::array rules{
     phrase_rule{"system error", systemerror, weak},
     phrase_rule{"internal error", systemerror, weak},
     phrase_rule{"server error", systemerror, weak},
+    phrase_rule{"service currently unavailable", systemerror, weak},
 };
 
 struct status_entry {

@@ -483,6 +483,22 @@ constexpr reply_case bounce_mail_texts[] = {
      blocked, false},
     {"550 Connection frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1",
      toomanyconn, false},
+    {"550 5.7.1 can't determine Purported Responsible Address", rejected, false},
+    {"554 Message rejected: Email address is not verified. The following identities failed the "
+     "check in region US-EAST-1: sender@example.com",
+     norelaying, false},
+    {"550 Unauthenticated senders not allowed", securityerror, false},
+    {"554 Transaction failed: Duplicate header 'DKIM-Signature'.", notcompliantrfc, false},
+    {"554 Service currently unavailable", systemerror, false},
+    {"550-REJECTED - Blacklisted URL in message. (example.com) in [black]. 550-See "
+     "http://lookup.uribl.com.",
+     spamdetected, false},
+    {"all hosts have been failing for a long time and were last tried after this message "
+     "arrived",
+     expired, false},
+    {"Delevery to the following recipients was aborted after 5.0 hour(s)", expired, false},
+    {"pipe to |/usr/local/bin/filter someone@example.com", mailererror, false},
+    {"procmail: Lock failure on \"/var/mail/someone.lock\"", mailererror, false},
 };
 
 constexpr reply_case protocol_and_standard[] = {
