@@ -50,6 +50,8 @@ bool sign_matches(const sign& s, const reading& r)
         return icontains(r.parts.headers.get("from"), s.phrase);
     case sign_in::header:
         return r.parts.headers.has(s.phrase);
+    case sign_in::mailer:
+        return icontains(r.parts.headers.get("x-mailer"), s.phrase);
     case sign_in::none:
         return false;
     }
@@ -147,13 +149,17 @@ reading read_parts(std::string_view prepared)
     return r;
 }
 
+bool is_daemon(std::string_view address)
+{
+    const auto local = to_lower(address.substr(0, address.find('@')));
+    return local == "mailer-daemon" || local == "postmaster";
+}
+
 bool is_not_recipient(const reading& r, std::string_view address)
 {
     const auto lower = to_lower(address);
-    const auto local = std::string_view(lower).substr(0, lower.find('@'));
-    return local == "mailer-daemon" || local == "postmaster" ||
-           std::find(r.not_recipients.begin(), r.not_recipients.end(), lower) !=
-               r.not_recipients.end();
+    return is_daemon(address) || std::find(r.not_recipients.begin(), r.not_recipients.end(),
+                                           lower) != r.not_recipients.end();
 }
 
 // "5.0.0" or "4.0.0" says only permanent or not; a status in the server's words says more.
@@ -224,7 +230,9 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
-    rec.hard = reasons::is_hard(rec.why, c.permanent);
+    // A final failure that no temporary code or status qualifies is a permanent one.
+    const bool final_failure = rec.action == "failed" && rec.smtp_code == 0 && rec.status.empty();
+    rec.hard = reasons::is_hard(rec.why, c.permanent || final_failure);
     return rec;
 }
 
@@ -282,12 +290,14 @@ struct mention {
     std::size_t at;
 };
 
-std::vector<mention> recipients_in(const reading& r, std::string_view region)
+// `strict`: also without the addresses of the exchange's sender side (a bounce of a message
+// someone sent to themselves names only those).
+std::vector<mention> recipients_in(const reading& r, std::string_view region, bool strict)
 {
     std::vector<mention> out;
     for (const auto& found : find_addresses(region)) {
-        if (is_not_recipient(r, found.address) || sender_context(region, found.at) ||
-            in_url_or_quote(region, found.at)) {
+        if ((strict ? is_not_recipient(r, found.address) : is_daemon(found.address)) ||
+            sender_context(region, found.at) || in_url_or_quote(region, found.at)) {
             continue;
         }
         const bool seen = std::any_of(out.begin(), out.end(), [&](const mention& m) {
@@ -356,9 +366,12 @@ std::string_view server_words(std::string_view block)
 std::vector<bounce_record> text_records(const reading& r, std::string_view region,
                                         std::string_view mta)
 {
-    auto mentions = recipients_in(r, region);
+    auto mentions = recipients_in(r, region, true);
     if (mentions.empty()) {
         mentions = fallback_recipients(r);
+    }
+    if (mentions.empty()) {
+        mentions = recipients_in(r, region, false);
     }
     std::vector<bounce_record> out;
     for (std::size_t i = 0; i < mentions.size(); ++i) {
@@ -618,10 +631,29 @@ bounce_result decide(const reading& r)
     return {};
 }
 
+// X.1.x: the status itself says the address is bad, whoever reports it.
+bool status_names_address(std::string_view status)
+{
+    return status.size() > 2 && status.substr(1, 2) == ".1";
+}
+
+void blame_the_filter(bounce_result& out)
+{
+    for (auto& rec : out.records) {
+        if (rec.why == reason::userunknown && !status_names_address(rec.status)) {
+            rec.why = reason::filtered;
+            rec.hard = false;
+        }
+    }
+}
+
 bounce_result classify_prepared(std::string_view prepared)
 {
     const auto r = read_parts(prepared);
     auto out = decide(r);
+    if (out.kind == message_kind::bounce && any_sign(filter_gateway_signs(), r)) {
+        blame_the_filter(out);
+    }
     if (out.original.message_id.empty() && out.original.return_path.empty()) {
         out.original = r.original;
     }

@@ -191,6 +191,7 @@ constexpr std::array<std::string_view, 6> server_word_table{
 constexpr std::array daemon_sign_table{
     sign{from, "mailer-daemon"},
     sign{from, "postmaster"},
+    sign{from, "post_master"},
     sign{from, "mail delivery"},
     sign{subject, "undeliver"},
     sign{subject, "returned mail"},
@@ -208,6 +209,13 @@ constexpr std::array daemon_sign_table{
     sign{subject, "delivery notification"},
     sign{subject, "delivery problem"},
     sign{header, "x-failed-recipients"},
+};
+
+constexpr std::array filter_gateway_sign_table{
+    sign{header, "x-nai-header"}, // McAfee Email Gateway
+    sign{mailer, "surfcontrol"},
+    sign{mailer, "m-filter"},
+    sign{from, "mxlogic.net"},
 };
 
 constexpr std::array daemon_only_sign_table{
@@ -262,6 +270,11 @@ std::span<const std::string_view> server_word_markers() noexcept
 std::span<const sign> daemon_signs() noexcept
 {
     return daemon_sign_table;
+}
+
+std::span<const sign> filter_gateway_signs() noexcept
+{
+    return filter_gateway_sign_table;
 }
 
 std::span<const sign> daemon_only_signs() noexcept

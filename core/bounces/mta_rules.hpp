@@ -18,6 +18,7 @@ enum class sign_in {
     subject, ///< a phrase of the Subject
     from,    ///< a phrase of the From header
     header,  ///< a header of this name is present (lower case)
+    mailer,  ///< a phrase of the X-Mailer header
 };
 
 struct sign {
@@ -58,6 +59,10 @@ std::span<const std::string_view> original_markers() noexcept;
 
 /// Subjects and senders of bounces from mailer daemons whose format no rule knows.
 std::span<const sign> daemon_signs() noexcept;
+
+/// Filtering gateways (appliances in front of the mailbox servers): when one of them reports
+/// an unknown user with no X.1.x status, its filter refused the address (`filtered`).
+std::span<const sign> filter_gateway_signs() noexcept;
 
 /// What only a mailer daemon writes: a bounce that carries Auto-Submitted still is one.
 std::span<const sign> daemon_only_signs() noexcept;

@@ -53,6 +53,17 @@ std::string_view address_at(std::string_view text, std::size_t at) noexcept
     while (end < text.size() && is_domain_char(text[end]) && end - at < 256) {
         ++end;
     }
+    // Non-ASCII text run on after an ASCII top-level domain is prose ("a@x.jp、"), not domain.
+    const auto last_dot = text.substr(at, end - at).rfind('.');
+    if (last_dot != std::string_view::npos) {
+        auto label_end = at + last_dot + 1;
+        while (label_end < end && static_cast<unsigned char>(text[label_end]) < 0x80) {
+            ++label_end;
+        }
+        if (label_end > at + last_dot + 1) {
+            end = label_end;
+        }
+    }
     while (end > at + 1 && (text[end - 1] == '.' || text[end - 1] == '-')) {
         --end;
     }

@@ -223,6 +223,7 @@ constexpr std::array rules{
     phrase_rule{"tls not available", failedstarttls},
     phrase_rule{"tls required", failedstarttls},
     phrase_rule{"requiretls", failedstarttls},
+    phrase_rule{"does not support tls", failedstarttls},
     // The ESP's own list.
     phrase_rule{"suppression list", suppressed},
     phrase_rule{"has suppressed sending", suppressed},

@@ -497,6 +497,7 @@ constexpr reply_case bounce_mail_texts[] = {
      "arrived",
      expired, false},
     {"Delevery to the following recipients was aborted after 5.0 hour(s)", expired, false},
+    {"500 Remote server does not support TLS", failedstarttls, false},
     {"pipe to |/usr/local/bin/filter someone@example.com", mailererror, false},
     {"procmail: Lock failure on \"/var/mail/someone.lock\"", mailererror, false},
 };
