@@ -172,11 +172,13 @@ bool says_little(std::string_view status)
 // timed out: the message stayed too long in its queue, whatever the last attempt met.
 bool stayed_in_queue(const bounce_record& rec, std::string_view text)
 {
-    const bool given_up =
-        rec.action == "delayed" ||
-        (rec.action == "failed" && rec.status.starts_with("4.") && icontains(text, "timed out"));
-    return given_up && (rec.why == reason::networkerror || rec.why == reason::onhold ||
-                        rec.why == reason::undefined);
+    const bool says_nothing = rec.why == reason::onhold || rec.why == reason::undefined;
+    if (rec.action == "delayed") {
+        return says_nothing;
+    }
+    const bool timed_out =
+        rec.action == "failed" && rec.status.starts_with("4.") && icontains(text, "timed out");
+    return timed_out && (says_nothing || rec.why == reason::networkerror);
 }
 
 // The SMTP command the refusal answered: the first one the report names (a transcript goes
@@ -214,13 +216,16 @@ reason refined(reason why, smtp_stage stage)
 bounce_record classified(bounce_record rec, std::string_view text_for_reason,
                          std::string_view context = {})
 {
-    if (const auto said = reasons::find_status(text_for_reason);
+    if (const auto said = find_failure_status(text_for_reason);
         says_little(rec.status) && !said.empty()) {
         rec.status = std::string(said);
     }
-    auto c = reasons::classify({rec.smtp_code, rec.status, text_for_reason});
     if (rec.smtp_code == 0) {
         rec.smtp_code = find_reply_code(text_for_reason);
+    }
+    auto c = reasons::classify({rec.smtp_code, rec.status, text_for_reason});
+    if (c.why == reason::delivered) {
+        c.why = reason::onhold; // a failure that quotes only the replies that went well
     }
     auto stage = stage_of(text_for_reason);
     if (stage == smtp_stage::unknown) {
@@ -373,6 +378,9 @@ std::vector<bounce_record> text_records(const reading& r, std::string_view regio
     if (mentions.empty()) {
         mentions = recipients_in(r, region, false);
     }
+    const bool delayed =
+        std::any_of(delay_phrases().begin(), delay_phrases().end(),
+                    [&](std::string_view phrase) { return icontains(region, phrase); });
     std::vector<bounce_record> out;
     for (std::size_t i = 0; i < mentions.size(); ++i) {
         const bool several = mentions.size() > 1 && mentions[i].at != std::string_view::npos;
@@ -385,7 +393,7 @@ std::vector<bounce_record> text_records(const reading& r, std::string_view regio
         const auto block = region.substr(begin, std::min(end - begin, block_bound));
         bounce_record rec;
         rec.recipient = mentions[i].address;
-        rec.action = "failed";
+        rec.action = delayed ? "delayed" : "failed";
         rec.reporting_mta = std::string(mta);
         rec.diagnostic = diagnostic_of(block);
         const auto words = server_words(block);
@@ -440,14 +448,27 @@ bounce_record dsn_record(const field_group& g, std::string_view reporting)
     return rec;
 }
 
-// The text a recipient's failure is also told in, for a DSN whose Diagnostic-Code says little.
-std::string_view text_block_for(std::string_view region, std::string_view recipient)
+// The text a recipient's failure is also told in, for a DSN whose Diagnostic-Code says little:
+// from the line naming it to the line naming another of the report's recipients.
+std::string_view text_block_for(std::string_view region, std::string_view recipient,
+                                const std::vector<std::string>& all)
 {
     const auto at = ifind(region, to_lower(recipient));
     if (at == std::string_view::npos) {
         return region.substr(0, block_bound);
     }
-    return region.substr(line_start(region, at), block_bound);
+    const auto begin = line_start(region, at);
+    const auto first_end = region.find('\n', at);
+    auto end = std::min(region.size(), begin + block_bound);
+    for (const auto& other : all) {
+        if (iequals(other, recipient) || other.empty() || first_end == std::string_view::npos) {
+            continue;
+        }
+        if (const auto o = ifind(region, to_lower(other), first_end); o != std::string_view::npos) {
+            end = std::min(end, line_start(region, o));
+        }
+    }
+    return region.substr(begin, end > begin ? end - begin : 0);
 }
 
 bounce_result read_dsn(const reading& r, std::string_view dsn)
@@ -477,18 +498,22 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
         return out;
     }
     const auto region = failure_region(r.parts.text, nullptr).text;
+    std::vector<std::string> names;
+    for (const auto& x : all) {
+        names.push_back(x.recipient);
+    }
     for (auto& x : all) {
         if (delivered(x)) {
             continue;
         }
         const std::string reason_text = x.diagnostic;
-        const auto block = text_block_for(region, x.recipient);
+        const auto block = text_block_for(region, x.recipient, names);
         auto rec = classified(std::move(x), reason_text, block);
         if (rec.why == reason::undefined || rec.why == reason::onhold) {
             rec = classified(std::move(rec), block);
         }
         if (rec.diagnostic.empty()) {
-            rec.diagnostic = diagnostic_of(text_block_for(region, rec.recipient));
+            rec.diagnostic = diagnostic_of(text_block_for(region, rec.recipient, names));
         }
         out.records.push_back(std::move(rec));
     }

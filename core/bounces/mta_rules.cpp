@@ -188,6 +188,12 @@ constexpr std::array<std::string_view, 6> server_word_table{
     "technical report:",
 };
 
+constexpr std::array<std::string_view, 6> delay_phrase_table{
+    "has been delayed",         "will be retried",
+    "warning message only",     "only a temporary failure report",
+    "is delayed for more than", "has not yet been delivered",
+};
+
 constexpr std::array daemon_sign_table{
     sign{from, "mailer-daemon"},
     sign{from, "postmaster"},
@@ -265,6 +271,11 @@ std::span<const stage_phrase> stage_phrases() noexcept
 std::span<const std::string_view> server_word_markers() noexcept
 {
     return server_word_table;
+}
+
+std::span<const std::string_view> delay_phrases() noexcept
+{
+    return delay_phrase_table;
 }
 
 std::span<const sign> daemon_signs() noexcept

@@ -51,6 +51,9 @@ std::span<const stage_phrase> stage_phrases() noexcept;
 /// What MTAs write before the remote server's own words ("Remote host said:").
 std::span<const std::string_view> server_word_markers() noexcept;
 
+/// What a warning says of a message the MTA still retries (its records' action: delayed).
+std::span<const std::string_view> delay_phrases() noexcept;
+
 /// The formats in the order they are tried; the first recognised wins.
 std::span<const mta_rule> mta_rules() noexcept;
 

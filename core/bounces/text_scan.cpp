@@ -190,9 +190,21 @@ std::string_view without_type(std::string_view value) noexcept
     return trim(value);
 }
 
+std::string_view find_failure_status(std::string_view text) noexcept
+{
+    while (!text.empty()) {
+        const auto status = reasons::find_status(text);
+        if (status.empty() || !status.starts_with("2.")) {
+            return status;
+        }
+        text.remove_prefix(static_cast<std::size_t>(status.data() - text.data()) + status.size());
+    }
+    return {};
+}
+
 int find_reply_code(std::string_view text) noexcept
 {
-    if (const int code = reasons::reply_code_of(trim(without_type(text)))) {
+    if (const int code = reasons::reply_code_of(trim(without_type(text))); code >= 400) {
         return code;
     }
     for (std::size_t i = 0; i + 8 < text.size(); ++i) {

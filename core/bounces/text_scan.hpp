@@ -46,4 +46,8 @@ std::string_view without_type(std::string_view value) noexcept;
 /// before a status code anywhere ("... said: 550 5.1.1 ..."), or 0.
 int find_reply_code(std::string_view text) noexcept;
 
+/// The first enhanced status code in `text` that reports a failure (4.x.x or 5.x.x): a
+/// transcript quotes the 2.x.x replies before the refusal.
+std::string_view find_failure_status(std::string_view text) noexcept;
+
 } // namespace mailgate::core::bounces

@@ -498,6 +498,11 @@ constexpr reply_case bounce_mail_texts[] = {
      expired, false},
     {"Delevery to the following recipients was aborted after 5.0 hour(s)", expired, false},
     {"500 Remote server does not support TLS", failedstarttls, false},
+    {"Name service error for domain example.com: Host not found, try again", networkerror, false},
+    {"554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", blocked, false},
+    {"Delivery failed 20 attempts: someone@example.com", expired, false},
+    {"451 4.3.0 Error: queue file write error", systemerror, false},
+    {"Network error on destination MXs", networkerror, false},
     {"pipe to |/usr/local/bin/filter someone@example.com", mailererror, false},
     {"procmail: Lock failure on \"/var/mail/someone.lock\"", mailererror, false},
 };
