@@ -196,13 +196,19 @@ smtp_stage stage_of(std::string_view text)
     return stage;
 }
 
-// What the stage of the refusal adds to the words: an address refused only after the message
-// was sent was accepted at RCPT, so a filter refused it; a refusal of MAIL FROM is of the
-// sender, not the address. (Sendmail's ">>> DATA" does not count: with pipelining it reports
-// the RCPT refusals there.)
-reason refined(reason why, smtp_stage stage)
+// X.1.x: the status itself says the address is bad, whoever reports it.
+bool status_names_address(std::string_view status)
 {
-    if (why == reason::userunknown && stage == smtp_stage::data) {
+    return status.size() > 2 && status.substr(1, 2) == ".1";
+}
+
+// What the stage of the refusal adds to the words: an address refused only after the message
+// was sent was accepted at RCPT, so a filter refused it, unless the status itself (X.1.x) says
+// the address is bad (Sendmail reports pipelined RCPT refusals after ">>> DATA"); a refusal of
+// MAIL FROM is of the sender, not the address.
+reason refined(reason why, std::string_view status, smtp_stage stage)
+{
+    if (why == reason::userunknown && stage == smtp_stage::data && !status_names_address(status)) {
         return reason::filtered;
     }
     if (stage == smtp_stage::mail &&
@@ -231,7 +237,7 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
     if (stage == smtp_stage::unknown) {
         stage = stage_of(context);
     }
-    rec.why = refined(c.why, stage);
+    rec.why = refined(c.why, rec.status, stage);
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
@@ -654,12 +660,6 @@ bounce_result decide(const reading& r)
         return text_bounce(r, nullptr);
     }
     return {};
-}
-
-// X.1.x: the status itself says the address is bad, whoever reports it.
-bool status_names_address(std::string_view status)
-{
-    return status.size() > 2 && status.substr(1, 2) == ".1";
 }
 
 void blame_the_filter(bounce_result& out)

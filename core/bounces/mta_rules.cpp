@@ -168,6 +168,7 @@ constexpr std::array stage_phrase_table{
     stage_phrase{"after end of data", smtp_stage::data},
     stage_phrase{"after data", smtp_stage::data},
     stage_phrase{"our final data", smtp_stage::data},
+    stage_phrase{">>> data", smtp_stage::data},
     stage_phrase{"in reply to mail from command", smtp_stage::mail},
     stage_phrase{"after mail from", smtp_stage::mail},
     stage_phrase{">>> mail from", smtp_stage::mail},
