@@ -233,6 +233,14 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
     if (c.why == reason::delivered) {
         c.why = reason::onhold; // a failure that quotes only the replies that went well
     }
+    if (c.why == reason::onhold) {
+        for (const auto& p : last_resort_phrases()) {
+            if (icontains(text_for_reason, p.phrase)) {
+                c.why = p.why;
+                break;
+            }
+        }
+    }
     auto stage = stage_of(text_for_reason);
     if (stage == smtp_stage::unknown) {
         stage = stage_of(context);

@@ -189,6 +189,12 @@ constexpr std::array<std::string_view, 6> server_word_table{
     "technical report:",
 };
 
+constexpr std::array last_resort_table{
+    last_resort_phrase{"recipient address rejected", reasons::reason::userunknown},
+    last_resort_phrase{"check if address is correct", reasons::reason::userunknown},
+    last_resort_phrase{"host not reachable", reasons::reason::networkerror},
+};
+
 constexpr std::array<std::string_view, 6> delay_phrase_table{
     "has been delayed",         "will be retried",
     "warning message only",     "only a temporary failure report",
@@ -272,6 +278,11 @@ std::span<const stage_phrase> stage_phrases() noexcept
 std::span<const std::string_view> server_word_markers() noexcept
 {
     return server_word_table;
+}
+
+std::span<const last_resort_phrase> last_resort_phrases() noexcept
+{
+    return last_resort_table;
 }
 
 std::span<const std::string_view> delay_phrases() noexcept

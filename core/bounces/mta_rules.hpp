@@ -51,6 +51,15 @@ std::span<const stage_phrase> stage_phrases() noexcept;
 /// What MTAs write before the remote server's own words ("Remote host said:").
 std::span<const std::string_view> server_word_markers() noexcept;
 
+struct last_resort_phrase {
+    std::string_view phrase; ///< lower case
+    reasons::reason why;
+};
+
+/// Wording that names the reason only when neither the reply classifier's phrases nor the
+/// status say anything (Postfix's bare "Recipient address rejected." after a 5.0.0).
+std::span<const last_resort_phrase> last_resort_phrases() noexcept;
+
 /// What a warning says of a message the MTA still retries (its records' action: delayed).
 std::span<const std::string_view> delay_phrases() noexcept;
 
