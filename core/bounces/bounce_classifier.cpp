@@ -205,11 +205,15 @@ bool status_names_address(std::string_view status)
 // What the stage of the refusal adds to the words: an address refused only after the message
 // was sent was accepted at RCPT, so a filter refused it, unless the status itself (X.1.x) says
 // the address is bad (Sendmail reports pipelined RCPT refusals after ">>> DATA"); a refusal of
-// MAIL FROM is of the sender, not the address.
+// MAIL FROM is of the sender, not the address; one at the greeting is of the sending host.
 reason refined(reason why, std::string_view status, smtp_stage stage)
 {
     if (why == reason::userunknown && stage == smtp_stage::data && !status_names_address(status)) {
         return reason::filtered;
+    }
+    if (stage == smtp_stage::connect && (why == reason::userunknown || why == reason::filtered ||
+                                         why == reason::onhold || why == reason::undefined)) {
+        return reason::blocked; // refused at the greeting: the sending host, before any address
     }
     if (stage == smtp_stage::mail &&
         (why == reason::userunknown || why == reason::hostunknown || why == reason::filtered ||

@@ -26,8 +26,8 @@ constexpr double reason_bar = 90.0;
 // What the classifier reaches today, below the bar: a change that falls under it fails. Raise
 // these with every improvement until the bar is met (then the skip below goes).
 constexpr double recipient_floor = 98.0;
-constexpr double hard_soft_floor = 93.0;
-constexpr double reason_floor = 80.0;
+constexpr double hard_soft_floor = 93.5;
+constexpr double reason_floor = 80.5;
 
 constexpr std::string_view redacted_placeholder =
     "undisclosed-recipient-in-headers@libsisimai.org.invalid";
