@@ -630,7 +630,10 @@ bounce_result text_bounce(const reading& r, const mta_rule* rule)
     bounce_result out;
     out.format = rule != nullptr ? std::string(rule->name) : "mailer-daemon";
     const auto region = failure_region(r.parts.text, rule).text;
-    out.records = text_records(r, region, out.format);
+    // The MTA that wrote the text: the host its daemon writes from (MAILER-DAEMON@host).
+    const auto from = first_address(r.parts.headers.get("from"));
+    const auto at = from.find('@');
+    out.records = text_records(r, region, at == std::string_view::npos ? "" : from.substr(at + 1));
     if (rule != nullptr && rule->fallback != reason::undefined) {
         for (auto& rec : out.records) {
             if (rec.why == reason::undefined || rec.why == reason::onhold) {

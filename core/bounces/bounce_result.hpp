@@ -43,7 +43,7 @@ struct bounce_record {
     int smtp_code = 0;         ///< the SMTP reply code (550), or 0
     std::string status;        ///< the enhanced status code ("5.1.1"), or empty
     std::string diagnostic;    ///< the remote server's words, white space folded, bounded
-    std::string reporting_mta; ///< the MTA that wrote the report (Reporting-MTA or the format)
+    std::string reporting_mta; ///< the MTA that wrote the report (Reporting-MTA, else From host)
     std::string remote_mta;    ///< the server that refused, when the report says
     std::string action;        ///< "failed", "delayed", ... (DSN Action, or implied)
     std::string feedback_type; ///< ARF: "abuse", "opt-out", "auth-failure", ...

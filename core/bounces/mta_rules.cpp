@@ -190,7 +190,7 @@ constexpr std::array<std::string_view, 6> server_word_table{
 };
 
 constexpr std::array last_resort_table{
-    last_resort_phrase{"recipient address rejected", reasons::reason::userunknown},
+    last_resort_phrase{"recipient address rejected.", reasons::reason::userunknown},
     last_resort_phrase{"check if address is correct", reasons::reason::userunknown},
     last_resort_phrase{"host not reachable", reasons::reason::networkerror},
     last_resort_phrase{"not accepting connections", reasons::reason::blocked},
