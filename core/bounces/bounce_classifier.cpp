@@ -263,11 +263,7 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
 // The MTAs' own text: the region between a format's markers, the addresses in it and the
 // lines that follow each.
 
-struct text_region {
-    std::string_view text;
-};
-
-text_region failure_region(std::string_view text, const mta_rule* rule)
+std::string_view failure_region(std::string_view text, const mta_rule* rule)
 {
     text = text.substr(0, max_text_bytes);
     if (const auto end = original_offset(text, rule ? std::span(rule->end)
@@ -280,11 +276,11 @@ text_region failure_region(std::string_view text, const mta_rule* rule)
             const auto at = marker.empty() ? std::string_view::npos : ifind(text, marker);
             if (at != std::string_view::npos) {
                 const auto nl = text.find('\n', at);
-                return {text.substr(nl == std::string_view::npos ? at : nl + 1)};
+                return text.substr(nl == std::string_view::npos ? at : nl + 1);
             }
         }
     }
-    return {text};
+    return text;
 }
 
 // An address written as the sender of the exchange ("MAIL FROM:<a@x>", "envelope-from").
@@ -515,7 +511,7 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
         }
         return out;
     }
-    const auto region = failure_region(r.parts.text, nullptr).text;
+    const auto region = failure_region(r.parts.text, nullptr);
     std::vector<std::string> names;
     for (const auto& x : all) {
         names.push_back(x.recipient);
@@ -629,7 +625,7 @@ bounce_result text_bounce(const reading& r, const mta_rule* rule)
 {
     bounce_result out;
     out.format = rule != nullptr ? std::string(rule->name) : "mailer-daemon";
-    const auto region = failure_region(r.parts.text, rule).text;
+    const auto region = failure_region(r.parts.text, rule);
     // The MTA that wrote the text: the host its daemon writes from (MAILER-DAEMON@host).
     const auto from = first_address(r.parts.headers.get("from"));
     const auto at = from.find('@');

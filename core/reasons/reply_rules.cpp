@@ -13,8 +13,9 @@ constexpr bool weak = false;
 // Tried in this order. The order is the knowledge: what names the sender (its envelope
 // address, its authentication, its IP on a blocklist) comes before what names the recipient,
 // because a refusal of the sender often quotes the recipient too; a blocklist's name comes
-// before "spam" and "reputation", which blocklists' names and texts contain.
-constexpr std::array rules{
+// before "spam" and "reputation", which blocklists' names and texts contain. A plain array:
+// clang deduces std::array's size through a fold that stops at 256 elements.
+constexpr phrase_rule rules[] = {
     // The sender's envelope address.
     phrase_rule{"sender address rejected", rejected},
     phrase_rule{"sender rejected", rejected},
