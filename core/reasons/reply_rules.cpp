@@ -303,6 +303,42 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"service currently unavailable", systemerror, weak},
 };
 
+// Orange's and La Poste's codes, OFR or LPN, an optional server number, '_' and the code (their
+// postmaster pages; https://www.postmastery.com/orange-postmaster-smtp-error-codes-ofr/). The
+// codes that only say "try later" are left to the rest of the reply.
+struct receiver_code {
+    std::string_view code;
+    reason why;
+};
+
+constexpr receiver_code orange_codes[] = {
+    {"101", blocked},         {"102", blocked},     {"103", blocked},       {"104", toomanyconn},
+    {"305", securityerror},   {"401", authfailure}, {"402", securityerror}, {"403", rejected},
+    {"405", rejected},        {"415", rejected},    {"416", userunknown},   {"417", mailboxfull},
+    {"420", suspend},         {"421", rejected},    {"426", suspend},       {"505", systemerror},
+    {"506", spamdetected},    {"510", blocked},     {"514", mesgtoobig},    {"517", authfailure},
+    {"630", policyviolation}, {"999", blocked},
+};
+
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+// The three digits after "ofr" or "lpn" (and a server number) and '_', or empty.
+std::string_view orange_code_at(std::string_view text, std::size_t at)
+{
+    std::size_t i = at + 3;
+    while (i < text.size() && i < at + 8 && is_digit(text[i])) {
+        ++i;
+    }
+    if (i + 4 > text.size() || text[i] != '_' || !is_digit(text[i + 1]) || !is_digit(text[i + 2]) ||
+        !is_digit(text[i + 3]) || (i + 4 < text.size() && is_digit(text[i + 4]))) {
+        return {};
+    }
+    return text.substr(i + 1, 3);
+}
+
 struct status_entry {
     std::string_view code;
     status_meaning meaning;
@@ -397,6 +433,22 @@ std::optional<status_meaning> subject_reason(std::string_view status)
 std::span<const phrase_rule> phrase_rules() noexcept
 {
     return rules;
+}
+
+std::optional<reason> receiver_code_reason(std::string_view text) noexcept
+{
+    for (const std::string_view label : {"ofr", "lpn"}) {
+        for (auto at = text.find(label); at != std::string_view::npos;
+             at = text.find(label, at + 1)) {
+            const auto code = orange_code_at(text, at);
+            for (const auto& c : orange_codes) {
+                if (!code.empty() && c.code == code) {
+                    return c.why;
+                }
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<status_meaning> status_reason(std::string_view status) noexcept

@@ -498,6 +498,14 @@ constexpr reply_case bounce_mail_texts[] = {
      expired, false},
     {"Delevery to the following recipients was aborted after 5.0 hour(s)", expired, false},
     {"500 Remote server does not support TLS", failedstarttls, false},
+    {"550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", spamdetected, false},
+    {"550 5.5.0 Le compte du destinataire est bloque. The recipient account is blocked. "
+     "LPN007_426",
+     suspend, false},
+    {"550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416", userunknown, true},
+    {"421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, please try later. "
+     "OFR005_505 [505]",
+     systemerror, false},
     {"Name service error for domain example.com: Host not found, try again", networkerror, false},
     {"554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", blocked, false},
     {"Delivery failed 20 attempts: someone@example.com", expired, false},
