@@ -10,6 +10,7 @@ packages=(
     libyaml-cpp-dev libssl-dev libspdlog-dev libfmt-dev libsqlite3-dev libidn2-dev
     libunistring-dev # case folding of address local parts (libidn2 depends on the library)
     libpq-dev
+    libgmime-3.0-dev # MIME parsing of bounce mail (core/bounces)
     libgoogle-perftools-dev # tcmalloc
     libgtest-dev postgresql
     clang libc++-dev libc++abi-dev

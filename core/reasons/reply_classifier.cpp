@@ -108,6 +108,9 @@ reason decide(std::string_view status, std::string_view text, int code)
         return reason::delivered;
     }
     const folded_text folded(text);
+    if (const auto own = receiver_code_reason(folded.view())) {
+        return *own;
+    }
     if (const auto strong = first_phrase(folded.view(), true)) {
         return *strong;
     }

@@ -13,8 +13,9 @@ constexpr bool weak = false;
 // Tried in this order. The order is the knowledge: what names the sender (its envelope
 // address, its authentication, its IP on a blocklist) comes before what names the recipient,
 // because a refusal of the sender often quotes the recipient too; a blocklist's name comes
-// before "spam" and "reputation", which blocklists' names and texts contain.
-constexpr std::array rules{
+// before "spam" and "reputation", which blocklists' names and texts contain. A plain array:
+// clang deduces std::array's size through a fold that stops at 256 elements.
+constexpr phrase_rule rules[] = {
     // The sender's envelope address.
     phrase_rule{"sender address rejected", rejected},
     phrase_rule{"sender rejected", rejected},
@@ -27,6 +28,8 @@ constexpr std::array rules{
     phrase_rule{"invalid sender", rejected},
     phrase_rule{"bad sender", rejected},
     phrase_rule{"sender address is not", rejected},
+    phrase_rule{"purported responsible address", rejected},
+    phrase_rule{"email address is not verified", norelaying},
     // Relaying.
     phrase_rule{"relay access denied", norelaying},
     phrase_rule{"relaying denied", norelaying},
@@ -41,6 +44,9 @@ constexpr std::array rules{
     phrase_rule{"relaying mail to*is not allowed", norelaying},
     phrase_rule{"allowed rcpthosts", norelaying},
     phrase_rule{"not a gateway", norelaying},
+    phrase_rule{"no relaying", norelaying},
+    // A DKIM-Signature header twice is the form of the message, not a failed check.
+    phrase_rule{"duplicate header", notcompliantrfc},
     // The sender's authentication.
     phrase_rule{"spf check", authfailure},
     phrase_rule{"spf fail", authfailure},
@@ -51,6 +57,9 @@ constexpr std::array rules{
     phrase_rule{"dmarc", authfailure},
     phrase_rule{"is unauthenticated", authfailure},
     phrase_rule{"must authenticate with", authfailure},
+    phrase_rule{"unauthenticated senders", securityerror},
+    phrase_rule{"does not have authentication information", authfailure},
+    phrase_rule{"smtp authentication", securityerror},
     // The sending host's name.
     phrase_rule{"ptr record", requireptr},
     phrase_rule{"ptr resource record", requireptr},
@@ -75,6 +84,9 @@ constexpr std::array rules{
     phrase_rule{"infected", virusdetected},
     phrase_rule{"potential security issue", securityerror},
     // The sending IP on a blocklist.
+    // A link in the message on a URI blocklist: the content, not the sending IP.
+    phrase_rule{"blacklisted url", spamdetected},
+    phrase_rule{"uribl", spamdetected},
     phrase_rule{"blocked using", blocked},
     phrase_rule{"spamhaus", blocked},
     phrase_rule{"spamcop", blocked},
@@ -88,6 +100,7 @@ constexpr std::array rules{
     phrase_rule{"sorbs", blocked},
     phrase_rule{"uceprotect", blocked},
     phrase_rule{"banned sending ip", blocked},
+    phrase_rule{"invalid ip for sending", blocked},
     phrase_rule{"permanently deferred", blocked},
     phrase_rule{"reputation", badreputation},
     phrase_rule{"user complaints", badreputation},
@@ -102,6 +115,7 @@ constexpr std::array rules{
     phrase_rule{"exceeds the storage", mailboxfull},
     phrase_rule{"mailfolder is full", mailboxfull},
     phrase_rule{"over the allowed quota", mailboxfull},
+    phrase_rule{"mailbox exceeds allowed size", mailboxfull},
     phrase_rule{"length exceeds administrative limit", exceedlimit},
     phrase_rule{"too many recipients", exceedlimit},
     phrase_rule{"message too big", mesgtoobig},
@@ -126,10 +140,14 @@ constexpr std::array rules{
     phrase_rule{"account is inactive", suspend},
     phrase_rule{"account is locked", suspend},
     phrase_rule{"deactivated", suspend},
+    phrase_rule{"temporarily locked", suspend},
+    phrase_rule{"temporary locked", suspend},
     phrase_rule{"mailbox has moved", hasmoved},
     phrase_rule{"user has moved", hasmoved},
     phrase_rule{"address has changed", hasmoved},
     // The recipient's domain, before the recipient: "domain not found" is no user.
+    // Postfix's temporary DNS failure, which names "host not found" too.
+    phrase_rule{"host not found, try again", networkerror},
     phrase_rule{"host unknown", hostunknown},
     phrase_rule{"unknown host", hostunknown},
     phrase_rule{"host not found", hostunknown},
@@ -141,10 +159,13 @@ constexpr std::array rules{
     phrase_rule{"unroutable address", hostunknown},
     phrase_rule{"couldn't find any host", hostunknown},
     phrase_rule{"nxdomain", hostunknown},
+    phrase_rule{"dns lookup failure", hostunknown},
     phrase_rule{"null mx", notaccept},
     phrase_rule{"does not accept mail", notaccept},
     phrase_rule{"accepts no mail", notaccept},
     phrase_rule{"not accepting mail", notaccept},
+    phrase_rule{"indicated no smtp service", notaccept},
+    phrase_rule{"no mx found for domain", notaccept},
     // The recipient; a sender that hits many unknown recipients is refused as a sender.
     phrase_rule{"excessive unknown recipients", blocked},
     phrase_rule{"user unknown", userunknown},
@@ -175,9 +196,14 @@ constexpr std::array rules{
     phrase_rule{"invalid mailbox", userunknown},
     phrase_rule{"not a valid mailbox", userunknown},
     phrase_rule{"recipient address rejected: access denied", userunknown},
+    phrase_rule{"not listed in domino directory", userunknown},
+    phrase_rule{"not listed in public name & address book", userunknown},
+    phrase_rule{"invalid final delivery userid", userunknown},
     phrase_rule{"no longer accepts mail", hasmoved},
     // Spam and pace.
     phrase_rule{"unsolicited", spamdetected},
+    phrase_rule{"rejected, ube", spamdetected},
+    phrase_rule{"message content rejected", spamdetected},
     phrase_rule{"spam", spamdetected},
     phrase_rule{"junk mail", spamdetected},
     phrase_rule{"bulk mail", spamdetected},
@@ -195,11 +221,13 @@ constexpr std::array rules{
     phrase_rule{"too many simultaneous", toomanyconn},
     phrase_rule{"too many sessions", toomanyconn},
     phrase_rule{"connection limit", toomanyconn},
+    phrase_rule{"connection frequency limited", toomanyconn},
     // Transport security.
     phrase_rule{"starttls", failedstarttls},
     phrase_rule{"tls not available", failedstarttls},
     phrase_rule{"tls required", failedstarttls},
     phrase_rule{"requiretls", failedstarttls},
+    phrase_rule{"does not support tls", failedstarttls},
     // The ESP's own list.
     phrase_rule{"suppression list", suppressed},
     phrase_rule{"has suppressed sending", suppressed},
@@ -215,12 +243,19 @@ constexpr std::array rules{
     phrase_rule{"delivery time expired", expired},
     phrase_rule{"message expired", expired},
     phrase_rule{"could not be delivered for", expired},
+    phrase_rule{"could not deliver for the last", expired},
+    phrase_rule{"message still undelivered after", expired},
+    phrase_rule{"not delivered within", expired},
+    phrase_rule{"all hosts have been failing for a long time", expired},
+    phrase_rule{"was aborted after", expired},
+    phrase_rule{"delivery failed*attempts", expired},
     phrase_rule{"hop count exceeded", networkerror},
     phrase_rule{"too many hops", networkerror},
     phrase_rule{"mail loop", networkerror},
     phrase_rule{"loops back to myself", networkerror},
     phrase_rule{"temporary lookup failure", systemerror},
     phrase_rule{"local problem", systemerror},
+    phrase_rule{"queue file write error", systemerror},
     phrase_rule{"syntax error", syntaxerror},
     phrase_rule{"command unrecognized", syntaxerror},
     phrase_rule{"command not recognized", syntaxerror},
@@ -228,6 +263,8 @@ constexpr std::array rules{
     phrase_rule{"bad sequence of commands", syntaxerror},
     phrase_rule{"mailer error", mailererror},
     phrase_rule{"command died", mailererror},
+    phrase_rule{"pipe to |", mailererror},
+    phrase_rule{"procmail:", mailererror},
     phrase_rule{"invalid mime", contenterror},
     phrase_rule{"header syntax", contenterror},
     phrase_rule{"illegal header", contenterror},
@@ -241,6 +278,7 @@ constexpr std::array rules{
     phrase_rule{"mailbox unavailable", userunknown, weak},
     phrase_rule{"invalid address", userunknown, weak},
     phrase_rule{"recipient rejected", userunknown, weak},
+    phrase_rule{"refused to talk to me", blocked, weak},
     phrase_rule{"authentication required", securityerror, weak},
     phrase_rule{"authentication failed", securityerror, weak},
     phrase_rule{"credentials invalid", securityerror, weak},
@@ -253,6 +291,7 @@ constexpr std::array rules{
     phrase_rule{"your ip", blocked, weak},
     phrase_rule{"not allowed", blocked, weak},
     phrase_rule{"timed out", networkerror, weak},
+    phrase_rule{"network error", networkerror, weak},
     phrase_rule{"connection refused", networkerror, weak},
     phrase_rule{"no route to host", networkerror, weak},
     phrase_rule{"read error", networkerror, weak},
@@ -261,7 +300,44 @@ constexpr std::array rules{
     phrase_rule{"system error", systemerror, weak},
     phrase_rule{"internal error", systemerror, weak},
     phrase_rule{"server error", systemerror, weak},
+    phrase_rule{"service currently unavailable", systemerror, weak},
 };
+
+// Orange's and La Poste's codes, OFR or LPN, an optional server number, '_' and the code (their
+// postmaster pages; https://www.postmastery.com/orange-postmaster-smtp-error-codes-ofr/). The
+// codes that only say "try later" are left to the rest of the reply.
+struct receiver_code {
+    std::string_view code;
+    reason why;
+};
+
+constexpr receiver_code orange_codes[] = {
+    {"101", blocked},         {"102", blocked},     {"103", blocked},       {"104", toomanyconn},
+    {"305", securityerror},   {"401", authfailure}, {"402", securityerror}, {"403", rejected},
+    {"405", rejected},        {"415", rejected},    {"416", userunknown},   {"417", mailboxfull},
+    {"420", suspend},         {"421", rejected},    {"426", suspend},       {"505", systemerror},
+    {"506", spamdetected},    {"510", blocked},     {"514", mesgtoobig},    {"517", authfailure},
+    {"630", policyviolation}, {"999", blocked},
+};
+
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+// The three digits after "ofr" or "lpn" (and a server number) and '_', or empty.
+std::string_view orange_code_at(std::string_view text, std::size_t at)
+{
+    std::size_t i = at + 3;
+    while (i < text.size() && i < at + 8 && is_digit(text[i])) {
+        ++i;
+    }
+    if (i + 4 > text.size() || text[i] != '_' || !is_digit(text[i + 1]) || !is_digit(text[i + 2]) ||
+        !is_digit(text[i + 3]) || (i + 4 < text.size() && is_digit(text[i + 4]))) {
+        return {};
+    }
+    return text.substr(i + 1, 3);
+}
 
 struct status_entry {
     std::string_view code;
@@ -357,6 +433,22 @@ std::optional<status_meaning> subject_reason(std::string_view status)
 std::span<const phrase_rule> phrase_rules() noexcept
 {
     return rules;
+}
+
+std::optional<reason> receiver_code_reason(std::string_view text) noexcept
+{
+    for (const std::string_view label : {"ofr", "lpn"}) {
+        for (auto at = text.find(label); at != std::string_view::npos;
+             at = text.find(label, at + 1)) {
+            const auto code = orange_code_at(text, at);
+            for (const auto& c : orange_codes) {
+                if (!code.empty() && c.code == code) {
+                    return c.why;
+                }
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<status_meaning> status_reason(std::string_view status) noexcept

@@ -30,6 +30,10 @@ struct status_meaning {
     bool generic = false;
 };
 
+/// What a receiver's own error code in the (lower-case, folded) text says, if it carries one:
+/// Orange's and La Poste's "OFR_506", "OFR005_505", "LPN007_426" name the reason exactly.
+std::optional<reason> receiver_code_reason(std::string_view folded_text) noexcept;
+
 /// What an enhanced status code means by itself ("5.1.1" is userunknown), if anything.
 std::optional<status_meaning> status_reason(std::string_view status) noexcept;
 

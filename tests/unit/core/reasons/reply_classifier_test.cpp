@@ -455,6 +455,66 @@ constexpr reply_case european_and_other[] = {
      spamdetected, false},
 };
 
+// Lines that real bounce mails quote (the MTAs' own texts and the receivers' replies in them).
+constexpr reply_case bounce_mail_texts[] = {
+    {"User some.name (someone@example.com) not listed in Domino Directory", userunknown, true},
+    {"User not listed in public Name & Address Book", userunknown, true},
+    {"Invalid final delivery userid: someone@example.com", userunknown, true},
+    {"User mailbox exceeds allowed size: someone@example.com", mailboxfull, false},
+    {"Could not deliver for the last 432000 seconds. Giving up.", expired, false},
+    {"Deferred: 421 Warning: message still undelivered after 4 hours", expired, false},
+    {"Your message was not delivered within 0 days and 1 hours.", expired, false},
+    {"550 5.7.0 <someone@example.com>: Recipient address rejected: No relaying.", norelaying,
+     false},
+    {"550 5.7.1 Message content rejected, UBE, id=22220-02-222", spamdetected, false},
+    {"500 5.6.1 Message content rejected", spamdetected, false},
+    {"DNS lookup failure: host mx.example.org not found", hostunknown, true},
+    {"an MX or SRV record indicated no SMTP service", notaccept, false},
+    {"No MX found for domain", notaccept, false},
+    {"550 5.7.1 <someone@example.com>: Recipient address rejected: User someone@example.com "
+     "temporary locked. Please try again later!",
+     suspend, false},
+    {"550-Please turn on SMTP Authentication in your mail client.", securityerror, false},
+    {"550-5.7.1 This message does not have authentication information or fails to pass "
+     "authentication checks.",
+     authfailure, false},
+    {"delivery temporarily suspended: host mx.example.net[192.0.2.232] refused to talk to me: "
+     "421 Service not available, closing transmission channel",
+     blocked, false},
+    {"550 Connection frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1",
+     toomanyconn, false},
+    {"550 5.7.1 can't determine Purported Responsible Address", rejected, false},
+    {"554 Message rejected: Email address is not verified. The following identities failed the "
+     "check in region US-EAST-1: sender@example.com",
+     norelaying, false},
+    {"550 Unauthenticated senders not allowed", securityerror, false},
+    {"554 Transaction failed: Duplicate header 'DKIM-Signature'.", notcompliantrfc, false},
+    {"554 Service currently unavailable", systemerror, false},
+    {"550-REJECTED - Blacklisted URL in message. (example.com) in [black]. 550-See "
+     "http://lookup.uribl.com.",
+     spamdetected, false},
+    {"all hosts have been failing for a long time and were last tried after this message "
+     "arrived",
+     expired, false},
+    {"Delevery to the following recipients was aborted after 5.0 hour(s)", expired, false},
+    {"500 Remote server does not support TLS", failedstarttls, false},
+    {"550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", spamdetected, false},
+    {"550 5.5.0 Le compte du destinataire est bloque. The recipient account is blocked. "
+     "LPN007_426",
+     suspend, false},
+    {"550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416", userunknown, true},
+    {"421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, please try later. "
+     "OFR005_505 [505]",
+     systemerror, false},
+    {"Name service error for domain example.com: Host not found, try again", networkerror, false},
+    {"554 INVALID IP FOR SENDING MAIL OF DOMAIN example.com", blocked, false},
+    {"Delivery failed 20 attempts: someone@example.com", expired, false},
+    {"451 4.3.0 Error: queue file write error", systemerror, false},
+    {"Network error on destination MXs", networkerror, false},
+    {"pipe to |/usr/local/bin/filter someone@example.com", mailererror, false},
+    {"procmail: Lock failure on \"/var/mail/someone.lock\"", mailererror, false},
+};
+
 constexpr reply_case protocol_and_standard[] = {
     {"556 5.1.10 Recipient address has null MX", notaccept, true},
     {"550 5.7.27 Sender address has null MX", notaccept, true},
@@ -548,11 +608,17 @@ TEST(ReplyClassifier, ClassifiesStandardReplies)
     check_table(protocol_and_standard, "RFC texts");
 }
 
+TEST(ReplyClassifier, ClassifiesTheTextsOfBounceMail)
+{
+    check_table(bounce_mail_texts, "bounce mail");
+}
+
 TEST(ReplyClassifier, TheTablesHoldAtLeast150ReplyLines)
 {
     const std::size_t n = std::size(gmail) + std::size(microsoft) + std::size(yahoo_aol) +
                           std::size(apple) + std::size(postfix) + std::size(exim_qmail_sendmail) +
-                          std::size(european_and_other) + std::size(protocol_and_standard);
+                          std::size(european_and_other) + std::size(protocol_and_standard) +
+                          std::size(bounce_mail_texts);
     EXPECT_GE(n, 150u);
 }
 
