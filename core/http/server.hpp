@@ -3,6 +3,7 @@
 // The HTTP/1.1 server in front of the application. It owns the sockets, TLS, limits, timeouts,
 // keep-alive and shutdown, and hands each complete request to the `handler`.
 
+#include "core/config/gateway_config.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 
@@ -21,17 +22,22 @@ struct tls_options {
     std::filesystem::path private_key_file; ///< PEM
 };
 
+/// What the configuration can set defaults to the configuration's own defaults
+/// (config::server_config): one place for each.
 struct server_options {
-    std::string address = "127.0.0.1";
-    uint16_t port = 8025; ///< 0: an ephemeral port, see server::port()
-    unsigned threads = 2;
-    std::size_t body_limit = 8 * 1024 * 1024;
-    std::size_t header_limit = 16 * 1024;
-    std::chrono::milliseconds read_timeout{10000};   ///< a whole request, header and body
-    std::chrono::milliseconds idle_timeout{30000};   ///< keep-alive wait for the next request
+    std::string address = config::server_config{}.address;
+    uint16_t port = config::server_config{}.port; ///< 0: an ephemeral port, see server::port()
+    unsigned threads = config::server_config{}.threads;
+    std::size_t body_limit = config::server_config{}.body_limit;
+    std::size_t header_limit = config::server_config{}.header_limit;
+    /// A whole request, header and body.
+    std::chrono::milliseconds read_timeout = config::server_config{}.read_timeout;
+    /// Keep-alive wait for the next request.
+    std::chrono::milliseconds idle_timeout = config::server_config{}.idle_timeout;
     std::chrono::milliseconds write_timeout{10000};  ///< one response
     std::chrono::milliseconds shutdown_grace{10000}; ///< stop() lets requests finish this long
-    std::size_t max_connections = 1024;              ///< beyond it a connection gets a 503
+    /// Beyond it a connection gets a 503.
+    std::size_t max_connections = config::server_config{}.max_connections;
     std::optional<tls_options> tls;
 };
 

@@ -9,6 +9,7 @@
 // that outcome. A node that dies between the two sends the message again after its restart;
 // nothing committed as sent is ever sent again.
 
+#include "core/config/gateway_config.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/outbound/retry_policy.hpp"
 #include "core/outbound/sending_provider.hpp"
@@ -31,14 +32,16 @@
 
 namespace mailgate::core::outbound {
 
+/// Defaults are the configuration's (config::outbound_config): one place for each.
 struct delivery_options {
-    std::string node_id;             ///< names this node's leases
-    std::size_t max_in_flight = 200; ///< attempts under way at once, all providers
+    std::string node_id; ///< names this node's leases
+    /// Attempts under way at once, all providers.
+    std::size_t max_in_flight = config::outbound_config{}.max_in_flight;
     retry_policy retry;
-    std::chrono::milliseconds lease{std::chrono::hours(1)};
-    std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    std::chrono::milliseconds lease = config::outbound_config{}.lease;
+    std::chrono::milliseconds poll_interval = config::outbound_config{}.poll_interval;
     /// At stop, how long attempts under way may take before their connections are closed.
-    std::chrono::milliseconds stop_grace{std::chrono::seconds(10)};
+    std::chrono::milliseconds stop_grace = config::outbound_config{}.stop_grace;
 };
 
 class delivery_service {

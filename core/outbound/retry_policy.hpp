@@ -4,6 +4,8 @@
 // provider that refused a burst is not hit by the same burst again, up to a maximum age after
 // which the message fails. Pure, for the tests.
 
+#include "core/config/gateway_config.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,10 +13,11 @@
 
 namespace mailgate::core::outbound {
 
+/// Defaults are the configuration's (config::outbound_config).
 struct retry_policy {
-    std::chrono::milliseconds initial{std::chrono::minutes(1)};
-    std::chrono::milliseconds max{std::chrono::hours(1)};
-    std::chrono::milliseconds max_age{std::chrono::hours(72)};
+    std::chrono::milliseconds initial = config::outbound_config{}.retry_initial;
+    std::chrono::milliseconds max = config::outbound_config{}.retry_max;
+    std::chrono::milliseconds max_age = config::outbound_config{}.max_age;
 
     /// When to try again after `attempts` attempts of a message accepted at `created_at`, at
     /// `now` (Unix ms): base delay initial * 2^(attempts-1) capped at max, the half above the

@@ -2,6 +2,8 @@
 
 // How to reach and talk to one provider's SMTP server.
 
+#include "core/config/gateway_config.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,17 +17,20 @@ namespace mailgate::core::outbound {
 /// not offer STARTTLS is a connection error. `smtps`: TLS from the first byte (port 465).
 enum class smtp_scheme { smtp, starttls, smtps };
 
-/// The limits of RFC 5321 §4.5.3.2 as defaults. Each bounds one wait, not a whole session.
+/// Each bounds one wait, not a whole session. Defaults are the configuration's
+/// (config::outbound_config: RFC 5321 §4.5.3.2's limits).
 struct smtp_timeouts {
-    std::chrono::milliseconds connect =
-        std::chrono::seconds{30}; ///< resolve, TCP, each TLS handshake
-    std::chrono::milliseconds greeting = std::chrono::minutes{5};
-    std::chrono::milliseconds command =
-        std::chrono::minutes{5}; ///< EHLO, STARTTLS, AUTH, MAIL, RCPT, RSET, QUIT
-    std::chrono::milliseconds data_init = std::chrono::minutes{2};  ///< the reply to DATA
-    std::chrono::milliseconds data_block = std::chrono::minutes{3}; ///< each write of the message
-    std::chrono::milliseconds data_end =
-        std::chrono::minutes{10}; ///< the reply after the final "."
+    /// Resolve, TCP, each TLS handshake.
+    std::chrono::milliseconds connect = config::outbound_config{}.connect_timeout;
+    std::chrono::milliseconds greeting = config::outbound_config{}.greeting_timeout;
+    /// EHLO, STARTTLS, AUTH, MAIL, RCPT, RSET, QUIT.
+    std::chrono::milliseconds command = config::outbound_config{}.command_timeout;
+    /// The reply to DATA.
+    std::chrono::milliseconds data_init = config::outbound_config{}.data_init_timeout;
+    /// Each write of the message.
+    std::chrono::milliseconds data_block = config::outbound_config{}.data_block_timeout;
+    /// The reply after the final ".".
+    std::chrono::milliseconds data_end = config::outbound_config{}.data_end_timeout;
 };
 
 struct smtp_client_settings {
@@ -38,8 +43,8 @@ struct smtp_client_settings {
     bool opportunistic_starttls = false;
     std::string helo_name = "localhost";
     smtp_timeouts timeouts;
-    std::size_t max_connections = 10;
-    std::size_t max_messages_per_connection = 100;
+    std::size_t max_connections = config::outbound_config{}.max_connections;
+    std::size_t max_messages_per_connection = config::outbound_config{}.max_messages_per_connection;
 };
 
 } // namespace mailgate::core::outbound
