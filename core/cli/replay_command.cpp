@@ -40,7 +40,7 @@ void print_event(const events::routed_event& r)
     std::cout << boost::json::serialize(boost::json::object{
                      {"kind", events::to_string(r.ev.kind)},
                      {"email", r.ev.email},
-                     {"occurred_at_ms", r.ev.occurred_at},
+                     {"occurred_at_ms", r.ev.occurred_at_ms},
                      {"description", r.ev.description},
                      {"event_key", r.ev.event_key},
                      {"message_id", r.ev.attributed.message_id},

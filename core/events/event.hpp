@@ -47,11 +47,11 @@ struct event {
     std::string provider; ///< the provider's nickname
     std::string driver;   ///< "id@version"
     event_kind kind = event_kind::delivered;
-    bool permanent = false;  ///< for drops: the cause is permanent
-    std::string email;       ///< normalised (trimmed, lower-case)
-    int64_t occurred_at = 0; ///< Unix milliseconds
-    int64_t received_at = 0; ///< Unix milliseconds
-    std::string meta;        ///< the token as received, or empty
+    bool permanent = false;     ///< for drops: the cause is permanent
+    std::string email;          ///< normalised (trimmed, lower-case)
+    int64_t occurred_at_ms = 0; ///< Unix milliseconds
+    int64_t received_at_ms = 0; ///< Unix milliseconds
+    std::string meta;           ///< the token as received, or empty
     attribution::meta_fields attributed;
     std::string description;
     std::string provider_event_id; ///< as the provider gave it, or empty

@@ -45,7 +45,7 @@ std::string event_key(const plugin::driver_event& e)
     std::string input;
     const std::string kind = std::to_string(e.kind);
     const std::string flags = std::to_string(e.flags);
-    const std::string occurred_at = std::to_string(e.occurred_at);
+    const std::string occurred_at = std::to_string(e.occurred_at_s);
     for (std::string_view field :
          {std::string_view(kind), std::string_view(flags), std::string_view(occurred_at),
           std::string_view(e.email), std::string_view(e.meta), std::string_view(e.description),
@@ -75,9 +75,10 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
     ev.remote_mta = e.remote_mta;
     ev.permanent = (e.flags & MG_EVENT_FLAG_PERMANENT) != 0;
     ev.email = std::move(*email);
-    ev.received_at = received_at;
-    ev.occurred_at = (e.occurred_at > 0 && e.occurred_at <= max_unix_seconds) ? e.occurred_at * 1000
-                                                                              : received_at;
+    ev.received_at_ms = received_at;
+    ev.occurred_at_ms = (e.occurred_at_s > 0 && e.occurred_at_s <= max_unix_seconds)
+                            ? e.occurred_at_s * 1000
+                            : received_at;
     ev.meta = e.meta;
     ev.description = e.description;
     ev.provider_event_id = e.provider_event_id;

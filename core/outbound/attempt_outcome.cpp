@@ -27,8 +27,8 @@ events::routed_event in_band_bounce(const storage::queued_message& message,
     ev.smtp_code = sent.reply.code;
     ev.status = sent.reply.enhanced;
     ev.email = email;
-    ev.occurred_at = now;
-    ev.received_at = now;
+    ev.occurred_at_ms = now;
+    ev.received_at_ms = now;
     ev.attributed = {message.id, message.campaign_id, ev.email};
     ev.description = reply;
     // One refusal per message: the key makes a recorded outcome replayed after a crash a

@@ -19,7 +19,7 @@ namespace mailgate::core::plugin {
 struct driver_event {
     int32_t kind = 0;
     uint32_t flags = 0;
-    int64_t occurred_at = 0;
+    int64_t occurred_at_s = 0; ///< Unix seconds, as the ABI gives it; 0: not given
     std::string email;
     std::string meta;
     std::string description;

@@ -127,7 +127,7 @@ mg_status emit_event_fn(mg_callback_sink* sink, const mg_event* e) noexcept
         auto& ev = c.result.events.emplace_back();
         ev.kind = e->kind;
         ev.flags = e->flags;
-        ev.occurred_at = e->occurred_at;
+        ev.occurred_at_s = e->occurred_at;
         ev.email = to_view(e->email);
         ev.meta = to_view(e->meta);
         ev.description = to_view(e->description);

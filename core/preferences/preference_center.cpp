@@ -172,8 +172,8 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     ev.driver = driver_name;
     ev.kind = kind;
     ev.email = target.email;
-    ev.received_at = base::unix_ms_now();
-    ev.occurred_at = ev.received_at;
+    ev.received_at_ms = base::unix_ms_now();
+    ev.occurred_at_ms = ev.received_at_ms;
     ev.attributed.campaign_id = target.campaign_id;
     ev.description = description;
     auto lookup = workers::run_blocking(workers_, "route /u/{token}: event lookup",

@@ -101,8 +101,8 @@ struct event_columns {
         columns[i++].add(events::to_string(ev.kind));
         columns[i++].add_boolean(ev.permanent);
         columns[i++].add(ev.email);
-        columns[i++].add(ev.occurred_at);
-        columns[i++].add(ev.received_at);
+        columns[i++].add(ev.occurred_at_ms);
+        columns[i++].add(ev.received_at_ms);
         columns[i++].add(ev.meta);
         columns[i++].add(ev.attributed.message_id);
         columns[i++].add(ev.attributed.campaign_id);
@@ -183,8 +183,9 @@ std::optional<suppression_change> change_of(const events::routed_event& routed)
     const auto& ev = routed.ev;
     switch (routed.suppression) {
     case events::suppression_change::suppress:
-        return suppression_change{change_kind::suppress, ev.email,       routed.suppression_reason,
-                                  ev.provider,           ev.received_at, {}};
+        return suppression_change{change_kind::suppress,     ev.email,
+                                  routed.suppression_reason, ev.provider,
+                                  ev.received_at_ms,         {}};
     case events::suppression_change::lift:
         return suppression_change{
             change_kind::lift, ev.email, routed.suppression_reason, "", 0, {}};

@@ -89,8 +89,8 @@ stored_event event_of(const result& r, int row)
     ev.kind = kind_of(r.text(row, 3), out.id);
     ev.permanent = r.boolean(row, 4);
     ev.email = r.text(row, 5);
-    ev.occurred_at = r.integer(row, 6);
-    ev.received_at = r.integer(row, 7);
+    ev.occurred_at_ms = r.integer(row, 6);
+    ev.received_at_ms = r.integer(row, 7);
     ev.meta = r.text(row, 8);
     ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11)};
     ev.description = r.text(row, 12);

@@ -21,8 +21,8 @@ int64_t insert_event(connection& db, const events::event& ev, const prepared_eve
         .bind(events::to_string(ev.kind))
         .bind(int64_t{ev.permanent ? 1 : 0})
         .bind(ev.email)
-        .bind(ev.occurred_at)
-        .bind(ev.received_at)
+        .bind(ev.occurred_at_ms)
+        .bind(ev.received_at_ms)
         .bind(ev.meta)
         .bind(ev.attributed.message_id)
         .bind(ev.attributed.campaign_id)
@@ -73,7 +73,7 @@ void change_suppression(connection& db, const events::routed_event& routed)
             .bind(ev.email)
             .bind(routed.suppression_reason)
             .bind(ev.provider)
-            .bind(ev.received_at)
+            .bind(ev.received_at_ms)
             .run();
         return;
     case events::suppression_change::lift:

@@ -92,8 +92,8 @@ stored_event event_of(const query& row)
     ev.kind = kind_of(row.text(3), out.id);
     ev.permanent = row.integer(4) != 0;
     ev.email = row.text(5);
-    ev.occurred_at = row.integer(6);
-    ev.received_at = row.integer(7);
+    ev.occurred_at_ms = row.integer(6);
+    ev.received_at_ms = row.integer(7);
     ev.meta = row.text(8);
     ev.attributed = {row.text(9), row.text(10), row.text(11)};
     ev.description = row.text(12);

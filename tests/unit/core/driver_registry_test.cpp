@@ -113,7 +113,7 @@ TEST_F(DriverInstance, ParsesThroughTheAbi)
     ASSERT_EQ(result.events.size(), 2u);
     EXPECT_EQ(result.events[0].kind, MG_EVENT_DELIVERED);
     EXPECT_EQ(result.events[0].email, "a@example.com");
-    EXPECT_EQ(result.events[0].occurred_at, 3);
+    EXPECT_EQ(result.events[0].occurred_at_s, 3);
     EXPECT_EQ(result.events[1].description, "x");
     EXPECT_EQ(result.events[1].reason, "delivered");
     EXPECT_EQ(result.events[1].smtp_code, 250);

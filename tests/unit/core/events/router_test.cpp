@@ -111,7 +111,7 @@ plugin::driver_event driver_event_of(std::string email, std::string id = "")
     plugin::driver_event e;
     e.kind = MG_EVENT_DELIVERED;
     e.email = std::move(email);
-    e.occurred_at = 1'700'000'000;
+    e.occurred_at_s = 1'700'000'000;
     e.provider_event_id = std::move(id);
     e.description = "250 ok";
     return e;
@@ -127,7 +127,7 @@ TEST(Router, AStoredEventHasTheCanonicalAddressAndTheProvidersNames)
     EXPECT_EQ(ev->provider, "esp");
     EXPECT_EQ(ev->driver, "esp@1.0.0");
     EXPECT_EQ(ev->kind, event_kind::delivered);
-    EXPECT_EQ(ev->received_at, 1'700'000'000'500);
+    EXPECT_EQ(ev->received_at_ms, 1'700'000'000'500);
 }
 
 TEST(Router, NoStoredEventForAnAddressOrAKindItCannotUse)
@@ -150,7 +150,7 @@ TEST(Router, TheKeyIsTheProvidersIdOrAHashOfWhatItSent)
     other.description = "250 ok ";
     EXPECT_NE(event_key(other), hashed);
     auto later = driver_event_of("a@example.com");
-    later.occurred_at += 1;
+    later.occurred_at_s += 1;
     EXPECT_NE(event_key(later), hashed);
 }
 

@@ -107,8 +107,8 @@ events::routed_event every_field_set()
     r.ev.kind = event_kind::hard_bounce;
     r.ev.permanent = true;
     r.ev.email = "jane@example.com";
-    r.ev.occurred_at = base_time + 123;
-    r.ev.received_at = base_time + 456;
+    r.ev.occurred_at_ms = base_time + 123;
+    r.ev.received_at_ms = base_time + 456;
     r.ev.meta = "v1.token-of-attribution";
     r.ev.attributed = {"msg-1", "camp-1", "profile-1"};
     r.ev.description = "550 5.1.1 no such user";
@@ -133,8 +133,8 @@ void expect_same_event(const stored_event& actual, const events::routed_event& e
     EXPECT_EQ(a.kind, e.kind);
     EXPECT_EQ(a.permanent, e.permanent);
     EXPECT_EQ(a.email, e.email);
-    EXPECT_EQ(a.occurred_at, e.occurred_at);
-    EXPECT_EQ(a.received_at, e.received_at);
+    EXPECT_EQ(a.occurred_at_ms, e.occurred_at_ms);
+    EXPECT_EQ(a.received_at_ms, e.received_at_ms);
     EXPECT_EQ(a.meta, e.meta);
     EXPECT_EQ(a.attributed.message_id, e.attributed.message_id);
     EXPECT_EQ(a.attributed.campaign_id, e.attributed.campaign_id);
@@ -247,7 +247,7 @@ TEST_P(StoreContract, SuppressesWhatTheRoutedEventSays)
 {
     auto hard =
         suppressing(routed("k1", event_kind::hard_bounce, "hard@example.com"), "hard_bounce");
-    hard.ev.received_at = base_time + 1;
+    hard.ev.received_at_ms = base_time + 1;
     auto spam = suppressing(routed("k2", event_kind::spam, "spam@example.com"), "spam");
     auto unsubscribed =
         suppressing(routed("k3", event_kind::unsubscribed, "unsub@example.com"), "unsubscribed");
@@ -269,14 +269,14 @@ TEST_P(StoreContract, KeepsTheFirstSuppressionReason)
         suppressing(routed("k1", event_kind::hard_bounce, "a@example.com"), "hard_bounce");
     auto complaint = from_provider(
         suppressing(routed("k2", event_kind::spam, "a@example.com"), "spam"), "sendgrid");
-    complaint.ev.received_at = base_time + 9999;
+    complaint.ev.received_at_ms = base_time + 9999;
 
     apply_and_wait(*store_, {bounce});
     apply_and_wait(*store_, {complaint});
 
     auto found = store_->find_suppression("a@example.com");
     ASSERT_TRUE(found);
-    expect_same(*found, {"a@example.com", "hard_bounce", "postal", bounce.ev.received_at});
+    expect_same(*found, {"a@example.com", "hard_bounce", "postal", bounce.ev.received_at_ms});
 }
 
 TEST_P(StoreContract, LiftsOnlyASuppressionWithTheSameReason)
@@ -573,7 +573,7 @@ protected:
             return; // no server for this backend: there is no store to fill
         }
         auto at = [](events::routed_event r, int64_t received) {
-            r.ev.received_at = base_time + received;
+            r.ev.received_at_ms = base_time + received;
             return r;
         };
         ASSERT_FALSE(

@@ -59,8 +59,8 @@ inline events::routed_event routed(std::string event_key,
     r.ev.driver = "postal@1.0.0";
     r.ev.kind = kind;
     r.ev.email = std::move(email);
-    r.ev.occurred_at = base_time;
-    r.ev.received_at = base_time + 500;
+    r.ev.occurred_at_ms = base_time;
+    r.ev.received_at_ms = base_time + 500;
     r.ev.event_key = std::move(event_key);
     return r;
 }
