@@ -1,7 +1,7 @@
 // The sendgrid driver's parse_callback, the real mailgate-sendgrid.so loaded through the SDK's
 // fake host (driver_fuzz.hpp, which says what every result is checked for).
 //
-// Input: byte 0 (mod 3) picks the mode, the rest is the request. Random bytes never carry a
+// Input: byte 0 (mod 4) picks the mode, the rest is the request. Random bytes never carry a
 // valid ECDSA signature, so two of the modes reach the Event Webhook parser past it:
 // - 0: the rest is a whole request, "METHOD TARGET\nName: value\n...\n\nBODY"
 //   (fuzz::read_request), to an instance with a verification key: the signature and timestamp
@@ -10,6 +10,8 @@
 // - 2: the rest is the body of a POST to the keyed instance, signed here as SendGrid signs
 //   (ECDSA P-256 over the timestamp, now, and the body, with a key made at start): the
 //   verification's success and the parser behind it.
+// - 3: the rest is a whole request, as in 0, to an instance with allow_unsigned and a callback
+//   token (?token= or Authorization: Bearer, in the dictionary).
 // The meta token of the seeds verifies, so events reach the attributed path.
 
 #include "driver_fuzz.hpp"
@@ -32,6 +34,7 @@ using mailgate::sdk::testing::fake_host;
 
 const fake_host::instance* keyed = nullptr;
 const fake_host::instance* unsigned_only = nullptr;
+const fake_host::instance* token_only = nullptr;
 EVP_PKEY* signing_key = nullptr;
 
 std::string base64(const unsigned char* bytes, std::size_t size)
@@ -81,6 +84,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     }
     keyed = &fuzz::create_instance(MAILGATE_SENDGRID_DRIVER, {{"verification_key", public_key()}});
     unsigned_only = &fuzz::create_instance(MAILGATE_SENDGRID_DRIVER, {{"allow_unsigned", "true"}});
+    token_only = &fuzz::create_instance(
+        MAILGATE_SENDGRID_DRIVER,
+        {{"allow_unsigned", "true"}, {"callback_token", "sendgrid-callback-token"}});
     fuzz::accept_meta("m1Bm0tMDAwMQAA.iL_EKkyyZCcyVboqfJjQXA", "a@example.com");
     return 0;
 }
@@ -91,12 +97,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::string_view rest = fuzz::view(data + 1, size - 1);
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         fuzz::check(fuzz::host().parse(*keyed, fuzz::read_request(rest)));
         break;
     case 1:
         fuzz::check(fuzz::host().post(*unsigned_only, std::string(rest)));
+        break;
+    case 3:
+        fuzz::check(fuzz::host().parse(*token_only, fuzz::read_request(rest)));
         break;
     default: {
         const std::string now =
