@@ -31,8 +31,13 @@ function(mailgate_add_driver id)
         LINK_DEPENDS "${_mailgate_sdk_cmake_dir}/driver.map")
     target_link_options(${target} PRIVATE
         "LINKER:--version-script=${_mailgate_sdk_cmake_dir}/driver.map"
-        "LINKER:--no-undefined"
         "LINKER:--exclude-libs,ALL")
+    # Not in the fuzz build (MAILGATE_FUZZ): clang links the sanitizer runtimes and libFuzzer's
+    # coverage callbacks into the executable only, and a module built with them leaves those
+    # symbols undefined, to be bound to the fuzz target that loads it.
+    if(NOT MAILGATE_FUZZ)
+        target_link_options(${target} PRIVATE "LINKER:--no-undefined")
+    endif()
     if(arg_OUTPUT_DIRECTORY)
         set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${arg_OUTPUT_DIRECTORY}")
     endif()
