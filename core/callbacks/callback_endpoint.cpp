@@ -39,9 +39,9 @@ public:
         }
     }
 
-    plugin::callback_request view() const
+    plugin::raw_callback view() const
     {
-        plugin::callback_request out;
+        plugin::raw_callback out;
         out.meta_codec = meta_codec_;
         out.method = method_;
         out.public_url = url_;
@@ -118,7 +118,7 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     if (parsed.index() != 0) {
         co_return workers::unavailable_response(req);
     }
-    plugin::callback_result result = std::move(std::get<0>(parsed));
+    plugin::parsed_callback result = std::move(std::get<0>(parsed));
     if (result.status != MG_OK) {
         if (result.status == MG_UNAUTHORIZED) {
             signature_failures_.with({nickname}).add();

@@ -3,7 +3,7 @@
 // The JSON answer to a callback, in the shape ESPs integrated with the gateway know
 // (docs/http-api.md): TOTAL_EVENTS, PROCESSED_EVENTS, UNPROCESSED_EVENTS, and `error`.
 
-#include "core/plugin/callback_result.hpp"
+#include "core/plugin/parsed_callback.hpp"
 
 #include <boost/beast/http/status.hpp>
 #include <boost/json/object.hpp>

@@ -73,7 +73,7 @@ int run_replay(const command_options& options)
     const std::string url = base + "/v1/callbacks/" + *options.provider;
     const std::string target = "/v1/callbacks/" + *options.provider;
     auto result = provider->parse_callback(
-        plugin::callback_request{gw.meta_codec.get(), "POST", url, target, {}, body});
+        plugin::raw_callback{gw.meta_codec.get(), "POST", url, target, {}, body});
     if (result.status != MG_OK) {
         std::cerr << fmt::format("refused (status {}): {}\n", result.status, result.error);
         return 1;

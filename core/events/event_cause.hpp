@@ -6,7 +6,7 @@
 // reply classifier, so every event that a refusal caused carries a reason, whoever sent it.
 
 #include "core/events/event.hpp"
-#include "core/plugin/callback_result.hpp"
+#include "core/plugin/parsed_callback.hpp"
 
 #include <optional>
 #include <string>

@@ -138,7 +138,7 @@ routed_event route(event ev)
     return r;
 }
 
-std::vector<routed_event> route_callback(plugin::callback_result& result,
+std::vector<routed_event> route_callback(plugin::parsed_callback& result,
                                          const std::string& provider, const std::string& driver,
                                          int64_t received_at,
                                          const core::attribution::meta_codec* codec)

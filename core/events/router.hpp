@@ -5,7 +5,7 @@
 // on its own; storage applies the result atomically and at most once.
 
 #include "core/events/event.hpp"
-#include "core/plugin/callback_result.hpp"
+#include "core/plugin/parsed_callback.hpp"
 
 #include <optional>
 #include <string>
@@ -33,7 +33,7 @@ routed_event route(event ev);
 /// Routes every event of a parsed callback. An event whose email is not an address moves to
 /// `result.rejected` as "invalid email", like any item the gateway cannot use.
 /// Events carrying an attribution token that `codec` verifies get its fields.
-std::vector<routed_event> route_callback(plugin::callback_result& result,
+std::vector<routed_event> route_callback(plugin::parsed_callback& result,
                                          const std::string& provider, const std::string& driver,
                                          int64_t received_at,
                                          const core::attribution::meta_codec* codec);

@@ -35,7 +35,7 @@ std::optional<mailbox> reply_to_of(const sending_provider& provider)
     return mailbox{"", addressing::parse_address(provider.reply_address)};
 }
 
-plugin::header_list decorate(const sending_provider& provider, const plugin::outbound_message& m)
+plugin::header_list decorate(const sending_provider& provider, const plugin::decorate_request& m)
 {
     auto result = provider.instance->decorate(m);
     if (result.status != MG_OK) {

@@ -50,11 +50,11 @@ driver_instance::~driver_instance()
     library_->descriptor().destroy(instance_);
 }
 
-callback_result driver_instance::parse_callback(const callback_request& request) const
+parsed_callback driver_instance::parse_callback(const raw_callback& request) const
 {
     const mg_driver& d = library_->descriptor();
     if (d.parse_callback == nullptr) {
-        return callback_result{MG_UNSUPPORTED, {}, {}, "this provider takes no callbacks"};
+        return parsed_callback{MG_UNSUPPORTED, {}, {}, "this provider takes no callbacks"};
     }
     std::vector<mg_header> headers;
     headers.reserve(request.headers.size());
@@ -74,7 +74,7 @@ callback_result driver_instance::parse_callback(const callback_request& request)
     collector.limit = d.max_callback_events;
     collector.meta_codec = request.meta_codec;
     mg_status status = d.parse_callback(instance_, &raw, handle(&collector));
-    callback_result result = std::move(collector.result);
+    parsed_callback result = std::move(collector.result);
     result.status = known_status(status) ? status : MG_INTERNAL_ERROR;
     if (collector.overflowed) {
         result.status = MG_TOO_MANY_EVENTS;
@@ -87,7 +87,7 @@ callback_result driver_instance::parse_callback(const callback_request& request)
     return result;
 }
 
-decorate_result driver_instance::decorate(const outbound_message& message) const
+decorate_result driver_instance::decorate(const decorate_request& message) const
 {
     const mg_driver& d = library_->descriptor();
     decorate_result result;

@@ -3,9 +3,9 @@
 // One configured provider's driver instance. Holds its library, so the code it runs stays
 // mapped until the instance is gone (in-flight call -> instance -> library).
 
-#include "core/plugin/callback_result.hpp"
 #include "core/plugin/driver_library.hpp"
 #include "core/plugin/host_api.hpp"
+#include "core/plugin/parsed_callback.hpp"
 
 #include <map>
 #include <memory>
@@ -37,10 +37,10 @@ public:
 
     /// Runs the driver on one request. A non-OK status comes with nothing emitted kept.
     /// THREAD: any; concurrent calls are allowed.
-    callback_result parse_callback(const callback_request& request) const;
+    parsed_callback parse_callback(const raw_callback& request) const;
 
     /// Asks the driver for its headers for one outbound message. THREAD: any.
-    decorate_result decorate(const outbound_message& message) const;
+    decorate_result decorate(const decorate_request& message) const;
 
     const driver_library& library() const noexcept { return *library_; }
     /// The validated option values it was created with (defaults applied, secrets resolved):

@@ -3,7 +3,7 @@
 // The host's side of the ABI: the mg_host_api table every driver receives, and the host
 // objects behind the opaque handles it passes (mg_host_ctx, mg_config, the sinks).
 
-#include "core/plugin/callback_result.hpp"
+#include "core/plugin/parsed_callback.hpp"
 
 #include <mailgate/sdk/abi.h>
 
@@ -31,7 +31,7 @@ struct callback_collector {
     uint32_t limit = 0;      ///< the driver's max_callback_events (0: none)
     bool overflowed = false; ///< an item was refused for the limit, whatever the driver returns
     const attribution::meta_codec* meta_codec = nullptr;
-    callback_result result;
+    parsed_callback result;
 };
 
 /// The table handed to every driver. STATIC.

@@ -57,7 +57,7 @@ json::value event_json(const core::plugin::driver_event& e,
 }
 
 // What the ESP would see, plus the events the gateway would store.
-json::object observed(const core::plugin::callback_result& result,
+json::object observed(const core::plugin::parsed_callback& result,
                       const core::attribution::meta_codec& codec)
 {
     if (result.status != MG_OK) {
@@ -157,7 +157,7 @@ callback_run run_callback(const std::shared_ptr<const core::plugin::driver_libra
     }
     try {
         const core::plugin::driver_instance instance(library, "conformance", validated.values);
-        core::plugin::callback_request req;
+        core::plugin::raw_callback req;
         req.meta_codec = &codec;
         req.method = request.method;
         req.public_url = request.url;

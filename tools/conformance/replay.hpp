@@ -4,8 +4,8 @@
 // request through it, and the answer the gateway would give, compared with a fixture's.
 
 #include "core/attribution/meta_token.hpp"
-#include "core/plugin/callback_result.hpp"
 #include "core/plugin/driver_library.hpp"
+#include "core/plugin/parsed_callback.hpp"
 #include "tools/conformance/fixture.hpp"
 #include "tools/conformance/isolated_call.hpp"
 
@@ -26,7 +26,7 @@ std::unique_ptr<core::attribution::meta_codec> test_meta_codec();
 /// What one request through a fresh driver instance gave.
 struct callback_run {
     std::string setup_error; ///< the options were refused or create() failed; nothing ran
-    core::plugin::callback_result result;
+    core::plugin::parsed_callback result;
 };
 
 /// Creates an instance with `options` (validated against the driver's table as the gateway

@@ -95,10 +95,10 @@ protected:
         return std::make_unique<driver_instance>(registry_.find(id), "nick", values);
     }
 
-    static callback_result post(const driver_instance& d, std::string_view body,
+    static parsed_callback post(const driver_instance& d, std::string_view body,
                                 std::string_view method = "POST")
     {
-        callback_request request;
+        raw_callback request;
         request.method = method;
         request.body = body;
         return d.parse_callback(request);
@@ -137,7 +137,7 @@ TEST_F(DriverInstance, TheDriversLimitCountsEventsAndRejectedItems)
 TEST_F(DriverInstance, StatusesAndMessagesCrossTheBoundary)
 {
     auto d = make("fixture_good", {{"endpoint", "x"}, {"retries", "1"}, {"verbose", "false"}});
-    callback_request request;
+    raw_callback request;
     request.method = "POST";
     request.headers = {{"x-fixture-token", "wrong"}};
     auto refused = d->parse_callback(request);
@@ -149,7 +149,7 @@ TEST_F(DriverInstance, StatusesAndMessagesCrossTheBoundary)
 TEST_F(DriverInstance, DecorateAddsTheDriversHeaders)
 {
     auto d = make("fixture_good", {{"endpoint", "x"}, {"retries", "1"}, {"verbose", "true"}});
-    outbound_message message;
+    decorate_request message;
     message.meta = "token-123";
     message.recipient = "r@example.com";
     auto result = d->decorate(message);
@@ -205,7 +205,7 @@ TEST_F(DriverInstance, ExceptionsFromParseAndDecorateBecomeStatuses)
     EXPECT_EQ(refused.status, MG_BAD_REQUEST);
     EXPECT_EQ(refused.error, "the driver refused the body");
 
-    auto decorated = d->decorate(outbound_message{});
+    auto decorated = d->decorate(decorate_request{});
     EXPECT_EQ(decorated.status, MG_INTERNAL_ERROR);
     EXPECT_TRUE(decorated.headers.empty());
     EXPECT_THAT(captured.text(),
@@ -255,7 +255,7 @@ TEST(DriverLifetime, AnInstanceOutlivesTheRegistryThatLoadedIt)
             std::map<std::string, std::string>{
                 {"endpoint", "x"}, {"retries", "1"}, {"verbose", "false"}});
     }
-    callback_request request;
+    raw_callback request;
     request.method = "POST";
     request.body = "late@example.com";
     auto result = d->parse_callback(request);

@@ -156,7 +156,7 @@ TEST(Router, TheKeyIsTheProvidersIdOrAHashOfWhatItSent)
 
 TEST(Router, ACallbacksUnusableItemsAreRejectedAndTheRestRouted)
 {
-    plugin::callback_result result;
+    plugin::parsed_callback result;
     result.events = {driver_event_of("good@example.com", "1"), driver_event_of("bad", "2")};
 
     const auto batch = route_callback(result, "esp", "esp@1.0.0", 1'700'000'000'000, nullptr);
@@ -173,7 +173,7 @@ TEST(Router, EventsWithTheGatewaysTokenAreAttributedAndOthersAreNot)
     std::array<unsigned char, 32> key{};
     key[0] = 7;
     const core::attribution::meta_codec codec(key);
-    plugin::callback_result result;
+    plugin::parsed_callback result;
     auto mine = driver_event_of("ann@example.com", "1");
     mine.meta = codec.encode({"m-1", "spring", "p-1"}, "ann@example.com");
     auto for_someone_else = driver_event_of("bob@example.com", "2");

@@ -1,6 +1,9 @@
 #pragma once
 
-// What a driver's parse_callback produced, copied out of the driver into host-owned memory.
+// What a driver's parse_callback produced, copied out of the driver into host-owned memory, and
+// what the host hands a driver. Named apart from the SDK's callback_request, callback_result and
+// outbound_message, the driver side of the same ABI structs, so a reader knows which side a
+// type is on.
 
 #include <mailgate/sdk/abi.h>
 
@@ -36,7 +39,7 @@ struct rejected_item {
     std::string reason;
 };
 
-struct callback_result {
+struct parsed_callback {
     mg_status status = MG_OK;
     std::vector<driver_event> events;
     std::vector<rejected_item> rejected;
@@ -44,7 +47,7 @@ struct callback_result {
 };
 
 /// A callback request as the host hands it to a driver. Views borrow the caller's buffers.
-struct callback_request {
+struct raw_callback {
     /// Verifies the attribution tokens the driver asks about; null: none verifies.
     const attribution::meta_codec* meta_codec = nullptr;
     std::string_view method;
@@ -55,7 +58,7 @@ struct callback_request {
 };
 
 /// An outbound message as the host hands it to decorate().
-struct outbound_message {
+struct decorate_request {
     std::string_view message_id;
     std::string_view campaign_id;
     std::string_view recipient;
