@@ -249,6 +249,11 @@ TEST(HttpEdge, TransferEncodingOtherThanChunkedLastIsRefusedAndTheConnectionClos
 // so, keeps the waiting connections queued in the kernel, and serves again once some close.
 TEST(HttpEdge, RunningOutOfFileDescriptorsPausesAcceptingUntilSomeClose)
 {
+#if defined(__SANITIZE_ADDRESS__)
+    // UBSan's vptr check opens a pipe to probe memory: with no descriptor left it reports a
+    // false error and, without recovery, stops the gateway. The normal build runs this test.
+    GTEST_SKIP() << "the sanitizers need file descriptors of their own";
+#endif
     gateway_process gw;
     const auto open_fds = std::distance(
         std::filesystem::directory_iterator("/proc/" + std::to_string(gw.pid()) + "/fd"),
