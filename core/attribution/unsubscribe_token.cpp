@@ -62,12 +62,12 @@ std::optional<unsubscribe_target> unsubscribe_codec::decode(std::string_view tok
         !read_field(rest, target.provider, max_provider_size) || !rest.empty()) {
         return std::nullopt;
     }
-    // Links sent before the canonical form carry the address as it was keyed then.
-    auto canonical = addressing::canonical_email(target.email);
-    if (!canonical) {
-        return std::nullopt;
+    // Links sent before the canonical form carry the address as it was keyed then. A canonical
+    // form need not parse as an address itself (case folding can take a local part past 64
+    // octets): the tag vouches for what encode wrote, so it stays as it is.
+    if (auto canonical = addressing::canonical_email(target.email)) {
+        target.email = std::move(*canonical);
     }
-    target.email = std::move(*canonical);
     return target;
 }
 

@@ -115,7 +115,11 @@ public:
         }
         config.storage.path = relative_to_file("../var/mailgate.db");
         for (const auto& entry : root) {
-            const std::string key = entry.first.as<std::string>();
+            const auto name = key_of(entry.first, "");
+            if (!name) {
+                continue;
+            }
+            const std::string& key = *name;
             if (key == "plugins") {
                 read_plugins(entry.second, config);
             } else if (key == "providers") {
@@ -152,7 +156,8 @@ public:
 
     std::string where(const YAML::Node& node) const
     {
-        const YAML::Mark mark = node.Mark();
+        // A node without a position (the null of an empty file) is at the file's start.
+        const YAML::Mark mark = node.Mark().is_null() ? YAML::Mark() : node.Mark();
         return file_.string() + ":" + std::to_string(mark.line + 1) + ":" +
                std::to_string(mark.column + 1);
     }
@@ -165,6 +170,17 @@ public:
     const std::vector<std::string>& problems() const { return problems_; }
 
 private:
+    // A map's key as text. YAML allows a list or a map as a key ("? [a, b]", "{[a]: b}"), which
+    // names no field: a problem, and the entry is skipped.
+    std::optional<std::string> key_of(const YAML::Node& key, const std::string& section)
+    {
+        if (key.IsMap() || key.IsSequence()) {
+            problem(key, section, "a key must be a single value");
+            return std::nullopt;
+        }
+        return key.as<std::string>();
+    }
+
     using field_reader = std::function<void(const YAML::Node&, const std::string&)>;
 
     // Reads a map section whose every key must be one of `fields`.
@@ -176,7 +192,11 @@ private:
             return;
         }
         for (const auto& entry : node) {
-            const std::string key = entry.first.as<std::string>();
+            const auto name = key_of(entry.first, section);
+            if (!name) {
+                continue;
+            }
+            const std::string& key = *name;
             const std::string field = section + "." + key;
             auto reader = fields.find(key);
             if (reader == fields.end()) {
@@ -403,7 +423,11 @@ private:
             return;
         }
         for (const auto& entry : node) {
-            const std::string key = entry.first.as<std::string>();
+            const auto name = key_of(entry.first, "plugins");
+            if (!name) {
+                continue;
+            }
+            const std::string& key = *name;
             if (key != "directory") {
                 problem(entry.first, "plugins." + key, "unknown field (known: directory)");
             } else if (scalar(entry.second, "plugins.directory")) {
@@ -439,7 +463,11 @@ private:
             return provider;
         }
         for (const auto& entry : node) {
-            const std::string key = entry.first.as<std::string>();
+            const auto name = key_of(entry.first, field);
+            if (!name) {
+                continue;
+            }
+            const std::string& key = *name;
             if (key == "nickname" && scalar(entry.second, field + ".nickname")) {
                 provider.nickname = entry.second.as<std::string>();
             } else if (key == "driver" && scalar(entry.second, field + ".driver")) {

@@ -2,6 +2,7 @@
 
 #include "core/attribution/meta_token.hpp"
 #include "core/encoding/base64.hpp"
+#include "core/encoding/hex_escape.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -41,13 +42,20 @@ std::string optional_string(const json::object& o, std::string_view key, const s
     return v == nullptr || v->is_null() ? std::string() : string_of(*v, field);
 }
 
+// A key the caller chose, as it goes into a field path: JSON lets a key hold any character, NUL
+// among them, and what() is a C string that ends at the first one; the message goes to the
+// caller and the log.
+std::string key_shown(std::string_view key)
+{
+    return encoding::escape_controls(key);
+}
+
 void only_keys(const json::object& o, const std::set<std::string_view>& known,
                const std::string& where)
 {
     for (const auto& [key, unused] : o) {
         if (!known.contains(key)) {
-            refuse(where + std::string(where.empty() ? "" : ".") + std::string(key),
-                   "unknown field");
+            refuse(where + std::string(where.empty() ? "" : ".") + key_shown(key), "unknown field");
         }
     }
 }
@@ -112,7 +120,7 @@ std::vector<std::pair<std::string, std::string>> headers_of(const json::object& 
         return out;
     }
     for (const auto& [name, value] : object_of(*v, "headers")) {
-        const std::string field = "headers." + std::string(name);
+        const std::string field = "headers." + key_shown(name);
         out.emplace_back(std::string(name), string_of(value, field));
         try {
             check_extra_header(out.back().first, out.back().second);

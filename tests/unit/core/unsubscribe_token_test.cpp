@@ -107,5 +107,29 @@ TEST(UnsubscribeToken, RefusesWhatWouldNotFit)
                  std::invalid_argument);
 }
 
+// Found by fuzz_tokens: U+0149 folds to two characters (3 octets from 2), so 32 of them make a
+// 64-octet local part whose canonical form has 96, not an address itself. The link was minted
+// and never decoded.
+TEST(UnsubscribeToken, AnAddressWhoseCanonicalFormIsLongerRoundTrips)
+{
+    unsubscribe_codec codec(key_of(1));
+    std::string local;
+    for (int i = 0; i < 32; ++i) {
+        local += "\u0149";
+    }
+    const std::string folded = [] {
+        std::string out;
+        for (int i = 0; i < 32; ++i) {
+            out += "\u02bcn";
+        }
+        return out;
+    }();
+    const auto decoded = codec.decode(codec.encode({local + "@example.com", "c", "p"}));
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->email, folded + "@example.com");
+    EXPECT_EQ(decoded->campaign_id, "c");
+    EXPECT_EQ(decoded->provider, "p");
+}
+
 } // namespace
 } // namespace mailgate::core::attribution

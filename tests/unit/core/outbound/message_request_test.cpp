@@ -123,5 +123,15 @@ TEST(MessageRequest, MalformedTruncatedAndHostileBodies)
                 HasSubstr("to: "));
 }
 
+// Found by fuzz_message_request: a key with a NUL cut what() short, before the reason.
+TEST(MessageRequest, AKeyWithControlCharactersIsShownEscaped)
+{
+    EXPECT_EQ(refusal(R"({"provid\u0000\u0001 x": "smtp"})"), "provid\\x00\\x01 x: unknown field");
+    EXPECT_EQ(refusal(R"({"provider": "p", "text": "t", "to": "a@example.com", )"
+                      R"("headers": {"X-A\u0000\r\nBcc": "x"}})"),
+              "headers.X-A\\x00\\x0D\\x0ABcc: the header name 'X-A???Bcc' is not 1 to 76 "
+              "printable ASCII characters without ':'");
+}
+
 } // namespace
 } // namespace mailgate::core::outbound
