@@ -14,6 +14,7 @@
 #include "core/outbound/message_request.hpp"
 #include "core/outbound/mime_message.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -148,21 +149,20 @@ std::string quoted_printable_decode(std::string_view text)
     return out;
 }
 
+// The text as lines (a line ends at CRLF, a lone CR or a lone LF), each ended by CRLF: written
+// apart from the builder's own loop, so that the check does not mirror it.
 std::string canonical_text(std::string_view text)
 {
     std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\r' || text[i] == '\n') {
-            out += "\r\n";
-            i += text.substr(i, 2) == "\r\n" ? 1 : 0;
-        } else {
-            out += text[i];
-        }
-    }
-    if (!out.ends_with("\r\n")) {
+    while (!text.empty()) {
+        const auto end = std::min(text.find_first_of("\r\n"), text.size());
+        out.append(text.substr(0, end));
         out += "\r\n";
+        text.remove_prefix(end);
+        const bool crlf = text.starts_with("\r\n");
+        text.remove_prefix(text.empty() ? 0 : crlf ? 2 : 1);
     }
-    return out;
+    return out.empty() ? "\r\n" : out;
 }
 
 std::string field_value(std::string_view fields, std::string_view name)
