@@ -1,6 +1,7 @@
 #include "core/addressing/address.hpp"
 
 #include "core/addressing/rfc5322.hpp"
+#include "core/encoding/ascii.hpp"
 #include "core/encoding/utf8.hpp"
 
 #include <mailgate/sdk/str.hpp>
@@ -34,20 +35,6 @@ constexpr std::size_t max_input = 1024;
 std::string quoted(std::string_view text)
 {
     return "'" + std::string(text) + "'";
-}
-
-// ASCII only, as the canonical form says (non-ASCII is case-folded apart), and without the
-// locale lookup per character that std::tolower and Boost's to_lower make: every event's address
-// comes through here.
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 std::string_view trim(std::string_view text)
@@ -184,7 +171,7 @@ std::string parse_address_literal(std::string_view literal)
 
 bool has_a_label(std::string_view domain)
 {
-    const std::string lowered = lower(domain);
+    const std::string lowered = encoding::ascii_lower(domain);
     return lowered.starts_with("xn--") || lowered.find(".xn--") != std::string::npos;
 }
 
@@ -199,7 +186,7 @@ std::string to_a_labels(std::string_view domain)
         fail("the domain " + quoted(domain) + " is not a valid internationalised domain name (" +
              idn2_strerror(rc) + ")");
     }
-    return lower(owned.get());
+    return encoding::ascii_lower(owned.get());
 }
 
 void check_label(std::string_view label, std::string_view domain)
@@ -253,8 +240,9 @@ std::string parse_domain(std::string_view domain)
     if (domain.front() == '[') {
         return parse_address_literal(domain);
     }
-    std::string ascii =
-        encoding::is_ascii(domain) && !has_a_label(domain) ? lower(domain) : to_a_labels(domain);
+    std::string ascii = encoding::is_ascii(domain) && !has_a_label(domain)
+                            ? encoding::ascii_lower(domain)
+                            : to_a_labels(domain);
     check_ldh_domain(ascii);
     return ascii;
 }
@@ -275,7 +263,7 @@ std::string quoted_content(std::string_view local)
 std::string case_folded(std::string_view text)
 {
     if (encoding::is_ascii(text)) {
-        return lower(text);
+        return encoding::ascii_lower(text);
     }
     std::size_t length = 0;
     uint8_t* folded = u8_casefold(reinterpret_cast<const uint8_t*>(text.data()), text.size(),

@@ -1,4 +1,5 @@
 #include "core/bounces/bounce_classifier.hpp"
+#include "core/encoding/ascii.hpp"
 
 #include "core/bounces/dsn_fields.hpp"
 #include "core/bounces/mime_walk.hpp"
@@ -129,7 +130,7 @@ field_group quoted_headers(std::string_view text)
 void add_not_recipient(reading& r, std::string_view address)
 {
     if (!address.empty()) {
-        r.not_recipients.push_back(to_lower(address));
+        r.not_recipients.push_back(encoding::ascii_lower(address));
     }
 }
 
@@ -151,13 +152,13 @@ reading read_parts(std::string_view prepared)
 
 bool is_daemon(std::string_view address)
 {
-    const auto local = to_lower(address.substr(0, address.find('@')));
+    const auto local = encoding::ascii_lower(address.substr(0, address.find('@')));
     return local == "mailer-daemon" || local == "postmaster";
 }
 
 bool is_not_recipient(const reading& r, std::string_view address)
 {
-    const auto lower = to_lower(address);
+    const auto lower = encoding::ascii_lower(address);
     return is_daemon(address) || std::find(r.not_recipients.begin(), r.not_recipients.end(),
                                            lower) != r.not_recipients.end();
 }
@@ -452,7 +453,7 @@ bounce_record dsn_record(const field_group& g, std::string_view reporting)
     if (rec.recipient.empty()) {
         rec.recipient = std::string(without_type(g.get("final-recipient")));
     }
-    rec.action = to_lower(trim(g.get("action")));
+    rec.action = encoding::ascii_lower(trim(g.get("action")));
     const auto status = reasons::find_status(g.get("status"));
     rec.status = std::string(status);
     rec.diagnostic = fold_space(without_type(g.get("diagnostic-code")), diagnostic_bound);
@@ -467,7 +468,7 @@ bounce_record dsn_record(const field_group& g, std::string_view reporting)
 std::string_view text_block_for(std::string_view region, std::string_view recipient,
                                 const std::vector<std::string>& all)
 {
-    const auto at = ifind(region, to_lower(recipient));
+    const auto at = ifind(region, encoding::ascii_lower(recipient));
     if (at == std::string_view::npos) {
         return region.substr(0, block_bound);
     }
@@ -478,7 +479,8 @@ std::string_view text_block_for(std::string_view region, std::string_view recipi
         if (iequals(other, recipient) || other.empty() || first_end == std::string_view::npos) {
             continue;
         }
-        if (const auto o = ifind(region, to_lower(other), first_end); o != std::string_view::npos) {
+        if (const auto o = ifind(region, encoding::ascii_lower(other), first_end);
+            o != std::string_view::npos) {
             end = std::min(end, line_start(region, o));
         }
     }
@@ -570,7 +572,7 @@ bounce_result read_feedback(const reading& r)
         rec.recipient.clear();
     }
     rec.why = reason::feedback;
-    const auto type = to_lower(trim(report.get("feedback-type")));
+    const auto type = encoding::ascii_lower(trim(report.get("feedback-type")));
     rec.feedback_type = type.empty() ? "abuse" : type;
     rec.reporting_mta = std::string(without_type(report.get("reporting-mta")));
     rec.action = "complained";
@@ -590,8 +592,8 @@ bool is_feedback(const reading& r)
 
 bool is_auto_reply(const reading& r)
 {
-    const auto submitted = to_lower(trim(r.parts.headers.get("auto-submitted")));
-    const auto precedence = to_lower(trim(r.parts.headers.get("precedence")));
+    const auto submitted = encoding::ascii_lower(trim(r.parts.headers.get("auto-submitted")));
+    const auto precedence = encoding::ascii_lower(trim(r.parts.headers.get("precedence")));
     return submitted.starts_with("auto-replied") || precedence == "auto_reply" ||
            any_sign(auto_reply_signs(), r);
 }

@@ -1,4 +1,5 @@
 #include "core/bounces/dsn_fields.hpp"
+#include "core/encoding/ascii.hpp"
 
 #include "core/bounces/text_scan.hpp"
 
@@ -43,7 +44,7 @@ public:
             return; // prose in a report: not a field
         }
         flush();
-        auto name = to_lower(l.substr(0, colon));
+        auto name = encoding::ascii_lower(l.substr(0, colon));
         if (names_recipient(name) && current_.has(name)) {
             close();
         }

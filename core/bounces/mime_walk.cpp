@@ -1,4 +1,5 @@
 #include "core/bounces/mime_walk.hpp"
+#include "core/encoding/ascii.hpp"
 
 #include "core/bounces/bounce_classifier.hpp"
 #include "core/bounces/text_scan.hpp"
@@ -155,7 +156,7 @@ field_group headers_of(GMimeObject* object)
         const char* name = g_mime_header_get_name(h);
         const char* value = g_mime_header_get_value(h);
         if (name != nullptr) {
-            out.add({to_lower(name), fold_space(value == nullptr ? "" : value, 4096)});
+            out.add({encoding::ascii_lower(name), fold_space(value == nullptr ? "" : value, 4096)});
         }
     }
     return out;
@@ -178,7 +179,7 @@ std::string mime_type_of(GMimeObject* object)
     }
     const char* media = g_mime_content_type_get_media_type(type);
     const char* sub = g_mime_content_type_get_media_subtype(type);
-    return to_lower(std::string(media ? media : "text") + "/" + (sub ? sub : "plain"));
+    return encoding::ascii_lower(std::string(media ? media : "text") + "/" + (sub ? sub : "plain"));
 }
 
 class walker {
@@ -290,7 +291,7 @@ message_parts walk_message(std::string_view prepared)
         GMimeContentType* type = g_mime_object_get_content_type(body);
         const char* report =
             type ? g_mime_content_type_get_parameter(type, "report-type") : nullptr;
-        out.report_type = to_lower(report ? report : "");
+        out.report_type = encoding::ascii_lower(report ? report : "");
     }
     walker w(out);
     w.visit(body, 0);

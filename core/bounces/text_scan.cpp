@@ -76,13 +76,6 @@ std::string_view address_at(std::string_view text, std::size_t at) noexcept
 
 } // namespace
 
-std::string to_lower(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
-}
-
 std::string_view trim(std::string_view s) noexcept
 {
     while (!s.empty() && is_space(s.front())) {

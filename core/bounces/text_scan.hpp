@@ -10,7 +10,6 @@
 
 namespace mailgate::core::bounces {
 
-std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s) noexcept;
 
 /// Where `needle` (lower case) occurs in `hay`, ignoring ASCII case, or npos.

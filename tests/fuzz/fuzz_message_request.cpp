@@ -10,6 +10,7 @@
 // the content does not hold.
 
 #include "core/addressing/address.hpp"
+#include "core/encoding/ascii.hpp"
 #include "core/encoding/base64.hpp"
 #include "core/outbound/message_request.hpp"
 #include "core/outbound/mime_message.hpp"
@@ -82,17 +83,6 @@ std::vector<std::string> field_names(const std::vector<std::string_view>& lines)
     return names;
 }
 
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
 void check_head(std::string_view head, const outbound::message_spec& spec)
 {
     const auto names = field_names(lines_of(head));
@@ -103,8 +93,8 @@ void check_head(std::string_view head, const outbound::message_spec& spec)
     std::size_t extra = 0;
     std::set<std::string> seen;
     for (const auto& name : names) {
-        if (own.contains(lower(name))) {
-            check(seen.insert(lower(name)).second); // one each
+        if (own.contains(encoding::ascii_lower(name))) {
+            check(seen.insert(encoding::ascii_lower(name)).second); // one each
         } else {
             ++extra;
         }
