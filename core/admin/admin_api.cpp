@@ -107,7 +107,7 @@ json::value detail_of(const std::string& detail_json)
 
 json::object to_json(const storage::stored_event& s)
 {
-    const events::event& e = s.ev;
+    const events::gateway_event& e = s.ev;
     json::array system_events;
     for (const auto& se : s.system_events) {
         system_events.push_back(

@@ -43,7 +43,8 @@ std::optional<event_kind> parse_event_kind(std::string_view name) noexcept;
 /// The kind for an ABI MG_EVENT_* value.
 std::optional<event_kind> from_abi(int32_t kind) noexcept;
 
-struct event {
+/// An event as the gateway stores it (the SDK's `sdk::event` is what a driver emits).
+struct gateway_event {
     std::string provider; ///< the provider's nickname
     std::string driver;   ///< "id@version"
     event_kind kind = event_kind::delivered;
@@ -78,7 +79,7 @@ enum class suppression_change { none, suppress, lift };
 /// An event with everything it changes; storage applies it all, or nothing when the event is
 /// a duplicate.
 struct routed_event {
-    event ev;
+    gateway_event ev;
     std::vector<system_event> system_events;
     suppression_change suppression = suppression_change::none;
     std::string suppression_reason; ///< "hard_bounce", "spam", "unsubscribed", "dropped"

@@ -56,8 +56,8 @@ std::string event_key(const plugin::driver_event& e)
     return "sha256:" + encoding::hex(digest);
 }
 
-std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
-                                const std::string& driver, int64_t received_at)
+std::optional<gateway_event> make_event(const plugin::driver_event& e, const std::string& provider,
+                                        const std::string& driver, int64_t received_at)
 {
     auto kind = from_abi(e.kind);
     auto email = addressing::canonical_email(e.email);
@@ -65,7 +65,7 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
         return std::nullopt;
     }
     event_cause cause = cause_of(*kind, e);
-    event ev;
+    gateway_event ev;
     ev.provider = provider;
     ev.driver = driver;
     ev.kind = settled_kind(*kind, cause.reason);
@@ -87,7 +87,7 @@ std::optional<event> make_event(const plugin::driver_event& e, const std::string
     return ev;
 }
 
-routed_event route(event ev)
+routed_event route(gateway_event ev)
 {
     routed_event r;
     const std::string& why = ev.description;

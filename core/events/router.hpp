@@ -24,11 +24,11 @@ std::string event_key(const plugin::driver_event& e);
 /// Builds the stored event from a driver's event, its email in the canonical form
 /// (addressing::canonical_email). `received_at` is Unix milliseconds. Nothing when the email is
 /// not an address parse_address takes (the caller reports the item as unprocessed).
-std::optional<event> make_event(const plugin::driver_event& e, const std::string& provider,
-                                const std::string& driver, int64_t received_at);
+std::optional<gateway_event> make_event(const plugin::driver_event& e, const std::string& provider,
+                                        const std::string& driver, int64_t received_at);
 
 /// Derives the system events and the suppression change (docs/architecture.md).
-routed_event route(event ev);
+routed_event route(gateway_event ev);
 
 /// Routes every event of a parsed callback. An event whose email is not an address moves to
 /// `result.rejected` as "invalid email", like any item the gateway cannot use.

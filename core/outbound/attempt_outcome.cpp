@@ -18,7 +18,7 @@ events::routed_event in_band_bounce(const storage::queued_message& message,
     // receiver refusing the sender (reputation, policy, a blocklist) says nothing about it.
     const std::string reply = sent.reply.str();
     const auto cause = reasons::classify({sent.reply.code, sent.reply.enhanced, reply});
-    events::event ev;
+    events::gateway_event ev;
     ev.provider = message.provider;
     ev.driver = driver;
     ev.kind = cause.hard ? events::event_kind::hard_bounce : events::event_kind::soft_bounce;

@@ -167,7 +167,7 @@ preference_center::change(const http::request& req, const attribution::unsubscri
         unsubscribe ? events::event_kind::unsubscribed : events::event_kind::resubscribed;
     const auto opposite =
         unsubscribe ? events::event_kind::resubscribed : events::event_kind::unsubscribed;
-    events::event ev;
+    events::gateway_event ev;
     ev.provider = target.provider;
     ev.driver = driver_name;
     ev.kind = kind;

@@ -10,7 +10,7 @@ namespace mailgate::core::storage {
 namespace {
 
 // NUL-separated: a provider's name cannot run into its key.
-key_hash hash_of(const events::event& ev)
+key_hash hash_of(const events::gateway_event& ev)
 {
     std::string input = ev.provider;
     input += '\0';

@@ -38,7 +38,7 @@ struct suppression {
 
 struct stored_event {
     int64_t id = 0; ///< store-assigned, increasing
-    events::event ev;
+    events::gateway_event ev;
     std::vector<events::system_event> system_events;
 };
 

@@ -12,8 +12,8 @@ constexpr std::string_view insert_event_sql =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The new row's id.
-int64_t insert_event(connection& db, const events::event& ev, const prepared_event& prepared,
-                     const key_hash& key)
+int64_t insert_event(connection& db, const events::gateway_event& ev,
+                     const prepared_event& prepared, const key_hash& key)
 {
     db.prepare(insert_event_sql)
         .bind(ev.provider)

@@ -21,9 +21,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-event event_of(event_kind kind, std::string description = "the provider's words")
+gateway_event event_of(event_kind kind, std::string description = "the provider's words")
 {
-    event ev;
+    gateway_event ev;
     ev.provider = "esp";
     ev.kind = kind;
     ev.email = "someone@example.com";
