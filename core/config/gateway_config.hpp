@@ -4,6 +4,9 @@
 // kept as text with their position; they are checked against the driver's option table once
 // the drivers are loaded (provider_options.hpp).
 
+#include "core/config/bounce_config.hpp"
+#include "core/config/located_value.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -13,13 +16,6 @@
 #include <vector>
 
 namespace mailgate::core::config {
-
-/// One value from the file, with where it stands ("file:line:column").
-struct located_value {
-    std::string text;
-    bool scalar = true; ///< false for a map or a list
-    std::string where;
-};
 
 struct provider_config {
     std::string nickname;
@@ -105,6 +101,7 @@ struct gateway_config {
     /// Empty: no token verifies.
     located_value attribution_key;
     std::vector<provider_config> providers;
+    bounces_config bounces;
 };
 
 /// The public URL when none is configured: the listener itself, on the port it bound.
