@@ -81,6 +81,31 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 }
 
 // "127.0.0.1:8025", "[::1]:8025", "localhost:0" (0: any free port).
+std::optional<bool> parse_bool(const std::string& text)
+{
+    if (text == "true") {
+        return true;
+    }
+    if (text == "false") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+std::optional<imap_security> parse_imap_security(const std::string& text)
+{
+    if (text == "tls") {
+        return imap_security::tls;
+    }
+    if (text == "starttls") {
+        return imap_security::starttls;
+    }
+    if (text == "none") {
+        return imap_security::none;
+    }
+    return std::nullopt;
+}
+
 bool parse_listen(const std::string& text, std::string& address, uint16_t& port)
 {
     static const std::regex pattern("(\\[[0-9A-Fa-f:.]+\\]|[^:\\[\\]]+):([0-9]{1,5})");
@@ -140,6 +165,8 @@ public:
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
                                    config.attribution_key = located(n, f);
                                }}});
+            } else if (key == "bounces") {
+                read_bounces(entry.second, config.bounces);
             } else if (key == "secrets") {
                 read_section(entry.second, "secrets",
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
@@ -148,7 +175,7 @@ public:
             } else {
                 problem(entry.first, key,
                         "unknown section (known: server, storage, outbound, admin, secrets, "
-                        "attribution, plugins, providers)");
+                        "attribution, bounces, plugins, providers)");
             }
         }
         return config;
@@ -480,6 +507,183 @@ private:
         }
         check_names(node, field, provider);
         return provider;
+    }
+
+    void read_bounces(const YAML::Node& node, bounces_config& out)
+    {
+        if (!node.IsMap()) {
+            problem(node, "bounces", "must be a map");
+            return;
+        }
+        for (const auto& entry : node) {
+            const auto name = key_of(entry.first, "bounces");
+            if (!name) {
+                continue;
+            }
+            const std::string field = "bounces." + *name;
+            if (*name == "domains") {
+                read_domains(entry.second, field, out.domains);
+            } else if (*name == "listen") {
+                read_listener(entry.second, field, out.listen.emplace());
+            } else if (*name == "mailboxes") {
+                read_mailboxes(entry.second, field, out.mailboxes);
+            } else if (*name == "suppress_unattributed") {
+                if (scalar(entry.second, field)) {
+                    typed(entry.second, field, out.suppress_unattributed, parse_bool,
+                          "true or false");
+                }
+            } else {
+                problem(entry.first, field,
+                        "unknown field (known: domains, listen, mailboxes, suppress_unattributed)");
+            }
+        }
+    }
+
+    void read_domains(const YAML::Node& node, const std::string& field,
+                      std::vector<std::string>& out)
+    {
+        static const std::regex domain(
+            "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}");
+        if (!node.IsSequence()) {
+            problem(node, field, "must be a list of domains");
+            return;
+        }
+        for (const auto& item : node) {
+            if (!scalar(item, field)) {
+                continue;
+            }
+            const auto text = item.as<std::string>();
+            if (std::regex_match(text, domain)) {
+                out.push_back(text);
+            } else {
+                problem(item, field, "'" + text + "' is not a domain name");
+            }
+        }
+    }
+
+    void read_listener(const YAML::Node& node, const std::string& field,
+                       bounce_listener_config& out)
+    {
+        read_section(
+            node, field,
+            {{"listen",
+              [&](const YAML::Node& n, const std::string& f) {
+                  if (!parse_listen(n.as<std::string>(), out.address, out.port)) {
+                      problem(n, f, "must be host:port, e.g. 0.0.0.0:25");
+                  }
+              }},
+             {"host_name", [&](const YAML::Node& n,
+                               const std::string&) { out.host_name = n.as<std::string>(); }},
+             {"tls_certificate",
+              [&](const YAML::Node& n, const std::string&) {
+                  out.tls_certificate = relative_to_file(n.as<std::string>());
+              }},
+             {"tls_private_key",
+              [&](const YAML::Node& n, const std::string&) {
+                  out.tls_private_key = relative_to_file(n.as<std::string>());
+              }},
+             {"max_message_size",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.max_message_size, parse_size, "a size like 10MiB");
+              }},
+             {"max_connections",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.max_connections, parse_count<std::size_t, 1, 100000>,
+                        "1 to 100000");
+              }},
+             {"max_recipients",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.max_recipients, parse_count<std::size_t, 1, 1000>, "1 to 1000");
+              }},
+             {"command_timeout",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.command_timeout, parse_duration, "a duration like 5m");
+              }},
+             {"session_timeout", [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.session_timeout, parse_duration, "a duration like 30m");
+              }}});
+        if (out.tls_certificate.empty() != out.tls_private_key.empty()) {
+            problem(node, field, "tls_certificate and tls_private_key go together");
+        }
+    }
+
+    void read_mailboxes(const YAML::Node& node, const std::string& field,
+                        std::vector<bounce_mailbox_config>& out)
+    {
+        if (!node.IsSequence()) {
+            problem(node, field, "must be a list");
+            return;
+        }
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const std::string item = field + "[" + std::to_string(i) + "]";
+            auto mailbox = read_mailbox(node[i], item);
+            if (!mailbox.name.empty() && !names.insert(mailbox.name).second) {
+                problem(node[i], item + ".name", "'" + mailbox.name + "' names another mailbox");
+            }
+            out.push_back(std::move(mailbox));
+        }
+    }
+
+    bounce_mailbox_config read_mailbox(const YAML::Node& node, const std::string& field)
+    {
+        bounce_mailbox_config out;
+        read_section(
+            node, field,
+            {{"name",
+              [&](const YAML::Node& n, const std::string&) { out.name = n.as<std::string>(); }},
+             {"host",
+              [&](const YAML::Node& n, const std::string&) { out.host = n.as<std::string>(); }},
+             {"port",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.port, parse_count<uint16_t, 1, 65535>, "1 to 65535");
+              }},
+             {"security",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.security, parse_imap_security, "tls, starttls or none");
+              }},
+             {"verify_tls",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.verify_tls, parse_bool, "true or false");
+              }},
+             {"user",
+              [&](const YAML::Node& n, const std::string&) { out.user = n.as<std::string>(); }},
+             {"password",
+              [&](const YAML::Node& n, const std::string& f) { out.password = located(n, f); }},
+             {"folder",
+              [&](const YAML::Node& n, const std::string&) { out.folder = n.as<std::string>(); }},
+             {"processed_folder",
+              [&](const YAML::Node& n, const std::string&) {
+                  out.processed_folder = n.as<std::string>();
+              }},
+             {"poll_interval",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.poll_interval, parse_duration, "a duration like 1m");
+              }},
+             {"timeout",
+              [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.timeout, parse_duration, "a duration like 60s");
+              }},
+             {"max_message_size", [&](const YAML::Node& n, const std::string& f) {
+                  typed(n, f, out.max_message_size, parse_size, "a size like 10MiB");
+              }}});
+        if (node.IsMap()) {
+            static const std::regex name("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+            if (!std::regex_match(out.name, name)) {
+                problem(node, field + ".name",
+                        "is required: letters, digits, '.', '_', '-'; at most 64");
+            }
+            for (const auto* required : {&out.host, &out.user}) {
+                if (required->empty()) {
+                    problem(node, field, "host and user are required");
+                    break;
+                }
+            }
+            if (out.password.text.empty()) {
+                problem(node, field + ".password", "is required (a secret: env:, file: or enc:)");
+            }
+        }
+        return out;
     }
 
     void check_names(const YAML::Node& node, const std::string& field,

@@ -9,14 +9,18 @@
 
 namespace mailgate::core::encoding {
 
+/// `c` lowered when it is A-Z.
+constexpr char ascii_lower(char c) noexcept
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 /// `text` with A-Z lowered; every other byte as it is.
 inline std::string ascii_lower(std::string_view text)
 {
     std::string out(text);
     for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
+        c = ascii_lower(c);
     }
     return out;
 }

@@ -254,6 +254,78 @@ TEST_F(GatewayConfig, OutboundSectionDefaultsAndOverrides)
                 HasSubstr("outbound.pool: unknown field (known: "));
 }
 
+TEST_F(GatewayConfig, BouncesAreOffUntilConfigured)
+{
+    auto defaults = load_config(write("providers: []\n")).bounces;
+    EXPECT_TRUE(defaults.domains.empty());
+    EXPECT_FALSE(defaults.listen);
+    EXPECT_TRUE(defaults.mailboxes.empty());
+    EXPECT_FALSE(defaults.suppress_unattributed) << "a forged bounce must not suppress anyone";
+}
+
+TEST_F(GatewayConfig, BouncesSectionReadsListenerAndMailboxes)
+{
+    auto config = load_config(write("bounces:\n"
+                                    "  domains: [bounces.example.com, b.example.org]\n"
+                                    "  listen:\n"
+                                    "    listen: 0.0.0.0:25\n"
+                                    "    tls_certificate: certs/mx.pem\n"
+                                    "    tls_private_key: certs/mx.key\n"
+                                    "    max_message_size: 20MiB\n"
+                                    "    command_timeout: 2m\n"
+                                    "  mailboxes:\n"
+                                    "    - name: gmail\n"
+                                    "      host: imap.gmail.com\n"
+                                    "      user: sender@example.com\n"
+                                    "      password: env:GMAIL_APP_PASSWORD\n"
+                                    "    - name: local\n"
+                                    "      host: 127.0.0.1\n"
+                                    "      port: 143\n"
+                                    "      security: starttls\n"
+                                    "      user: bounces\n"
+                                    "      password: file:/etc/mailgate/imap\n"
+                                    "      folder: Bounces\n"
+                                    "      processed_folder: Done\n"
+                                    "      poll_interval: 30s\n"))
+                      .bounces;
+    EXPECT_EQ(config.domains, (std::vector<std::string>{"bounces.example.com", "b.example.org"}));
+    ASSERT_TRUE(config.listen);
+    EXPECT_EQ(config.listen->address, "0.0.0.0");
+    EXPECT_EQ(config.listen->port, 25);
+    EXPECT_EQ(config.listen->tls_certificate, dir_ / "certs/mx.pem");
+    EXPECT_EQ(config.listen->max_message_size, 20u * 1024 * 1024);
+    EXPECT_EQ(config.listen->command_timeout, std::chrono::minutes(2));
+    ASSERT_EQ(config.mailboxes.size(), 2u);
+    EXPECT_EQ(config.mailboxes[0].port, 993) << "IMAPS";
+    EXPECT_EQ(config.mailboxes[0].security, imap_security::tls);
+    EXPECT_EQ(config.mailboxes[0].folder, "INBOX");
+    EXPECT_EQ(config.mailboxes[0].processed_folder, "mailgate/processed");
+    EXPECT_EQ(config.mailboxes[0].password.text, "env:GMAIL_APP_PASSWORD");
+    EXPECT_EQ(config.mailboxes[1].security, imap_security::starttls);
+    EXPECT_EQ(config.mailboxes[1].processed_folder, "Done");
+    EXPECT_EQ(config.mailboxes[1].poll_interval, std::chrono::seconds(30));
+}
+
+TEST_F(GatewayConfig, BouncesSectionProblemsNameTheField)
+{
+    EXPECT_THAT(problems("bounces:\n  domains: [not a domain]\n"),
+                HasSubstr("bounces.domains: 'not a domain' is not a domain name"));
+    EXPECT_THAT(problems("bounces:\n  listen:\n    tls_certificate: a.pem\n"),
+                HasSubstr("bounces.listen: tls_certificate and tls_private_key go together"));
+    EXPECT_THAT(problems("bounces:\n  mailboxes:\n    - name: a\n      host: h\n      user: u\n"),
+                HasSubstr("bounces.mailboxes[0].password: is required"));
+    EXPECT_THAT(problems("bounces:\n  mailboxes:\n    - {name: a, host: h, user: u, password: p}\n"
+                         "    - {name: a, host: h, user: u, password: p}\n"),
+                HasSubstr("bounces.mailboxes[1].name: 'a' names another mailbox"));
+    EXPECT_THAT(problems("bounces:\n  mailboxes:\n    - {name: a, host: h, user: u, password: p, "
+                         "security: ssl}\n"),
+                HasSubstr("bounces.mailboxes[0].security: must be tls, starttls or none"));
+    EXPECT_THAT(problems("bounces:\n  relay: true\n"),
+                HasSubstr("bounces.relay: unknown field (known: domains, listen, mailboxes"));
+    EXPECT_THAT(problems("bounces:\n  suppress_unattributed: yes\n"),
+                HasSubstr("bounces.suppress_unattributed: must be true or false"));
+}
+
 TEST_F(GatewayConfig, AValidFileCreatesItsProviders)
 {
     auto config = load_config(write("providers:\n"
