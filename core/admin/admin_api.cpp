@@ -1,10 +1,14 @@
 #include "core/admin/admin_api.hpp"
 
+#include "core/intake/report_json.hpp"
+
 #include "core/addressing/address.hpp"
 #include "core/base/clock.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
+#include "core/intake/report_json.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 
 #include <charconv>
@@ -183,15 +187,15 @@ json::object counts_to_json(const std::map<std::string, int64_t>& counts)
 } // namespace
 
 admin_api::admin_api(const plugin::provider_set& providers, storage::store& store,
-                     const callbacks::callback_endpoint& callbacks)
-    : providers_(providers), store_(store), callbacks_(callbacks)
+                     const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces)
+    : providers_(providers), store_(store), callbacks_(callbacks), bounces_(bounces)
 {
 }
 
 std::optional<std::string> admin_api::route_of(const std::vector<std::string>& segments)
 {
-    if (segments.size() == 1 &&
-        (segments[0] == "providers" || segments[0] == "suppressions" || segments[0] == "events")) {
+    if (segments.size() == 1 && (segments[0] == "providers" || segments[0] == "suppressions" ||
+                                 segments[0] == "events" || segments[0] == "bounces")) {
         return "/v1/" + segments[0];
     }
     if (segments.size() == 2 && segments[0] == "suppressions") {
@@ -216,6 +220,9 @@ admin_api::handle(const http::request& req, const std::vector<std::string>& segm
         if (*route == "/v1/suppressions/{email}") {
             return suppression(req, segments[1]);
         }
+        if (*route == "/v1/bounces") {
+            return bounce(req);
+        }
         if (!get) {
             return method_not_allowed(req, "GET, HEAD");
         }
@@ -231,6 +238,35 @@ admin_api::handle(const http::request& req, const std::vector<std::string>& segm
         return report(req, segments[2]);
     } catch (const bad_parameter& e) {
         return http::error_response(bh::status::bad_request, e.message, req);
+    }
+}
+
+// One bounce mail as received, for operators who take bounces in their own pipes (a Postfix
+// pipe transport, procmail, an S3 drop): answered once its events are durable. The message is
+// not attributed by an envelope recipient (it has none here), only by what it carries.
+http::response admin_api::bounce(const http::request& req) const
+{
+    if (bounces_ == nullptr) {
+        return http::error_response(bh::status::not_found, "not found", req);
+    }
+    if (req.method() != bh::verb::post) {
+        return method_not_allowed(req, "POST");
+    }
+    const auto type = req[bh::field::content_type];
+    if (!boost::algorithm::istarts_with(type, "message/rfc822")) {
+        return http::error_response(bh::status::unsupported_media_type,
+                                    "the body must be one message, Content-Type: message/rfc822",
+                                    req);
+    }
+    if (req.body().empty()) {
+        return http::error_response(bh::status::bad_request, "the body is empty", req);
+    }
+    try {
+        const auto report = bounces_->process(req.body(), "", "api");
+        return http::json_response(bh::status::ok, intake::report_json(report, true), req);
+    } catch (const std::system_error&) {
+        return http::error_response(bh::status::service_unavailable,
+                                    "the bounce could not be stored; send it again", req);
     }
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 
 // The operator's API under /v1 (docs/http-api.md): providers, suppressions, events, campaign
-// reports. Every route needs the admin bearer token; the caller checks it.
+// reports, bounce mail handed in. Every route needs the admin bearer token; the caller checks it.
 
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/http/handler.hpp"
+#include "core/intake/bounce_intake.hpp"
 #include "core/plugin/provider_set.hpp"
 #include "core/storage/store.hpp"
 
@@ -12,8 +13,9 @@ namespace mailgate::core::admin {
 
 class admin_api {
 public:
+    /// `bounces` takes POST /v1/bounces; null: the route answers 404.
     admin_api(const plugin::provider_set& providers, storage::store& store,
-              const callbacks::callback_endpoint& callbacks);
+              const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces);
 
     /// `segments`: the decoded path segments after /v1. Returns nothing for a path that is
     /// not an admin route. THREAD: any I/O thread.
@@ -32,10 +34,12 @@ private:
     http::response events(const http::request& req,
                           const std::map<std::string, std::string>& query) const;
     http::response report(const http::request& req, const std::string& campaign) const;
+    http::response bounce(const http::request& req) const;
 
     const plugin::provider_set& providers_;
     storage::store& store_;
     const callbacks::callback_endpoint& callbacks_;
+    intake::bounce_intake* bounces_;
 };
 
 } // namespace mailgate::core::admin

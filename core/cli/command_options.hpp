@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mailgate::core::cli {
 
@@ -14,15 +15,16 @@ struct command_options {
     std::optional<std::filesystem::path> port_file;  ///< serve: where to write the bound port
     std::optional<std::string> provider;             ///< replay: the provider's nickname
     std::optional<std::filesystem::path> input_file; ///< replay: the captured body
-    bool apply = false;                              ///< replay: store, not a dry run
-    std::optional<std::string> email;                ///< meta: the recipient
-    std::optional<std::string> message_id;           ///< meta
-    std::optional<std::string> campaign_id;          ///< meta
-    std::optional<std::string> profile;              ///< meta
-    std::optional<std::string> to;                   ///< send-test: the recipient
-    std::optional<std::string> from;                 ///< send-test: the sender, if not default
-    bool json = false;                               ///< send-test: print JSON
-    bool allow_suppressed = false; ///< send-test: send to a suppressed recipient too
+    std::vector<std::string> arguments;    ///< every word after the command (input_file: the first)
+    bool apply = false;                    ///< replay: store, not a dry run
+    std::optional<std::string> email;      ///< meta: the recipient
+    std::optional<std::string> message_id; ///< meta
+    std::optional<std::string> campaign_id; ///< meta
+    std::optional<std::string> profile;     ///< meta
+    std::optional<std::string> to;          ///< send-test: the recipient
+    std::optional<std::string> from;        ///< send-test: the sender, if not default
+    bool json = false;                      ///< send-test: print JSON
+    bool allow_suppressed = false;          ///< send-test: send to a suppressed recipient too
     std::optional<std::filesystem::path> check_file; ///< plugins: judge this one file
 };
 
@@ -41,6 +43,11 @@ int run_serve(const command_options& options);
 /// `mailgate replay --provider NICK FILE [--apply]`: a captured callback body through the same
 /// driver and router, printing the events; stored only with --apply.
 int run_replay(const command_options& options);
+
+/// `mailgate bounces parse FILE... [--apply]`: each file (- for stdin) read as bounce mail,
+/// printed as one JSON object a line; attributed and stored (with --apply) only when a
+/// configuration is given. Exits 1 when a file could not be read or stored.
+int run_bounces(const command_options& options);
 
 /// `mailgate meta --email A [--message M] [--campaign C] [--profile P]`: the attribution
 /// token for that message, signed with the configured key.

@@ -2,8 +2,11 @@
 
 #include "core/config/config_error.hpp"
 #include "core/config/secret_resolver.hpp"
+#include "core/encoding/ascii.hpp"
 #include "core/storage/postgres_store.hpp"
 #include "core/storage/sqlite_store.hpp"
+
+#include <algorithm>
 
 namespace mailgate::core::cli {
 namespace {
@@ -62,6 +65,7 @@ gateway open_gateway(const command_options& options, bool with_store)
                std::move(admin_token),
                key ? std::make_unique<attribution::meta_codec>(key->bytes()) : nullptr,
                key ? std::make_unique<attribution::unsubscribe_codec>(key->bytes()) : nullptr,
+               key ? std::make_unique<attribution::return_path_codec>(key->bytes()) : nullptr,
                std::make_unique<metrics::registry>(),
                nullptr};
     if (with_store) {
@@ -78,6 +82,26 @@ gateway open_gateway(const command_options& options, bool with_store)
             [s = gw.store.get()] { return static_cast<double>(s->queued_count()); });
     }
     return gw;
+}
+
+std::vector<std::string> bounce_domains(const gateway& gw)
+{
+    std::vector<std::string> out;
+    const auto add = [&out](const std::string& domain) {
+        const std::string lower = encoding::ascii_lower(domain);
+        if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) {
+            out.push_back(lower);
+        }
+    };
+    for (const auto& d : gw.config.bounces.domains) {
+        add(d);
+    }
+    for (const auto& p : gw.providers.providers()) {
+        if (auto it = p->options().find("bounce_domain"); it != p->options().end()) {
+            add(it->second);
+        }
+    }
+    return out;
 }
 
 } // namespace mailgate::core::cli

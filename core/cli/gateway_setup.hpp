@@ -4,6 +4,7 @@
 // (secrets resolved), metrics and storage.
 
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/return_path.hpp"
 #include "core/attribution/unsubscribe_token.hpp"
 #include "core/cli/command_options.hpp"
 #include "core/config/gateway_config.hpp"
@@ -14,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mailgate::core::cli {
 
@@ -26,9 +28,14 @@ struct gateway {
     std::unique_ptr<attribution::meta_codec> meta_codec;
     /// Signs and verifies the preference center's links; null when meta_codec is.
     std::unique_ptr<attribution::unsubscribe_codec> unsubscribe_codec;
+    /// Signs and verifies return paths at the bounce domains; null when meta_codec is.
+    std::unique_ptr<attribution::return_path_codec> return_path_codec;
     std::unique_ptr<metrics::registry> metrics;
     std::unique_ptr<storage::store> store; ///< declared after metrics: it records into them
 };
+
+/// bounces.domains and every provider's bounce_domain, each once.
+std::vector<std::string> bounce_domains(const gateway& gw);
 
 /// Loads the configuration (throws config::config_error listing every problem), the drivers
 /// and the providers; opens storage unless `with_store` is false.

@@ -36,6 +36,9 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
         {"send-test",
          {&cli::run_send_test, "send a test message through a provider, showing the SMTP "
                                "conversation (--provider NICK --to ADDRESS [--from A] [--json])"}},
+        {"bounces",
+         {&cli::run_bounces, "read bounce mail as the gateway does and print the result as JSON "
+                             "(parse FILE... [--apply]; - for stdin)"}},
         {"replay",
          {&cli::run_replay, "run a captured callback body through a provider's driver and the "
                             "router (--provider NICK FILE [--apply])"}},
@@ -71,8 +74,8 @@ int run(int argc, char** argv)
         "log-format", po::value<std::string>()->default_value("text"),
         "text (for people) or json (one object per line, for log collectors)")(
         "port-file", po::value<std::string>(), "serve: write the bound port to this file")(
-        "provider", po::value<std::string>(),
-        "replay: the provider's nickname")("apply", "replay: store the events (default: dry run)")(
+        "provider", po::value<std::string>(), "replay: the provider's nickname")(
+        "apply", "replay, bounces: store the events (default: dry run)")(
         "email", po::value<std::string>(),
         "meta: the recipient")("message", po::value<std::string>(), "meta: the message id")(
         "campaign", po::value<std::string>(), "meta: the campaign id")(
@@ -83,10 +86,10 @@ int run(int argc, char** argv)
         "allow-suppressed", "send-test: send even when the recipient is suppressed")(
         "check", po::value<std::string>(), "plugins: load only this driver file and report on it");
     po::options_description all;
-    all.add(options).add_options()("command", po::value<std::string>())("input",
-                                                                        po::value<std::string>());
+    all.add(options).add_options()("command", po::value<std::string>())(
+        "input", po::value<std::vector<std::string>>());
     po::positional_options_description positional;
-    positional.add("command", 1).add("input", 1);
+    positional.add("command", 1).add("input", -1);
 
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
@@ -132,7 +135,8 @@ int run(int argc, char** argv)
         parsed.check_file = vm["check"].as<std::string>();
     }
     if (vm.count("input") != 0) {
-        parsed.input_file = vm["input"].as<std::string>();
+        parsed.arguments = vm["input"].as<std::vector<std::string>>();
+        parsed.input_file = parsed.arguments.front();
     }
     parsed.apply = vm.count("apply") != 0;
     parsed.json = vm.count("json") != 0;

@@ -4,6 +4,7 @@
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/cli/gateway_setup.hpp"
 #include "core/http/server.hpp"
+#include "core/intake/bounce_intake.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/delivery_service.hpp"
 #include "core/preferences/preference_center.hpp"
@@ -89,6 +90,12 @@ void keep_freed_memory()
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
 }
 
+intake::intake_settings intake_settings(const gateway& gw)
+{
+    return {{gw.meta_codec.get(), gw.return_path_codec.get(), bounce_domains(gw)},
+            gw.config.bounces.suppress_unattributed};
+}
+
 void write_port_file(const std::filesystem::path& file, uint16_t port)
 {
     const auto partial = file.string() + ".partial";
@@ -109,7 +116,8 @@ int run_serve(const command_options& options)
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
                                            gw.config.server.public_url, gw.meta_codec.get(),
                                            workers);
-    admin::admin_api admin(gw.providers, *gw.store, callbacks);
+    intake::bounce_intake bounces(*gw.store, workers, intake_settings(gw));
+    admin::admin_api admin(gw.providers, *gw.store, callbacks, &bounces);
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
     outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
                                         gw.config.server.public_url);

@@ -191,6 +191,40 @@ YAML
     expect_rc 1
     expect_out 'refused \(status 1\): Exception occurred while reading input stream'
     ;;
+bounces_parse)
+    printf '%s\r\n' 'From: MAILER-DAEMON@mx.example.org' 'Subject: Undelivered Mail Returned to Sender' \
+        'MIME-Version: 1.0' \
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"' '' \
+        '--B' 'Content-Type: message/delivery-status' '' 'Reporting-MTA: dns; mx.example.org' '' \
+        'Final-Recipient: rfc822; Jane@Example.net' 'Action: failed' 'Status: 5.1.1' \
+        'Diagnostic-Code: smtp; 550 5.1.1 User unknown' '' '--B--' >"$work/dsn.eml"
+    printf '%s\r\n' 'From: a@example.org' 'Subject: hello' '' 'just mail' >"$work/mail.eml"
+    run bounces parse "$work/dsn.eml" "$work/mail.eml"
+    expect_rc 0
+    expect_out '"kind":"bounce","format":"rfc3464"'
+    expect_out '"recipient":"Jane@Example.net","reason":"userunknown","hard":true,"smtp_code":550'
+    expect_out '"attribution":\{"method":"none"'
+    expect_out '"events":\[\{"kind":"hard_bounce","email":"jane@example.net","provider":"bounce-mail","reason":"userunknown","suppresses":false\}\]'
+    expect_out '"kind":"not_bounce".*"file":"[^"]*mail.eml"'
+    "$mailgate" bounces parse - <"$work/dsn.eml" >"$work/out" 2>&1 || fail "stdin"
+    expect_out '"file":"-"'
+    run bounces parse "$work/nothing.eml"
+    expect_rc 1
+    expect_out 'nothing.eml: cannot read'
+    run bounces list
+    expect_rc 2
+    cat >"$work/bounces.yaml" <<YAML
+storage:
+  path: $work/var/mailgate.db
+plugins:
+  directory: $plugins
+YAML
+    run bounces parse --config "$work/bounces.yaml" --apply "$work/dsn.eml"
+    expect_rc 0
+    expect_out '"stored":1,"duplicates":0'
+    run bounces parse --config "$work/bounces.yaml" --apply "$work/dsn.eml"
+    expect_out '"stored":0,"duplicates":1'
+    ;;
 meta)
     cat >"$work/meta.yaml" <<YAML
 attribution:

@@ -323,9 +323,10 @@ TEST_F(MandrillDriver, DescriptorDeclaresTheMandrillDriver)
 
 TEST_F(MandrillDriver, OptionTableIsTheSmtpSetWithMandrillDefaultsPlusWebhookOptions)
 {
-    EXPECT_EQ(driver_.option_count, 12u);
-    for (const char* name : {"host", "port", "scheme", "username", "password", "from_name",
-                             "from_address", "reply_address", "preference_center"}) {
+    EXPECT_EQ(driver_.option_count, 13u);
+    for (const char* name :
+         {"host", "port", "scheme", "username", "password", "from_name", "from_address",
+          "reply_address", "preference_center", "bounce_domain"}) {
         EXPECT_NE(find_option(driver_, name), nullptr) << name;
     }
     const mg_option* host = find_option(driver_, "host");

@@ -207,9 +207,10 @@ TEST_F(SmtpDriver, DescriptorDeclaresTheSmtpDriver)
 
 TEST_F(SmtpDriver, OptionTableIsTheSmtpSetPlusCallbackAuthentication)
 {
-    EXPECT_EQ(driver_.option_count, 13u);
-    for (const char* name : {"host", "port", "scheme", "username", "password", "from_name",
-                             "from_address", "reply_address", "preference_center"}) {
+    EXPECT_EQ(driver_.option_count, 14u);
+    for (const char* name :
+         {"host", "port", "scheme", "username", "password", "from_name", "from_address",
+          "reply_address", "preference_center", "bounce_domain"}) {
         EXPECT_NE(find_option(driver_, name), nullptr) << name;
     }
     const mg_option* verify_tls = find_option(driver_, "verify_tls");

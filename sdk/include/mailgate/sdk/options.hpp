@@ -42,7 +42,7 @@ constexpr std::array<mg_option, N + M> join_options(const std::array<mg_option, 
 
 /// The SMTP settings an operator knows from an ESP's set-up page. Drivers with MG_CAP_SMTP
 /// start their table with these (and may override defaults by defining their own table).
-inline constexpr std::array<mg_option, 9> smtp_options{
+inline constexpr std::array<mg_option, 10> smtp_options{
     option(MG_OPTION_STRING, "host", "SMTP server host name or IP address", nullptr,
            MG_OPTION_REQUIRED),
     option(MG_OPTION_INT, "port", "SMTP server port", "587"),
@@ -54,6 +54,10 @@ inline constexpr std::array<mg_option, 9> smtp_options{
     option(MG_OPTION_STRING, "from_address", "default From address", ""),
     option(MG_OPTION_STRING, "reply_address", "Reply-To address", ""),
     option(MG_OPTION_STRING, "preference_center", "none, system, or a custom https URL", "none"),
+    option(MG_OPTION_STRING, "bounce_domain",
+           "domain whose MX is the gateway's bounce listener: messages get a signed return path "
+           "there",
+           ""),
 };
 
 } // namespace mailgate::sdk

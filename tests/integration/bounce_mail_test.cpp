@@ -1,0 +1,136 @@
+// Bounce mail end to end: the real `mailgate` binary sends through the test SMTP server, and
+// bounces for what it sent come back through POST /v1/bounces: attributed ones suppress the
+// recipient, unattributed ones are stored and suppress nobody, a copy is stored once.
+
+#include "gateway_process.hpp"
+#include "tests/support/bounce_mail.hpp"
+#include "tests/support/smtp_test_server.hpp"
+
+#include <boost/json.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace mailgate::test {
+namespace {
+
+namespace json = boost::json;
+using mailgate::testing::dsn_fields;
+using mailgate::testing::postfix_dsn;
+using mailgate::testing::smtp_test_server;
+
+constexpr auto patience = std::chrono::seconds(15);
+
+const std::string sections_yaml = "outbound:\n"
+                                  "  poll_interval: 50ms\n"
+                                  "  stop_grace: 200ms\n"
+                                  "attribution:\n"
+                                  "  key: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+
+class BounceMail : public ::testing::Test {
+protected:
+    BounceMail() : gw_(options(server_.port())) {}
+
+    static gateway_options options(uint16_t port)
+    {
+        gateway_options o;
+        o.extra_sections_yaml = sections_yaml;
+        o.extra_providers_yaml = "  - nickname: relay\n    driver: smtp\n    host: 127.0.0.1\n"
+                                 "    port: " +
+                                 std::to_string(port) +
+                                 "\n    scheme: smtp\n    from_address: news@shop.example\n";
+        return o;
+    }
+
+    /// Sends one message to `to` and waits until the server has it; its id.
+    std::string send(const std::string& to)
+    {
+        const auto reply =
+            gw_.admin("POST", "/v1/messages",
+                      json::serialize(json::object{{"provider", "relay"},
+                                                   {"to", json::array{json::value(to)}},
+                                                   {"subject", "Spring sale"},
+                                                   {"campaign_id", "spring"},
+                                                   {"text", "Everything half price."}}));
+        EXPECT_EQ(reply.status, 202) << reply.body;
+        const auto before = server_.messages().size();
+        EXPECT_TRUE(server_.wait_for_messages(before + 1, patience));
+        return std::string(
+            json::parse(reply.body).at("messages").as_array().at(0).at("id").as_string());
+    }
+
+    http_reply post_bounce(const std::string& raw, const std::string& type = "message/rfc822") const
+    {
+        return gw_.request(
+            "POST", "/v1/bounces", raw,
+            {{"Authorization", "Bearer " + gw_.admin_token()}, {"Content-Type", type}});
+    }
+
+    bool suppressed(const std::string& email) const
+    {
+        return gw_.admin("GET", "/v1/suppressions/" + email).status == 200;
+    }
+
+    smtp_test_server server_;
+    gateway_process gw_;
+};
+
+TEST_F(BounceMail, ADsnQuotingASentMessageSuppressesItsRecipientOnce)
+{
+    const std::string id = send("jane.doe@example.net");
+    dsn_fields f;
+    f.returned_headers += "Message-ID: <" + id + "@shop.example>\r\n";
+    const auto reply = post_bounce(postfix_dsn(f));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const auto result = json::parse(reply.body).as_object();
+    EXPECT_EQ(result.at("kind"), "bounce");
+    EXPECT_EQ(result.at("attribution").at("method"), "message_id");
+    EXPECT_EQ(result.at("attribution").at("message_id").as_string(), id);
+    EXPECT_EQ(result.at("attribution").at("campaign_id"), "spring");
+    EXPECT_EQ(result.at("stored"), 1);
+    EXPECT_EQ(result.at("records").as_array().at(0).at("reason"), "userunknown");
+    EXPECT_TRUE(suppressed("jane.doe@example.net"));
+
+    const auto events = json::parse(gw_.admin("GET", "/v1/events?campaign=spring").body);
+    const auto& items = events.at("items").as_array();
+    ASSERT_EQ(items.size(), 1u) << json::serialize(events);
+    EXPECT_EQ(items[0].at("kind"), "hard_bounce");
+    EXPECT_EQ(items[0].at("provider"), "relay");
+    EXPECT_EQ(items[0].at("reason"), "userunknown");
+
+    const auto again = json::parse(post_bounce(postfix_dsn(f)).body);
+    EXPECT_EQ(again.at("stored"), 0);
+    EXPECT_EQ(again.at("duplicates"), 1);
+}
+
+TEST_F(BounceMail, AnUnattributedDsnIsStoredAndSuppressesNobody)
+{
+    dsn_fields f;
+    f.final_recipient = "victim@example.org";
+    const auto reply = post_bounce(postfix_dsn(f));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    EXPECT_EQ(json::parse(reply.body).at("attribution").at("method"), "none");
+    EXPECT_FALSE(suppressed("victim@example.org"));
+    const auto events = json::parse(gw_.admin("GET", "/v1/events?email=victim@example.org").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 1u);
+    EXPECT_EQ(events.at("items").as_array()[0].at("provider"), "bounce-mail");
+}
+
+TEST_F(BounceMail, TheRouteNeedsTheTokenAndAMessage)
+{
+    EXPECT_EQ(
+        gw_.request("POST", "/v1/bounces", postfix_dsn(), {{"Content-Type", "message/rfc822"}})
+            .status,
+        401);
+    EXPECT_EQ(post_bounce(postfix_dsn(), "application/json").status, 415);
+    EXPECT_EQ(post_bounce("").status, 400);
+    EXPECT_EQ(gw_.admin("GET", "/v1/bounces").status, 405);
+    const auto ordinary = post_bounce("From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n");
+    ASSERT_EQ(ordinary.status, 200);
+    EXPECT_EQ(json::parse(ordinary.body).at("kind"), "not_bounce");
+    EXPECT_TRUE(json::parse(ordinary.body).at("events").as_array().empty());
+}
+
+} // namespace
+} // namespace mailgate::test
