@@ -116,7 +116,7 @@ int run_serve(const command_options& options)
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
                                            gw.config.server.public_url, gw.meta_codec.get(),
                                            workers);
-    intake::bounce_intake bounces(*gw.store, workers, intake_settings(gw));
+    intake::bounce_intake bounces(*gw.store, workers, intake_settings(gw), gw.metrics.get());
     admin::admin_api admin(gw.providers, *gw.store, callbacks, &bounces);
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
     outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),

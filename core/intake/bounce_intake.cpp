@@ -19,9 +19,24 @@ bool is_report(bounces::message_kind kind)
 } // namespace
 
 bounce_intake::bounce_intake(storage::store& store, workers::blocking_pool& pool,
-                             intake_settings settings)
+                             intake_settings settings, metrics::registry* metrics)
     : store_(store), pool_(pool), settings_(std::move(settings))
 {
+    if (metrics != nullptr) {
+        messages_.emplace(*metrics, "mailgate_bounce_messages_total",
+                          "Bounce mail handled, by way in, kind and attribution",
+                          std::vector<std::string>{"channel", "kind", "attribution"});
+    }
+}
+
+void bounce_intake::count(const std::string& channel, const intake_report& report) const
+{
+    if (messages_) {
+        messages_
+            ->with({channel, bounces::to_string(report.bounce.kind),
+                    to_string(report.attributed.method)})
+            .add();
+    }
 }
 
 intake_report bounce_intake::inspect(std::string_view raw, std::string_view envelope_recipient,
@@ -78,6 +93,7 @@ intake_report bounce_intake::process(std::string_view raw, std::string_view enve
 {
     intake_report report = inspect(raw, envelope_recipient, channel);
     if (report.events.empty()) {
+        count(channel, report);
         return report;
     }
     std::promise<std::pair<std::error_code, storage::commit_result>> committed;
@@ -89,6 +105,7 @@ intake_report bounce_intake::process(std::string_view raw, std::string_view enve
         throw std::system_error(ec, "storing the bounce's events");
     }
     report.stored = stored;
+    count(channel, report);
     return report;
 }
 

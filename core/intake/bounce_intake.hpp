@@ -7,9 +7,11 @@
 
 #include "core/bounces/message_sink.hpp"
 #include "core/intake/bounce_attribution.hpp"
+#include "core/metrics/registry.hpp"
 #include "core/storage/store.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -40,9 +42,10 @@ struct intake_settings {
 
 class bounce_intake {
 public:
-    /// `store` and `pool` must outlive the intake; `pool` runs the classification and the queue
-    /// lookups, off the threads that hand messages in.
-    bounce_intake(storage::store& store, workers::blocking_pool& pool, intake_settings settings);
+    /// `store`, `pool` and `metrics` must outlive the intake; `pool` runs the classification and
+    /// the queue lookups, off the threads that hand messages in. `metrics` may be null.
+    bounce_intake(storage::store& store, workers::blocking_pool& pool, intake_settings settings,
+                  metrics::registry* metrics = nullptr);
 
     /// Handles `raw` as received over `channel` ("smtp", "imap:<mailbox>", "api", "cli");
     /// `envelope_recipient` is the RCPT TO of the SMTP listener, else empty. Never blocks: when
@@ -65,9 +68,13 @@ public:
     bounces::message_sink sink(std::string channel);
 
 private:
+    /// Counts a message whose result is durable.
+    void count(const std::string& channel, const intake_report& report) const;
+
     storage::store& store_;
     workers::blocking_pool& pool_;
     intake_settings settings_;
+    std::optional<metrics::counter_family> messages_;
 };
 
 } // namespace mailgate::core::intake

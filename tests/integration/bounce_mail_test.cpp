@@ -102,6 +102,9 @@ TEST_F(BounceMail, ADsnQuotingASentMessageSuppressesItsRecipientOnce)
     const auto again = json::parse(post_bounce(postfix_dsn(f)).body);
     EXPECT_EQ(again.at("stored"), 0);
     EXPECT_EQ(again.at("duplicates"), 1);
+    EXPECT_THAT(gw_.admin("GET", "/metrics").body,
+                ::testing::HasSubstr("mailgate_bounce_messages_total{attribution=\"message_id\","
+                                     "channel=\"api\",kind=\"bounce\"} 2"));
 }
 
 TEST_F(BounceMail, AnUnattributedDsnIsStoredAndSuppressesNobody)
