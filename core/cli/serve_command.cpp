@@ -121,6 +121,7 @@ int run_serve(const command_options& options)
     const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
     outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
                                         gw.config.server.public_url);
+    composer.set_return_paths(gw.return_path_codec.get());
     outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
                                         *gw.metrics);
     outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery, workers);

@@ -2,6 +2,7 @@
 
 #include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/return_path.hpp"
 #include "core/attribution/unsubscribe_token.hpp"
 #include "core/outbound/random_token.hpp"
 
@@ -109,6 +110,10 @@ storage::queued_message message_composer::compose_one(const message_request& req
     for (auto& h : decorate(
              provider, {m.id, m.campaign_id, m.recipient, meta, m.mail_from, request.subject})) {
         spec.headers.push_back(std::move(h));
+    }
+    // After decorate, which is told the sender's address: the return path is the gateway's.
+    if (return_paths_ != nullptr && !provider.bounce_domain.empty()) {
+        m.mail_from = return_paths_->encode(m.id, provider.bounce_domain).value_or(m.mail_from);
     }
     // The gateway's id is unique and already random: a bounce or reply that quotes the
     // Message-ID leads back to the queue record.

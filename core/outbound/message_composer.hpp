@@ -13,6 +13,7 @@
 
 namespace mailgate::core::attribution {
 class meta_codec;
+class return_path_codec;
 class unsubscribe_codec;
 } // namespace mailgate::core::attribution
 
@@ -29,6 +30,11 @@ public:
     /// Before the composer is shared between threads.
     void set_public_url(std::string url) { public_url_ = std::move(url); }
 
+    /// Messages of a provider with a bounce domain get a signed return path there
+    /// (docs/bounce-mail.md). The codec must outlive the composer; null: none do. Before the
+    /// composer is shared between threads.
+    void set_return_paths(const attribution::return_path_codec* codec) { return_paths_ = codec; }
+
     /// Throws request_error for what the caller got wrong (400) and std::runtime_error when
     /// the driver fails to decorate (500). `now`: Unix ms. THREAD: any.
     std::vector<storage::queued_message>
@@ -44,6 +50,7 @@ private:
 
     const attribution::meta_codec* codec_;
     const attribution::unsubscribe_codec* unsubscribe_;
+    const attribution::return_path_codec* return_paths_ = nullptr;
     std::string public_url_;
 };
 

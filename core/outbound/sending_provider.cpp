@@ -80,7 +80,7 @@ std::vector<sending_provider> sending_providers(const plugin::provider_set& prov
         }
         out.push_back({p.get(), smtp_settings(*p, outbound), option(*p, "from_name"),
                        option(*p, "from_address"), option(*p, "reply_address"),
-                       option(*p, "preference_center", "none")});
+                       option(*p, "preference_center", "none"), option(*p, "bounce_domain")});
         check_addresses(out.back(), problems);
     }
     if (!problems.empty()) {

@@ -21,6 +21,7 @@ struct sending_provider {
     std::string from_address;
     std::string reply_address;
     std::string preference_center; ///< none, system, or a URL
+    std::string bounce_domain;     ///< messages' return paths are signed ones there; or empty
 };
 
 /// Every provider whose driver has MG_CAP_SMTP. The provider_set must outlive the result.

@@ -39,7 +39,8 @@ protected:
         o.extra_providers_yaml = "  - nickname: relay\n    driver: smtp\n    host: 127.0.0.1\n"
                                  "    port: " +
                                  std::to_string(port) +
-                                 "\n    scheme: smtp\n    from_address: news@shop.example\n";
+                                 "\n    scheme: smtp\n    from_address: news@shop.example\n"
+                                 "    bounce_domain: Bounces.Shop.example\n";
         return o;
     }
 
@@ -105,6 +106,36 @@ TEST_F(BounceMail, ADsnQuotingASentMessageSuppressesItsRecipientOnce)
     EXPECT_THAT(gw_.admin("GET", "/metrics").body,
                 ::testing::HasSubstr("mailgate_bounce_messages_total{attribution=\"message_id\","
                                      "channel=\"api\",kind=\"bounce\"} 2"));
+}
+
+TEST_F(BounceMail, MessagesGoWithASignedReturnPathThatAttributesTheirBounces)
+{
+    const std::string id = send("ana@example.com");
+    const std::string return_path = server_.messages().back().mail_from;
+    EXPECT_THAT(return_path, ::testing::MatchesRegex("b-[a-z2-7]{45}@bounces\\.shop\\.example"));
+    EXPECT_THAT(server_.messages().back().data, ::testing::HasSubstr("From: news@shop.example"))
+        << "the From address stays the sender's";
+
+    // A mailbox behind the bounce domain keeps the return path in Delivered-To; the returned
+    // headers name nothing the gateway could use.
+    dsn_fields f;
+    f.final_recipient = "ana@example.com";
+    f.returned_headers = "Subject: Spring sale\r\n";
+    const auto reply = post_bounce("Delivered-To: " + return_path + "\r\n" + postfix_dsn(f));
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const auto result = json::parse(reply.body);
+    EXPECT_EQ(result.at("attribution").at("method"), "return_path");
+    EXPECT_EQ(result.at("attribution").at("message_id").as_string(), id);
+    EXPECT_TRUE(suppressed("ana@example.com"));
+
+    // The same return path with one character changed is nobody's.
+    std::string forged = return_path;
+    forged[5] = forged[5] == 'a' ? 'b' : 'a';
+    f.final_recipient = "bob@example.com";
+    const auto refused =
+        json::parse(post_bounce("Delivered-To: " + forged + "\r\n" + postfix_dsn(f)).body);
+    EXPECT_EQ(refused.at("attribution").at("method"), "none");
+    EXPECT_FALSE(suppressed("bob@example.com"));
 }
 
 TEST_F(BounceMail, AnUnattributedDsnIsStoredAndSuppressesNobody)
