@@ -55,7 +55,6 @@ protected:
                                                    {"campaign_id", "spring"},
                                                    {"text", "Everything half price."}}));
         EXPECT_EQ(reply.status, 202) << reply.body;
-        const auto before = server_.messages().size();
         EXPECT_TRUE(server_.wait_for_messages(before + 1, patience));
         return std::string(
             json::parse(reply.body).at("messages").as_array().at(0).at("id").as_string());
