@@ -47,6 +47,7 @@ protected:
     /// Sends one message to `to` and waits until the server has it; its id.
     std::string send(const std::string& to)
     {
+        const auto before = server_.messages().size();
         const auto reply =
             gw_.admin("POST", "/v1/messages",
                       json::serialize(json::object{{"provider", "relay"},
