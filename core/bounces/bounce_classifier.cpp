@@ -183,18 +183,39 @@ bool stayed_in_queue(const bounce_record& rec, std::string_view text)
 }
 
 // The SMTP command the refusal answered: the first one the report names (a transcript goes
-// on past the refusal, "DATA" answered by "no valid recipients").
-smtp_stage stage_of(std::string_view text)
+// on past the refusal, "DATA" answered by "no valid recipients"), among the phrases that name
+// a command or else among those that imply one.
+smtp_stage stage_of(std::string_view folded, bool implied)
 {
     smtp_stage stage = smtp_stage::unknown;
     std::size_t first = std::string_view::npos;
     for (const auto& p : stage_phrases()) {
-        if (const auto at = ifind(text, p.phrase); at != std::string_view::npos && at < first) {
+        if (p.implied != implied) {
+            continue;
+        }
+        if (const auto at = ifind(folded, p.phrase); at != std::string_view::npos && at < first) {
             first = at;
             stage = p.stage;
         }
     }
     return stage;
+}
+
+// The stage from the refusal's own words, else from the text around them (the transcript
+// that quotes them); a command named anywhere outweighs wording that implies one.
+smtp_stage stage_of(std::string_view text, std::string_view context)
+{
+    // Folded: "(in reply to\n    RCPT TO command)" is wrapped where the phrase has a space.
+    const auto own = fold_space(text, block_bound);
+    const auto around = fold_space(context, block_bound);
+    for (const bool implied : {false, true}) {
+        for (const auto* t : {&own, &around}) {
+            if (const auto stage = stage_of(*t, implied); stage != smtp_stage::unknown) {
+                return stage;
+            }
+        }
+    }
+    return smtp_stage::unknown;
 }
 
 // X.1.x: the status itself says the address is bad, whoever reports it.
@@ -203,13 +224,15 @@ bool status_names_address(std::string_view status)
     return status.size() > 2 && status.substr(1, 2) == ".1";
 }
 
-// What the stage of the refusal adds to the words: an address refused only after the message
-// was sent was accepted at RCPT, so a filter refused it, unless the status itself (X.1.x) says
-// the address is bad (Sendmail reports pipelined RCPT refusals after ">>> DATA"); a refusal of
-// MAIL FROM is of the sender, not the address; one at the greeting is of the sending host.
+// What the stage of the refusal adds to the words. "User unknown" is the address's fault only
+// when the receiver said it to RCPT TO (or its directory said it), or the status itself (X.1.x)
+// names a bad address (Sendmail reports pipelined RCPT refusals after ">>> DATA"): said after
+// the message, or with nothing to tell when, it is what per-recipient filters answer (sisimai's
+// `filtered`, soft). A refusal of MAIL FROM is of the sender, not the address; one at the
+// greeting is of the sending host.
 reason refined(reason why, std::string_view status, smtp_stage stage)
 {
-    if (why == reason::userunknown && stage == smtp_stage::data && !status_names_address(status)) {
+    if (why == reason::userunknown && stage != smtp_stage::rcpt && !status_names_address(status)) {
         return reason::filtered;
     }
     if (stage == smtp_stage::connect && (why == reason::userunknown || why == reason::filtered ||
@@ -246,11 +269,7 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
             }
         }
     }
-    auto stage = stage_of(text_for_reason);
-    if (stage == smtp_stage::unknown) {
-        stage = stage_of(context);
-    }
-    rec.why = refined(c.why, rec.status, stage);
+    rec.why = refined(c.why, rec.status, stage_of(text_for_reason, context));
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
