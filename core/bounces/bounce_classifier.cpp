@@ -462,9 +462,34 @@ bool delivered(const bounce_record& rec)
            rec.status.starts_with("2.");
 }
 
-bounce_record dsn_record(const field_group& g, std::string_view reporting)
+// A Diagnostic-Code of type X-Unix is a local delivery program's failure: its exit code or
+// its own words, not an SMTP server's reply.
+bool local_delivery_program(std::string_view type)
 {
-    bounce_record rec;
+    return iequals(type, "x-unix");
+}
+
+// A local program's failure that says no more than "it failed, try again": a permanent status
+// is the MTA's reading of the exit code (sysexits 77 -> 5.3.0) and says more.
+bool names_no_cause(const bounce_record& rec)
+{
+    const bool vague = rec.why == reason::onhold || rec.why == reason::undefined ||
+                       rec.why == reason::systemerror || rec.why == reason::expired ||
+                       rec.why == reason::syntaxerror;
+    return vague && !rec.status.starts_with("5.");
+}
+
+struct dsn_entry : bounce_record {
+    std::string diagnostic_type; ///< lower case: "smtp", "x-unix"
+};
+
+dsn_entry dsn_record(const field_group& g, std::string_view reporting)
+{
+    dsn_entry rec;
+    const auto diagnostic_code = trim(g.get("diagnostic-code"));
+    if (const auto semi = diagnostic_code.find(';'); semi != std::string_view::npos) {
+        rec.diagnostic_type = encoding::ascii_lower(trim(diagnostic_code.substr(0, semi)));
+    }
     rec.recipient = std::string(first_address(without_type(g.get("final-recipient"))));
     if (rec.recipient.empty()) {
         rec.recipient = std::string(first_address(without_type(g.get("original-recipient"))));
@@ -473,9 +498,19 @@ bounce_record dsn_record(const field_group& g, std::string_view reporting)
         rec.recipient = std::string(without_type(g.get("final-recipient")));
     }
     rec.action = encoding::ascii_lower(trim(g.get("action")));
-    const auto status = reasons::find_status(g.get("status"));
+    const auto status_field = g.get("status");
+    const auto status = reasons::find_status(status_field);
     rec.status = std::string(status);
     rec.diagnostic = fold_space(without_type(g.get("diagnostic-code")), diagnostic_bound);
+    if (rec.diagnostic.empty() && !status.empty()) {
+        // Some MTAs give the reason only as the Status field's comment:
+        // "Status: 4.0.0 (cat.example.net: host name lookup failure)".
+        const auto comment = trim(status_field.substr(
+            static_cast<std::size_t>(status.data() + status.size() - status_field.data())));
+        if (comment.size() > 2 && comment.front() == '(' && comment.back() == ')') {
+            rec.diagnostic = fold_space(comment.substr(1, comment.size() - 2), diagnostic_bound);
+        }
+    }
     rec.smtp_code = find_reply_code(rec.diagnostic);
     rec.remote_mta = std::string(without_type(g.get("remote-mta")));
     rec.reporting_mta = std::string(without_type(reporting));
@@ -511,7 +546,7 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
     bounce_result out;
     out.format = "rfc3464";
     std::string_view reporting;
-    std::vector<bounce_record> all;
+    std::vector<dsn_entry> all;
     for (const auto& g : parse_field_groups(dsn)) {
         if (!g.has("final-recipient") && !g.has("original-recipient")) {
             reporting = reporting.empty() ? g.get("reporting-mta") : reporting;
@@ -541,9 +576,15 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
         if (delivered(x)) {
             continue;
         }
-        const std::string reason_text = x.diagnostic;
         const auto block = text_block_for(region, x.recipient, names);
+        // With no Diagnostic-Code the human-readable part is all there is to read (OpenSMTPD).
+        const std::string reason_text = x.diagnostic.empty() ? std::string(block) : x.diagnostic;
+        const bool local_program = local_delivery_program(x.diagnostic_type);
         auto rec = classified(std::move(x), reason_text, block);
+        if (local_program && names_no_cause(rec)) {
+            rec.why = reason::mailererror; // "X-Unix; 75": the exit code of a local program
+            rec.hard = false;
+        }
         if (rec.why == reason::undefined || rec.why == reason::onhold) {
             rec = classified(std::move(rec), block);
         }
