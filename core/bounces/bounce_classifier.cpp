@@ -177,8 +177,9 @@ bool stayed_in_queue(const bounce_record& rec, std::string_view text)
     if (rec.action == "delayed") {
         return says_nothing;
     }
+    // Given up on a host that never answered: no permanent status says anything else.
     const bool timed_out =
-        rec.action == "failed" && rec.status.starts_with("4.") && icontains(text, "timed out");
+        rec.action == "failed" && !rec.status.starts_with("5.") && icontains(text, "timed out");
     return timed_out && (says_nothing || rec.why == reason::networkerror);
 }
 
@@ -269,7 +270,9 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
             }
         }
     }
-    rec.why = refined(c.why, rec.status, stage_of(text_for_reason, context));
+    // A receiver's own error code names the reason exactly, whatever the stage.
+    rec.why =
+        c.by_receiver_code ? c.why : refined(c.why, rec.status, stage_of(text_for_reason, context));
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }

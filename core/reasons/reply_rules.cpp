@@ -260,6 +260,8 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"message still undelivered after", expired},
     phrase_rule{"not delivered within", expired},
     phrase_rule{"all hosts have been failing for a long time", expired},
+    // Google's report of no connection in its whole retry period.
+    phrase_rule{"did not accept our requests to connect", expired},
     phrase_rule{"was aborted after", expired},
     phrase_rule{"delivery failed*attempts", expired},
     phrase_rule{"host name lookup failure", networkerror}, // Sendmail: DNS did not answer
