@@ -36,6 +36,12 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"address that has been blacklisted", rejected},
     phrase_rule{"sender address has been blacklisted", rejected},
     phrase_rule{"email address has been blacklisted", rejected},
+    // Mimecast's blocked-senders policies name the envelope sender.
+    phrase_rule{"envelope blocked", rejected},
+    phrase_rule{"block policy for envelope from", rejected},
+    // Zoho's refusals of the sender, whatever the words say of spam or of the domain.
+    phrase_rule{"reason: email flagged as spam", rejected},
+    phrase_rule{"mail rejected by destination domain", rejected},
     phrase_rule{"email address is not verified", norelaying},
     // Relaying.
     phrase_rule{"relay access denied", norelaying},
@@ -88,6 +94,9 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"rfc 2822 compliant", notcompliantrfc},
     phrase_rule{"rfc compliant", notcompliantrfc},
     phrase_rule{"virus", virusdetected},
+    // Mimecast: a virus signature, or a spam score over its threshold ("MCSpamSignature").
+    phrase_rule{"rejected due to security policies", virusdetected},
+    phrase_rule{"anti-spoofing policy", policyviolation}, // Mimecast
     phrase_rule{"malware", virusdetected},
     phrase_rule{"infected", virusdetected},
     phrase_rule{"potential security issue", securityerror},
@@ -370,11 +379,13 @@ constexpr status_meaning generic(reason r)
 }
 
 // The IANA registry's codes (RFC 3463 and its successors) by what each says of the failure.
-// Sorted by code, for a binary search.
+// Sorted by code, for a binary search. 4.2.1 is read as receivers use it, as sisimai does:
+// refusing the sender for a while (Orange's "Service refusé", per-mailbox rate limits), not a
+// disabled mailbox, which they report as 5.2.1 or in words.
 constexpr std::array statuses{
     status_entry{"4.1.1", specific(userunknown)},  status_entry{"4.1.2", specific(hostunknown)},
     status_entry{"4.1.6", specific(hasmoved)},     status_entry{"4.1.7", specific(rejected)},
-    status_entry{"4.1.8", specific(rejected)},     status_entry{"4.2.1", specific(suspend)},
+    status_entry{"4.1.8", specific(rejected)},     status_entry{"4.2.1", specific(blocked)},
     status_entry{"4.2.2", specific(mailboxfull)},  status_entry{"4.2.3", specific(exceedlimit)},
     status_entry{"4.2.4", specific(filtered)},     status_entry{"4.3.1", specific(systemfull)},
     status_entry{"4.3.2", specific(notaccept)},    status_entry{"4.3.3", generic(systemerror)},

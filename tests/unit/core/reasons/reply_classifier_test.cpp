@@ -411,9 +411,10 @@ constexpr reply_case european_and_other[] = {
     {"451 Internal resource temporarily unavailable - "
      "https://community.mimecast.com/docs/DOC-1369#451",
      systemerror, false},
+    // Mimecast's 554 is its anti-virus signature or a spam score over its threshold.
     {"554 Email rejected due to security policies - "
      "https://community.mimecast.com/docs/DOC-1369#554",
-     policyviolation, false},
+     virusdetected, false},
     {"550 5.7.1 Message blocked due to spam content in the message.", spamdetected, false},
     {"554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1", blocked, false},
     {"554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation; "
