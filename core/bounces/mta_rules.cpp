@@ -104,10 +104,13 @@ constexpr std::array rules{
                {}}},
              {},
              {}},
+    // au (KDDI) phones refuse senders by the owner's domain filter, and say only that the
+    // recipient "was rejected".
     mta_rule{"ezweb",
              {{{from, "ezweb.ne.jp"}, {text, "each of the following recipients was rejected"}, {}}},
              {},
-             {}},
+             {},
+             reasons::reason::filtered},
     mta_rule{"messagingserver",
              {{{text, "this report relates to a message you sent with the following header"}, {}}},
              {},

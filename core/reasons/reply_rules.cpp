@@ -258,6 +258,8 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"insufficient disk space", systemfull},
     phrase_rule{"disk full", systemfull},
     phrase_rule{"mail system full", systemfull},
+    // qmail-ldap's own failure, before the "in the queue too long" that qmail adds to it.
+    phrase_rule{"unable to contact ldap server", systemerror},
     phrase_rule{"queue too long", expired},
     phrase_rule{"in the queue too long", expired},
     phrase_rule{"retry timeout exceeded", expired},
