@@ -67,7 +67,11 @@ bool any_sign(std::span<const sign> signs, const reading& r)
 
 bool starts_original(std::string_view line, std::span<const std::string_view> markers)
 {
-    const auto t = trim(line);
+    // A bounce forwarded by hand is quoted ("> Return-Path: <a@x>"): its markers still count.
+    auto t = trim(line);
+    while (!t.empty() && t.front() == '>') {
+        t = trim(t.substr(1));
+    }
     return std::any_of(markers.begin(), markers.end(),
                        [&](std::string_view m) { return !m.empty() && istarts_with(t, m); });
 }
