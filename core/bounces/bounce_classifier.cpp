@@ -274,9 +274,14 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
             }
         }
     }
-    // A receiver's own error code names the reason exactly, whatever the stage.
-    rec.why =
-        c.by_receiver_code ? c.why : refined(c.why, rec.status, stage_of(text_for_reason, context));
+    // A receiver's own error code names the reason exactly, whatever the stage; the stage is
+    // looked for only when it can change the reason (folding the text costs).
+    const bool stage_matters = c.why == reason::userunknown || c.why == reason::hostunknown ||
+                               c.why == reason::filtered || c.why == reason::onhold ||
+                               c.why == reason::undefined;
+    rec.why = c.by_receiver_code || !stage_matters
+                  ? c.why
+                  : refined(c.why, rec.status, stage_of(text_for_reason, context));
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
