@@ -67,7 +67,11 @@ bool any_sign(std::span<const sign> signs, const reading& r)
 
 bool starts_original(std::string_view line, std::span<const std::string_view> markers)
 {
-    const auto t = trim(line);
+    // A bounce forwarded by hand is quoted ("> Return-Path: <a@x>"): its markers still count.
+    auto t = trim(line);
+    while (!t.empty() && t.front() == '>') {
+        t = trim(t.substr(1));
+    }
     return std::any_of(markers.begin(), markers.end(),
                        [&](std::string_view m) { return !m.empty() && istarts_with(t, m); });
 }
@@ -177,24 +181,46 @@ bool stayed_in_queue(const bounce_record& rec, std::string_view text)
     if (rec.action == "delayed") {
         return says_nothing;
     }
+    // Given up on a host that never answered: no permanent status says anything else.
     const bool timed_out =
-        rec.action == "failed" && rec.status.starts_with("4.") && icontains(text, "timed out");
+        rec.action == "failed" && !rec.status.starts_with("5.") && icontains(text, "timed out");
     return timed_out && (says_nothing || rec.why == reason::networkerror);
 }
 
 // The SMTP command the refusal answered: the first one the report names (a transcript goes
-// on past the refusal, "DATA" answered by "no valid recipients").
-smtp_stage stage_of(std::string_view text)
+// on past the refusal, "DATA" answered by "no valid recipients"), among the phrases that name
+// a command or else among those that imply one.
+smtp_stage stage_of(std::string_view folded, bool implied)
 {
     smtp_stage stage = smtp_stage::unknown;
     std::size_t first = std::string_view::npos;
     for (const auto& p : stage_phrases()) {
-        if (const auto at = ifind(text, p.phrase); at != std::string_view::npos && at < first) {
+        if (p.implied != implied) {
+            continue;
+        }
+        if (const auto at = ifind(folded, p.phrase); at != std::string_view::npos && at < first) {
             first = at;
             stage = p.stage;
         }
     }
     return stage;
+}
+
+// The stage from the refusal's own words, else from the text around them (the transcript
+// that quotes them); a command named anywhere outweighs wording that implies one.
+smtp_stage stage_of(std::string_view text, std::string_view context)
+{
+    // Folded: "(in reply to\n    RCPT TO command)" is wrapped where the phrase has a space.
+    const auto own = fold_space(text, block_bound);
+    const auto around = fold_space(context, block_bound);
+    for (const bool implied : {false, true}) {
+        for (const auto* t : {&own, &around}) {
+            if (const auto stage = stage_of(*t, implied); stage != smtp_stage::unknown) {
+                return stage;
+            }
+        }
+    }
+    return smtp_stage::unknown;
 }
 
 // X.1.x: the status itself says the address is bad, whoever reports it.
@@ -203,13 +229,15 @@ bool status_names_address(std::string_view status)
     return status.size() > 2 && status.substr(1, 2) == ".1";
 }
 
-// What the stage of the refusal adds to the words: an address refused only after the message
-// was sent was accepted at RCPT, so a filter refused it, unless the status itself (X.1.x) says
-// the address is bad (Sendmail reports pipelined RCPT refusals after ">>> DATA"); a refusal of
-// MAIL FROM is of the sender, not the address; one at the greeting is of the sending host.
+// What the stage of the refusal adds to the words. "User unknown" is the address's fault only
+// when the receiver said it to RCPT TO (or its directory said it), or the status itself (X.1.x)
+// names a bad address (Sendmail reports pipelined RCPT refusals after ">>> DATA"): said after
+// the message, or with nothing to tell when, it is what per-recipient filters answer (sisimai's
+// `filtered`, soft). A refusal of MAIL FROM is of the sender, not the address; one at the
+// greeting is of the sending host.
 reason refined(reason why, std::string_view status, smtp_stage stage)
 {
-    if (why == reason::userunknown && stage == smtp_stage::data && !status_names_address(status)) {
+    if (why == reason::userunknown && stage != smtp_stage::rcpt && !status_names_address(status)) {
         return reason::filtered;
     }
     if (stage == smtp_stage::connect && (why == reason::userunknown || why == reason::filtered ||
@@ -246,11 +274,14 @@ bounce_record classified(bounce_record rec, std::string_view text_for_reason,
             }
         }
     }
-    auto stage = stage_of(text_for_reason);
-    if (stage == smtp_stage::unknown) {
-        stage = stage_of(context);
-    }
-    rec.why = refined(c.why, rec.status, stage);
+    // A receiver's own error code names the reason exactly, whatever the stage; the stage is
+    // looked for only when it can change the reason (folding the text costs).
+    const bool stage_matters = c.why == reason::userunknown || c.why == reason::hostunknown ||
+                               c.why == reason::filtered || c.why == reason::onhold ||
+                               c.why == reason::undefined;
+    rec.why = c.by_receiver_code || !stage_matters
+                  ? c.why
+                  : refined(c.why, rec.status, stage_of(text_for_reason, context));
     if (stayed_in_queue(rec, text_for_reason)) {
         rec.why = reason::expired;
     }
@@ -443,9 +474,34 @@ bool delivered(const bounce_record& rec)
            rec.status.starts_with("2.");
 }
 
-bounce_record dsn_record(const field_group& g, std::string_view reporting)
+// A Diagnostic-Code of type X-Unix is a local delivery program's failure: its exit code or
+// its own words, not an SMTP server's reply.
+bool local_delivery_program(std::string_view type)
 {
-    bounce_record rec;
+    return iequals(type, "x-unix");
+}
+
+// A local program's failure that says no more than "it failed, try again": a permanent status
+// is the MTA's reading of the exit code (sysexits 77 -> 5.3.0) and says more.
+bool names_no_cause(const bounce_record& rec)
+{
+    const bool vague = rec.why == reason::onhold || rec.why == reason::undefined ||
+                       rec.why == reason::systemerror || rec.why == reason::expired ||
+                       rec.why == reason::syntaxerror;
+    return vague && !rec.status.starts_with("5.");
+}
+
+struct dsn_entry : bounce_record {
+    std::string diagnostic_type; ///< lower case: "smtp", "x-unix"
+};
+
+dsn_entry dsn_record(const field_group& g, std::string_view reporting)
+{
+    dsn_entry rec;
+    const auto diagnostic_code = trim(g.get("diagnostic-code"));
+    if (const auto semi = diagnostic_code.find(';'); semi != std::string_view::npos) {
+        rec.diagnostic_type = encoding::ascii_lower(trim(diagnostic_code.substr(0, semi)));
+    }
     rec.recipient = std::string(first_address(without_type(g.get("final-recipient"))));
     if (rec.recipient.empty()) {
         rec.recipient = std::string(first_address(without_type(g.get("original-recipient"))));
@@ -454,9 +510,19 @@ bounce_record dsn_record(const field_group& g, std::string_view reporting)
         rec.recipient = std::string(without_type(g.get("final-recipient")));
     }
     rec.action = encoding::ascii_lower(trim(g.get("action")));
-    const auto status = reasons::find_status(g.get("status"));
+    const auto status_field = g.get("status");
+    const auto status = reasons::find_status(status_field);
     rec.status = std::string(status);
     rec.diagnostic = fold_space(without_type(g.get("diagnostic-code")), diagnostic_bound);
+    if (rec.diagnostic.empty() && !status.empty()) {
+        // Some MTAs give the reason only as the Status field's comment:
+        // "Status: 4.0.0 (cat.example.net: host name lookup failure)".
+        const auto comment = trim(status_field.substr(
+            static_cast<std::size_t>(status.data() + status.size() - status_field.data())));
+        if (comment.size() > 2 && comment.front() == '(' && comment.back() == ')') {
+            rec.diagnostic = fold_space(comment.substr(1, comment.size() - 2), diagnostic_bound);
+        }
+    }
     rec.smtp_code = find_reply_code(rec.diagnostic);
     rec.remote_mta = std::string(without_type(g.get("remote-mta")));
     rec.reporting_mta = std::string(without_type(reporting));
@@ -492,7 +558,7 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
     bounce_result out;
     out.format = "rfc3464";
     std::string_view reporting;
-    std::vector<bounce_record> all;
+    std::vector<dsn_entry> all;
     for (const auto& g : parse_field_groups(dsn)) {
         if (!g.has("final-recipient") && !g.has("original-recipient")) {
             reporting = reporting.empty() ? g.get("reporting-mta") : reporting;
@@ -522,9 +588,15 @@ bounce_result read_dsn(const reading& r, std::string_view dsn)
         if (delivered(x)) {
             continue;
         }
-        const std::string reason_text = x.diagnostic;
         const auto block = text_block_for(region, x.recipient, names);
+        // With no Diagnostic-Code the human-readable part is all there is to read (OpenSMTPD).
+        const std::string reason_text = x.diagnostic.empty() ? std::string(block) : x.diagnostic;
+        const bool local_program = local_delivery_program(x.diagnostic_type);
         auto rec = classified(std::move(x), reason_text, block);
+        if (local_program && names_no_cause(rec)) {
+            rec.why = reason::mailererror; // "X-Unix; 75": the exit code of a local program
+            rec.hard = false;
+        }
         if (rec.why == reason::undefined || rec.why == reason::onhold) {
             rec = classified(std::move(rec), block);
         }

@@ -104,10 +104,13 @@ constexpr std::array rules{
                {}}},
              {},
              {}},
+    // au (KDDI) phones refuse senders by the owner's domain filter, and say only that the
+    // recipient "was rejected".
     mta_rule{"ezweb",
              {{{from, "ezweb.ne.jp"}, {text, "each of the following recipients was rejected"}, {}}},
              {},
-             {}},
+             {},
+             reasons::reason::filtered},
     mta_rule{"messagingserver",
              {{{text, "this report relates to a message you sent with the following header"}, {}}},
              {},
@@ -176,6 +179,19 @@ constexpr std::array stage_phrase_table{
     stage_phrase{"after rcpt to", smtp_stage::rcpt},
     stage_phrase{">>> rcpt to", smtp_stage::rcpt},
     stage_phrase{"does not like recipient", smtp_stage::rcpt},
+    stage_phrase{"after rcpt command", smtp_stage::rcpt}, // Exim and its kin
+    stage_phrase{"smtp:rcpt host", smtp_stage::rcpt},     // "SMTP:RCPT host 192.0.2.1: 553 ..."
+    // Wording only said to RCPT TO, or by the reporting system's own directory, which refused
+    // the address itself: as final as a refusal at RCPT.
+    stage_phrase{"recipient address rejected", smtp_stage::rcpt, true}, // Postfix, Microsoft
+    stage_phrase{"remote smtp server has rejected address", smtp_stage::rcpt, true}, // Oracle MS
+    stage_phrase{"the address couldn't be found", smtp_stage::rcpt, true},           // Google
+    stage_phrase{"not listed in domino directory", smtp_stage::rcpt, true},
+    stage_phrase{"not listed in public name & address book", smtp_stage::rcpt, true}, // Notes
+    stage_phrase{"the recipient name is not recognized", smtp_stage::rcpt, true},     // Exchange
+    stage_phrase{"invalid final delivery userid", smtp_stage::rcpt, true},            // IMail
+    stage_phrase{"invalid user address", smtp_stage::rcpt, true},
+    stage_phrase{"check if address is correct", smtp_stage::rcpt, true}, // InterScan MSS
     stage_phrase{"after initial connection", smtp_stage::connect},
     stage_phrase{"while performing the helo handshake", smtp_stage::connect},
 };

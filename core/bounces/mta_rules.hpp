@@ -44,6 +44,9 @@ enum class smtp_stage { unknown, connect, mail, rcpt, data };
 struct stage_phrase {
     std::string_view phrase; ///< lower case
     smtp_stage stage;
+    /// Wording that implies the stage ("Recipient address rejected") rather than a transcript
+    /// or lead-in naming the command: it yields to one that names it.
+    bool implied = false;
 };
 
 std::span<const stage_phrase> stage_phrases() noexcept;

@@ -102,13 +102,14 @@ std::size_t status_length(std::string_view s)
     return n;
 }
 
-reason decide(std::string_view status, std::string_view text, int code)
+reason decide(std::string_view status, std::string_view text, int code, bool& by_receiver_code)
 {
     if (status.starts_with("2.") || (code >= 200 && code < 300)) {
         return reason::delivered;
     }
     const folded_text folded(text);
     if (const auto own = receiver_code_reason(folded.view())) {
+        by_receiver_code = true;
         return *own;
     }
     if (const auto strong = first_phrase(folded.view(), true)) {
@@ -163,7 +164,7 @@ classification classify(const smtp_report& report)
         report.status.empty() ? find_status(report.text) : report.status;
     classification out;
     out.permanent = report.code != 0 ? report.code / 100 == 5 : status.starts_with("5.");
-    out.why = decide(status, report.text, report.code);
+    out.why = decide(status, report.text, report.code, out.by_receiver_code);
     out.hard = is_hard(out.why, out.permanent);
     return out;
 }

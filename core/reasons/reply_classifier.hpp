@@ -23,6 +23,8 @@ struct classification {
     reason why = reason::undefined;
     bool permanent = false; ///< a 5xx code, or else a 5.x.x status
     bool hard = false;      ///< is_hard(why, permanent)
+    /// The reason is the receiver's own error code's ("OFR_506"), not read from its words.
+    bool by_receiver_code = false;
 };
 
 /// Classifies a refusal. A status code is looked for in the text when none is given (the

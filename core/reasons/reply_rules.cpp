@@ -29,6 +29,19 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"bad sender", rejected},
     phrase_rule{"sender address is not", rejected},
     phrase_rule{"purported responsible address", rejected},
+    phrase_rule{"is not a registered gateway user", rejected},
+    // Microsoft's refusal of every recipient at once answers the sender (its envelope address).
+    phrase_rule{"recipient addresses rejected : access denied", rejected},
+    // The sender's address, not its IP, on the receiver's own list.
+    phrase_rule{"address that has been blacklisted", rejected},
+    phrase_rule{"sender address has been blacklisted", rejected},
+    phrase_rule{"email address has been blacklisted", rejected},
+    // Mimecast's blocked-senders policies name the envelope sender.
+    phrase_rule{"envelope blocked", rejected},
+    phrase_rule{"block policy for envelope from", rejected},
+    // Zoho's refusals of the sender, whatever the words say of spam or of the domain.
+    phrase_rule{"reason: email flagged as spam", rejected},
+    phrase_rule{"mail rejected by destination domain", rejected},
     phrase_rule{"email address is not verified", norelaying},
     // Relaying.
     phrase_rule{"relay access denied", norelaying},
@@ -71,6 +84,7 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"unresolvable rdns", requireptr},
     phrase_rule{"rdns", requireptr},
     phrase_rule{"ip name lookup failed", requireptr},
+    phrase_rule{"unverifyable sending ip", requireptr}, // the sending IP's name does not verify
     phrase_rule{"helo command rejected", blocked},
     // The message's form.
     phrase_rule{"not rfc 5322", notcompliantrfc},
@@ -80,6 +94,9 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"rfc 2822 compliant", notcompliantrfc},
     phrase_rule{"rfc compliant", notcompliantrfc},
     phrase_rule{"virus", virusdetected},
+    // Mimecast: a virus signature, or a spam score over its threshold ("MCSpamSignature").
+    phrase_rule{"rejected due to security policies", virusdetected},
+    phrase_rule{"anti-spoofing policy", policyviolation}, // Mimecast
     phrase_rule{"malware", virusdetected},
     phrase_rule{"infected", virusdetected},
     phrase_rule{"potential security issue", securityerror},
@@ -102,6 +119,8 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"banned sending ip", blocked},
     phrase_rule{"invalid ip for sending", blocked},
     phrase_rule{"permanently deferred", blocked},
+    // Outlook.com's refusal of an IP on its own list (SC-001 to SC-004, S3140).
+    phrase_rule{"unfortunately, messages from", blocked},
     phrase_rule{"reputation", badreputation},
     phrase_rule{"user complaints", badreputation},
     // The recipient's mailbox.
@@ -117,7 +136,9 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"over the allowed quota", mailboxfull},
     phrase_rule{"mailbox exceeds allowed size", mailboxfull},
     phrase_rule{"length exceeds administrative limit", exceedlimit},
-    phrase_rule{"too many recipients", exceedlimit},
+    // Recipients per connection (sisimai's reading: X.5.3 is toomanyconn); per hour, a pace.
+    phrase_rule{"too many recipients this hour", speeding},
+    phrase_rule{"too many recipients", toomanyconn},
     phrase_rule{"message too big", mesgtoobig},
     phrase_rule{"message too large", mesgtoobig},
     phrase_rule{"message is too large", mesgtoobig},
@@ -184,6 +205,7 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"mailbox doesn't exist", userunknown},
     phrase_rule{"user does not exist", userunknown},
     phrase_rule{"user doesn't exist", userunknown},
+    phrase_rule{"user not exist", userunknown},
     phrase_rule{"recipient does not exist", userunknown},
     phrase_rule{"address does not exist", userunknown},
     phrase_rule{"account does not exist", userunknown},
@@ -236,6 +258,8 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"insufficient disk space", systemfull},
     phrase_rule{"disk full", systemfull},
     phrase_rule{"mail system full", systemfull},
+    // qmail-ldap's own failure, before the "in the queue too long" that qmail adds to it.
+    phrase_rule{"unable to contact ldap server", systemerror},
     phrase_rule{"queue too long", expired},
     phrase_rule{"in the queue too long", expired},
     phrase_rule{"retry timeout exceeded", expired},
@@ -247,8 +271,11 @@ constexpr phrase_rule rules[] = {
     phrase_rule{"message still undelivered after", expired},
     phrase_rule{"not delivered within", expired},
     phrase_rule{"all hosts have been failing for a long time", expired},
+    // Google's report of no connection in its whole retry period.
+    phrase_rule{"did not accept our requests to connect", expired},
     phrase_rule{"was aborted after", expired},
     phrase_rule{"delivery failed*attempts", expired},
+    phrase_rule{"host name lookup failure", networkerror}, // Sendmail: DNS did not answer
     phrase_rule{"hop count exceeded", networkerror},
     phrase_rule{"too many hops", networkerror},
     phrase_rule{"mail loop", networkerror},
@@ -354,11 +381,13 @@ constexpr status_meaning generic(reason r)
 }
 
 // The IANA registry's codes (RFC 3463 and its successors) by what each says of the failure.
-// Sorted by code, for a binary search.
+// Sorted by code, for a binary search. 4.2.1 is read as receivers use it, as sisimai does:
+// refusing the sender for a while (Orange's "Service refusé", per-mailbox rate limits), not a
+// disabled mailbox, which they report as 5.2.1 or in words.
 constexpr std::array statuses{
     status_entry{"4.1.1", specific(userunknown)},  status_entry{"4.1.2", specific(hostunknown)},
     status_entry{"4.1.6", specific(hasmoved)},     status_entry{"4.1.7", specific(rejected)},
-    status_entry{"4.1.8", specific(rejected)},     status_entry{"4.2.1", specific(suspend)},
+    status_entry{"4.1.8", specific(rejected)},     status_entry{"4.2.1", specific(blocked)},
     status_entry{"4.2.2", specific(mailboxfull)},  status_entry{"4.2.3", specific(exceedlimit)},
     status_entry{"4.2.4", specific(filtered)},     status_entry{"4.3.1", specific(systemfull)},
     status_entry{"4.3.2", specific(notaccept)},    status_entry{"4.3.3", generic(systemerror)},
@@ -367,7 +396,7 @@ constexpr std::array statuses{
     status_entry{"4.4.2", generic(networkerror)},  status_entry{"4.4.3", generic(systemerror)},
     status_entry{"4.4.4", generic(networkerror)},  status_entry{"4.4.5", specific(systemfull)},
     status_entry{"4.4.6", specific(networkerror)}, status_entry{"4.4.7", specific(expired)},
-    status_entry{"4.5.3", specific(exceedlimit)},  status_entry{"4.7.1", generic(blocked)},
+    status_entry{"4.5.3", specific(toomanyconn)},  status_entry{"4.7.1", generic(blocked)},
     status_entry{"4.7.24", specific(authfailure)}, status_entry{"4.7.25", specific(requireptr)},
     status_entry{"4.7.26", specific(authfailure)}, status_entry{"4.7.28", generic(speeding)},
     status_entry{"5.1.0", generic(userunknown)},   status_entry{"5.1.1", specific(userunknown)},
@@ -384,7 +413,7 @@ constexpr std::array statuses{
     status_entry{"5.4.3", generic(systemerror)},   status_entry{"5.4.4", specific(hostunknown)},
     status_entry{"5.4.6", specific(networkerror)}, status_entry{"5.4.7", specific(expired)},
     status_entry{"5.5.1", generic(syntaxerror)},   status_entry{"5.5.2", generic(syntaxerror)},
-    status_entry{"5.5.3", specific(exceedlimit)},  status_entry{"5.5.4", generic(syntaxerror)},
+    status_entry{"5.5.3", specific(toomanyconn)},  status_entry{"5.5.4", generic(syntaxerror)},
     status_entry{"5.5.5", generic(systemerror)},   status_entry{"5.5.6", generic(syntaxerror)},
     status_entry{"5.7.0", generic(securityerror)}, status_entry{"5.7.1", generic(securityerror)},
     status_entry{"5.7.13", specific(suspend)},     status_entry{"5.7.17", specific(hasmoved)},

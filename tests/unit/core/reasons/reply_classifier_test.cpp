@@ -76,7 +76,7 @@ constexpr reply_case gmail[] = {
      mesgtoobig, false},
     {"452-4.5.3 Your message has too many recipients. "
      "https://support.google.com/mail/?p=TooManyRecipientsError - gsmtp",
-     exceedlimit, false},
+     toomanyconn, false},
     {"421-4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail "
      "originating from your DKIM domain. - gsmtp",
      authfailure, false},
@@ -155,7 +155,7 @@ constexpr reply_case microsoft[] = {
     {"550 5.7.350 Remote server returned message detected as spam -> 550 5.7.1 Message "
      "rejected as spam by Content Filtering.",
      spamdetected, false},
-    {"452 4.5.3 Too many recipients", exceedlimit, false},
+    {"452 4.5.3 Too many recipients", toomanyconn, false},
     {"550 5.1.8 Access denied, bad outbound sender. AS(42)", rejected, false},
     {"550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To request "
      "removal from this list see https://www.spamhaus.org/query/ip/192.0.2.1 (AS3130).",
@@ -278,7 +278,7 @@ constexpr reply_case postfix[] = {
      authfailure, false},
     {"554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied", blocked, false},
     {"421 4.4.2 mx.example.com Error: timeout exceeded", networkerror, false},
-    {"452 4.5.3 Error: too many recipients", exceedlimit, false},
+    {"452 4.5.3 Error: too many recipients", toomanyconn, false},
     {"550 5.7.1 Virus found: Win.Test.EICAR_HDB-1", virusdetected, false},
     {"554 5.7.1 Spam message rejected", spamdetected, false},
     {"451 4.7.1 Try again later", blocked, false},
@@ -411,9 +411,10 @@ constexpr reply_case european_and_other[] = {
     {"451 Internal resource temporarily unavailable - "
      "https://community.mimecast.com/docs/DOC-1369#451",
      systemerror, false},
+    // Mimecast's 554 is its anti-virus signature or a spam score over its threshold.
     {"554 Email rejected due to security policies - "
      "https://community.mimecast.com/docs/DOC-1369#554",
-     policyviolation, false},
+     virusdetected, false},
     {"550 5.7.1 Message blocked due to spam content in the message.", spamdetected, false},
     {"554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1", blocked, false},
     {"554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation; "
