@@ -139,7 +139,7 @@ refusal_answer answer_for(refusal why, rejection_counters& rejected)
 }
 
 template <class Stream>
-class session final : public connection, public std::enable_shared_from_this<session<Stream>> {
+class session final : public net::connection, public std::enable_shared_from_this<session<Stream>> {
 public:
     template <class... StreamArgs>
     session(std::shared_ptr<session_context> context, connection_info info, StreamArgs&&... args)
@@ -192,7 +192,7 @@ error_code session<Stream>::outcome(error_code ec) const
 template <class Stream>
 asio::awaitable<void> session<Stream>::run()
 {
-    using admission = connection_registry::admission;
+    using admission = net::connection_registry::admission;
     const auto admitted =
         context_->connections.add(this->shared_from_this(), options().max_connections);
     if (admitted == admission::draining || !co_await handshake()) {

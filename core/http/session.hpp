@@ -3,10 +3,10 @@
 // One accepted connection: the TLS handshake, requests read within the limits and timeouts,
 // the application called, responses written, keep-alive, and the server's own refusals.
 
-#include "core/http/connection_registry.hpp"
 #include "core/http/handler.hpp"
 #include "core/http/server.hpp"
 #include "core/metrics/registry.hpp"
+#include "core/net/connection_registry.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -37,7 +37,7 @@ struct session_context {
     handler app;
     std::optional<boost::asio::ssl::context> tls;
     rejection_counters rejected;
-    connection_registry connections;
+    net::connection_registry connections;
 };
 
 /// Serves `socket` until it closes, on the socket's executor, which must run one handler at a

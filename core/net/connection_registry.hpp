@@ -1,7 +1,7 @@
 #pragma once
 
-// The server's open connections: the limit on how many, and the reach stop() needs to end the
-// idle ones and to learn when the last one has gone.
+// A server's open connections (HTTP, the SMTP listener): the limit on how many, and the reach
+// stop() needs to end the idle ones and to learn when the last one has gone.
 
 #include <atomic>
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace mailgate::core::http {
+namespace mailgate::core::net {
 
 class connection {
 public:
@@ -49,4 +49,4 @@ private:
     std::function<void()> on_empty_;
 };
 
-} // namespace mailgate::core::http
+} // namespace mailgate::core::net

@@ -1,8 +1,8 @@
-#include "core/http/connection_registry.hpp"
+#include "core/net/connection_registry.hpp"
 
 #include <vector>
 
-namespace mailgate::core::http {
+namespace mailgate::core::net {
 
 connection_registry::admission connection_registry::add(const std::shared_ptr<connection>& c,
                                                         std::size_t limit)
@@ -74,4 +74,4 @@ void connection_registry::when_empty(std::function<void()> f)
     }
 }
 
-} // namespace mailgate::core::http
+} // namespace mailgate::core::net
