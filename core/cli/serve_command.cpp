@@ -9,7 +9,10 @@
 #include "core/outbound/delivery_service.hpp"
 #include "core/preferences/preference_center.hpp"
 #include "core/service/gateway_handler.hpp"
+#include "core/smtp_server/server.hpp"
 #include "core/workers/blocking_pool.hpp"
+
+#include <fmt/ranges.h>
 
 #include <csignal>
 #include <fstream>
@@ -96,6 +99,32 @@ intake::intake_settings intake_settings(const gateway& gw)
             gw.config.bounces.suppress_unattributed};
 }
 
+// The listener takes mail for the signed return paths at the bounce domains only: anything
+// else is refused at RCPT, so it is neither a relay nor a target for backscatter.
+std::unique_ptr<smtp_server::server> bounce_listener(const gateway& gw,
+                                                     intake::bounce_intake& bounces)
+{
+    if (!gw.config.bounces.listen) {
+        return nullptr;
+    }
+    auto logger = log::get("gateway");
+    const auto domains = bounce_domains(gw);
+    if (!gw.return_path_codec || domains.empty()) {
+        logger->warn("bounces.listen is set but {}: the listener refuses every recipient",
+                     gw.return_path_codec ? "no bounce domain is configured"
+                                          : "no attribution.key is configured");
+    }
+    auto listener = std::make_unique<smtp_server::server>(
+        *gw.config.bounces.listen,
+        [codec = gw.return_path_codec.get(), domains](std::string_view rcpt) {
+            return codec != nullptr && codec->decode(rcpt, domains).has_value();
+        },
+        bounces.sink("smtp"), *gw.metrics);
+    logger->info("bounce listener on {}:{} for {}", gw.config.bounces.listen->address,
+                 listener->port(), fmt::join(domains, ", "));
+    return listener;
+}
+
 void write_port_file(const std::filesystem::path& file, uint16_t port)
 {
     const auto partial = file.string() + ".partial";
@@ -131,6 +160,7 @@ int run_serve(const command_options& options)
     // By reference: the handler holds its counters, and it outlives the server.
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
     const workers_stop stop_workers_first(workers);
+    auto listener = bounce_listener(gw, bounces);
 
     if (gw.config.server.public_url.empty()) {
         gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());
@@ -172,7 +202,14 @@ int run_serve(const command_options& options)
         server.stop();
     });
     delivery.start();
+    if (listener) {
+        listener->start();
+    }
     server.run();
+    if (listener) {
+        // Before the workers: a message in progress still needs them to become durable.
+        listener->stop();
+    }
     // A call still running lost its request at the deadline; it ends before storage's flush.
     workers.stop();
     delivery.stop();

@@ -5,6 +5,7 @@
 #include "gateway_process.hpp"
 #include "tests/support/bounce_mail.hpp"
 #include "tests/support/smtp_test_server.hpp"
+#include "tests/unit/core/smtp_server/listener_harness.hpp"
 
 #include <boost/json.hpp>
 #include <gmock/gmock.h>
@@ -28,14 +29,24 @@ const std::string sections_yaml = "outbound:\n"
                                   "attribution:\n"
                                   "  key: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
 
+// A loopback port free a moment ago, for the bounce listener: the gateway reports only its HTTP
+// port.
+uint16_t free_port()
+{
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return acceptor.local_endpoint().port();
+}
+
 class BounceMail : public ::testing::Test {
 protected:
-    BounceMail() : gw_(options(server_.port())) {}
+    BounceMail() : gw_(options(server_.port(), listener_port_)) {}
 
-    static gateway_options options(uint16_t port)
+    static gateway_options options(uint16_t port, uint16_t listener_port)
     {
         gateway_options o;
-        o.extra_sections_yaml = sections_yaml;
+        o.extra_sections_yaml = sections_yaml + "bounces:\n  listen:\n    listen: 127.0.0.1:" +
+                                std::to_string(listener_port) + "\n";
         o.extra_providers_yaml = "  - nickname: relay\n    driver: smtp\n    host: 127.0.0.1\n"
                                  "    port: " +
                                  std::to_string(port) +
@@ -74,8 +85,46 @@ protected:
     }
 
     smtp_test_server server_;
+    uint16_t listener_port_ = free_port();
     gateway_process gw_;
 };
+
+TEST_F(BounceMail, ADsnToTheListenerAtTheReturnPathSuppressesTheRecipient)
+{
+    const std::string id = send("carla@example.com");
+    const std::string return_path = server_.messages().back().mail_from;
+    dsn_fields f;
+    f.final_recipient = "carla@example.com";
+    f.returned_headers = "Subject: Spring sale\r\n";
+
+    using core::smtp_server::test::code_of;
+    core::smtp_server::test::smtp_client mta(listener_port_);
+    EXPECT_THAT(mta.read_reply(), ::testing::StartsWith("220 "));
+    EXPECT_THAT(mta.command("EHLO mx.example.org"), ::testing::StartsWith("250"));
+    EXPECT_EQ(code_of(mta.command("MAIL FROM:<>")), "250 2.1.0");
+    // Forged, unsigned, or another domain: refused at RCPT, before any data.
+    std::string forged = return_path;
+    forged[5] = forged[5] == 'a' ? 'b' : 'a';
+    for (const auto& other : {forged, std::string("postmaster@bounces.shop.example"),
+                              std::string("carla@example.com")}) {
+        EXPECT_EQ(code_of(mta.command("RCPT TO:<" + other + ">")), "550 5.1.1") << other;
+    }
+    EXPECT_EQ(code_of(mta.command("RCPT TO:<" + return_path + ">")), "250 2.1.5");
+    EXPECT_THAT(mta.command("DATA"), ::testing::StartsWith("354 "));
+    const auto reply = mta.command(postfix_dsn(f) + ".");
+    EXPECT_EQ(code_of(reply), "250 2.0.0") << reply;
+    // 250 came after the events were durable: the suppression is there at once.
+    EXPECT_TRUE(suppressed("carla@example.com"));
+    EXPECT_THAT(mta.command("QUIT"), ::testing::StartsWith("221"));
+
+    const auto events = json::parse(gw_.admin("GET", "/v1/events?email=carla@example.com").body);
+    const auto& items = events.at("items").as_array();
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0].at("kind"), "hard_bounce");
+    EXPECT_EQ(items[0].at("provider"), "relay");
+    EXPECT_EQ(items[0].at("message_id").as_string(), id);
+    EXPECT_EQ(items[0].at("campaign_id"), "spring");
+}
 
 TEST_F(BounceMail, ADsnQuotingASentMessageSuppressesItsRecipientOnce)
 {
