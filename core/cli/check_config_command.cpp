@@ -4,7 +4,7 @@
 #include "core/config/config_error.hpp"
 #include "core/config/gateway_config.hpp"
 #include "core/config/secret_resolver.hpp"
-#include "core/outbound/sending_provider.hpp"
+#include "core/outbound/delivery/sending_provider.hpp"
 
 #include <fmt/format.h>
 
@@ -18,7 +18,7 @@ int run_check_config(const command_options& options)
         // What `serve` sets up before it opens storage, secrets included: an unset admin.token or
         // attribution.key variable is found here, not at the service's start.
         const gateway gw = open_gateway(options, false);
-        outbound::sending_providers(gw.providers, gw.config.outbound);
+        outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
         if (gw.config.storage.backend == "postgres") {
             // Resolved only: whether the server answers is for `serve` to find out.
             config::secret_resolver(gw.config).resolve(gw.config.storage.url, "storage.url");

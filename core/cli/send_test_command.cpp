@@ -2,7 +2,7 @@
 
 #include "core/addressing/address.hpp"
 #include "core/cli/gateway_setup.hpp"
-#include "core/outbound/test_email.hpp"
+#include "core/outbound/api/test_email.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,17 +15,17 @@
 namespace mailgate::core::cli {
 namespace {
 
-outbound::message_request addresses_of(const command_options& options)
+outbound::request::message_request addresses_of(const command_options& options)
 {
     std::string body = "{\"provider\": \"-\", \"text\": \"-\", \"to\": " +
                        boost::json::serialize(boost::json::value(*options.to));
     if (options.from) {
         body += ", \"from\": " + boost::json::serialize(boost::json::value(*options.from));
     }
-    return outbound::parse_message_request(body + "}");
+    return outbound::request::parse_message_request(body + "}");
 }
 
-void print(const outbound::test_email_result& r)
+void print(const outbound::api::test_email_result& r)
 {
     const auto& o = r.outcome;
     std::cout << "test message " << r.message_id << " from " << r.from << " to " << r.to
@@ -58,7 +58,7 @@ int run_send_test(const command_options& options)
     }
     // The store only for the suppression list: an explicit --allow-suppressed needs none.
     gateway gw = open_gateway(options, !options.allow_suppressed);
-    const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
+    const auto senders = outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
     auto provider = std::find_if(senders.begin(), senders.end(), [&](const auto& p) {
         return p.instance->provider() == *options.provider;
     });
@@ -66,31 +66,32 @@ int run_send_test(const command_options& options)
         std::cerr << "mailgate: no provider named '" << *options.provider << "' sends mail\n";
         return 1;
     }
-    outbound::message_request addresses;
+    outbound::request::message_request addresses;
     try {
         addresses = addresses_of(options);
-    } catch (const outbound::request_error& e) {
+    } catch (const outbound::request::request_error& e) {
         std::cerr << "mailgate: " << e.what() << "\n";
         return 2;
     }
     if (gw.store) {
         const auto& to = addresses.to.front().to.addr;
         if (auto s = gw.store->find_suppression(addressing::canonical_email(to))) {
-            std::cerr << "mailgate: " << outbound::suppressed_refusal(to, *s)
+            std::cerr << "mailgate: " << outbound::api::suppressed_refusal(to, *s)
                       << " (--allow-suppressed sends anyway)\n";
             return 1;
         }
     }
-    outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
-                                        gw.config.server.public_url);
+    outbound::api::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
+                                             gw.config.server.public_url);
     boost::asio::io_context io;
     auto result = boost::asio::co_spawn(
-        io, outbound::send_test_email(*provider, composer, addresses.to.front(), addresses.from),
+        io,
+        outbound::api::send_test_email(*provider, composer, addresses.to.front(), addresses.from),
         boost::asio::use_future);
     io.run();
     const auto r = result.get();
     if (options.json) {
-        std::cout << boost::json::serialize(outbound::to_json(r)) << "\n";
+        std::cout << boost::json::serialize(outbound::api::to_json(r)) << "\n";
     } else {
         print(r);
     }

@@ -6,7 +6,7 @@
 #include "core/http/server.hpp"
 #include "core/intake/bounce_intake.hpp"
 #include "core/log/log.hpp"
-#include "core/outbound/delivery_service.hpp"
+#include "core/outbound/delivery/delivery_service.hpp"
 #include "core/preferences/preference_center.hpp"
 #include "core/service/gateway_handler.hpp"
 #include "core/smtp_server/server.hpp"
@@ -70,10 +70,10 @@ sigset_t stop_signals()
     return set;
 }
 
-outbound::delivery_options delivery_options(const config::outbound_config& c)
+outbound::delivery::delivery_options delivery_options(const config::outbound_config& c)
 {
-    outbound::delivery_options o;
-    o.node_id = c.node_id.empty() ? outbound::local_host_name() : c.node_id;
+    outbound::delivery::delivery_options o;
+    o.node_id = c.node_id.empty() ? outbound::delivery::local_host_name() : c.node_id;
     o.max_in_flight = c.max_in_flight;
     o.retry = {c.retry_initial, c.retry_max, c.max_age};
     o.lease = c.lease;
@@ -147,13 +147,14 @@ int run_serve(const command_options& options)
                                            workers);
     intake::bounce_intake bounces(*gw.store, workers, intake_settings(gw), gw.metrics.get());
     admin::admin_api admin(gw.providers, *gw.store, callbacks, &bounces);
-    const auto senders = outbound::sending_providers(gw.providers, gw.config.outbound);
-    outbound::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
-                                        gw.config.server.public_url);
+    const auto senders = outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
+    outbound::api::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
+                                             gw.config.server.public_url);
     composer.set_return_paths(gw.return_path_codec.get());
-    outbound::delivery_service delivery(*gw.store, senders, delivery_options(gw.config.outbound),
-                                        *gw.metrics);
-    outbound::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery, workers);
+    outbound::delivery::delivery_service delivery(
+        *gw.store, senders, delivery_options(gw.config.outbound), *gw.metrics);
+    outbound::api::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery,
+                                       workers);
     preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store, workers);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.store, *gw.metrics,
                                      gw.admin_token, workers);

@@ -54,9 +54,9 @@ http::response text_response(std::string body, const char* type, const http::req
 gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const preferences::preference_center& preferences,
                                  const admin::admin_api& admin,
-                                 const outbound::sending_api& sending, const storage::store& store,
-                                 metrics::registry& metrics, std::string admin_token,
-                                 workers::blocking_pool& workers)
+                                 const outbound::api::sending_api& sending,
+                                 const storage::store& store, metrics::registry& metrics,
+                                 std::string admin_token, workers::blocking_pool& workers)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
       store_(store), metrics_(metrics),
       requests_(metrics, "mailgate_http_requests_total", "HTTP requests by route and status",
@@ -130,7 +130,8 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     }
     const bool metrics = s.size() == 1 && s[0] == "metrics";
     const std::vector<std::string> v1(s.begin() + (s.empty() ? 0 : 1), s.end());
-    const auto sending_route = is(s, {"v1"}) ? outbound::sending_api::route_of(v1) : std::nullopt;
+    const auto sending_route =
+        is(s, {"v1"}) ? outbound::api::sending_api::route_of(v1) : std::nullopt;
     const auto admin_route =
         is(s, {"v1"}) && !sending_route ? admin::admin_api::route_of(v1) : std::nullopt;
     if (!metrics && !admin_route && !sending_route) {

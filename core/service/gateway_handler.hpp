@@ -8,7 +8,7 @@
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
-#include "core/outbound/sending_api.hpp"
+#include "core/outbound/api/sending_api.hpp"
 #include "core/preferences/preference_center.hpp"
 #include "core/storage/store.hpp"
 #include "core/workers/blocking_pool.hpp"
@@ -28,7 +28,7 @@ public:
     /// the store synchronously). `store`: /healthz fails while its writes do.
     gateway_handler(const callbacks::callback_endpoint& callbacks,
                     const preferences::preference_center& preferences,
-                    const admin::admin_api& admin, const outbound::sending_api& sending,
+                    const admin::admin_api& admin, const outbound::api::sending_api& sending,
                     const storage::store& store, metrics::registry& metrics,
                     std::string admin_token, workers::blocking_pool& workers);
 
@@ -54,7 +54,7 @@ private:
     const callbacks::callback_endpoint& callbacks_;
     const preferences::preference_center& preferences_;
     const admin::admin_api& admin_;
-    const outbound::sending_api& sending_;
+    const outbound::api::sending_api& sending_;
     const storage::store& store_;
     metrics::registry& metrics_;
     metrics::counter_family requests_;

@@ -12,8 +12,8 @@
 #include "core/addressing/address.hpp"
 #include "core/encoding/ascii.hpp"
 #include "core/encoding/base64.hpp"
-#include "core/outbound/message_request.hpp"
-#include "core/outbound/mime_message.hpp"
+#include "core/outbound/mime/mime_message.hpp"
+#include "core/outbound/request/message_request.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -83,7 +83,7 @@ std::vector<std::string> field_names(const std::vector<std::string_view>& lines)
     return names;
 }
 
-void check_head(std::string_view head, const outbound::message_spec& spec)
+void check_head(std::string_view head, const outbound::mime::message_spec& spec)
 {
     const auto names = field_names(lines_of(head));
     static const std::set<std::string> own = {
@@ -165,7 +165,7 @@ std::string field_value(std::string_view fields, std::string_view name)
     return {};
 }
 
-void check_entity(std::string_view entity, const outbound::message_request& r)
+void check_entity(std::string_view entity, const outbound::request::message_request& r)
 {
     const auto blank = entity.find("\r\n\r\n");
     check(blank != std::string_view::npos);
@@ -212,11 +212,11 @@ void check_entity(std::string_view entity, const outbound::message_request& r)
     check(decoded == canonical_text(text));
 }
 
-std::optional<outbound::message_request> parse(std::string_view body)
+std::optional<outbound::request::message_request> parse(std::string_view body)
 {
     try {
-        return outbound::parse_message_request(body);
-    } catch (const outbound::request_error& e) {
+        return outbound::request::parse_message_request(body);
+    } catch (const outbound::request::request_error& e) {
         check(std::string_view(e.what()).find(": ") != std::string_view::npos);
         return std::nullopt;
     }
@@ -230,26 +230,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!r) {
         return 0;
     }
-    check(!r->provider.empty() && !r->to.empty() && r->to.size() <= outbound::max_recipients);
+    check(!r->provider.empty() && !r->to.empty() &&
+          r->to.size() <= outbound::request::max_recipients);
     check(!r->text.empty() || !r->html.empty());
     check(r->campaign_id.size() <= 40);
     for (const auto& [name, value] : r->headers) {
-        outbound::check_extra_header(name, value); // taken, so it passes
+        outbound::mime::check_extra_header(name, value); // taken, so it passes
     }
 
     std::string entity;
     try {
-        entity = outbound::build_entity(r->text, r->html, r->attachments);
-    } catch (const outbound::message_error& e) {
+        entity = outbound::mime::build_entity(r->text, r->html, r->attachments);
+    } catch (const outbound::mime::message_error& e) {
         check(std::string_view(e.what()).size() > 0);
         return 0;
     }
     check_entity(entity, *r);
 
-    const outbound::mailbox sender{"Mailgate Fuzz",
-                                   addressing::parse_address("sender@example.com")};
+    const outbound::mime::mailbox sender{"Mailgate Fuzz",
+                                         addressing::parse_address("sender@example.com")};
     for (std::size_t i = 0; i < r->to.size() && i < 3; ++i) {
-        outbound::message_spec spec;
+        outbound::mime::message_spec spec;
         spec.from = r->from.value_or(sender);
         spec.to = r->to[i].to;
         spec.subject = r->subject;
@@ -259,8 +260,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         spec.list_unsubscribe_url = "https://example.com/u/u1AAAA.BBBB";
         std::string head;
         try {
-            head = outbound::build_head(spec);
-        } catch (const outbound::message_error& e) {
+            head = outbound::mime::build_head(spec);
+        } catch (const outbound::mime::message_error& e) {
             check(std::string_view(e.what()).size() > 0);
             continue;
         }
@@ -269,7 +270,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             spec.text = r->text;
             spec.html = r->html;
             spec.attachments = r->attachments;
-            const std::string message = outbound::build_message(spec);
+            const std::string message = outbound::mime::build_message(spec);
             check(message.starts_with(head));
             check_entity(std::string_view(message).substr(head.size()), *r);
         }

@@ -7,7 +7,7 @@
 // once must give the same replies and the same refusal: what the parser returns may not depend
 // on how the network cut the stream. Every reply keeps smtp_reply_parser.hpp's promises.
 
-#include "core/outbound/smtp_reply_parser.hpp"
+#include "core/outbound/smtp/smtp_reply_parser.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -20,9 +20,9 @@
 
 namespace {
 
-using mailgate::core::outbound::smtp_protocol_error;
-using mailgate::core::outbound::smtp_reply;
-using mailgate::core::outbound::smtp_reply_parser;
+using mailgate::core::outbound::smtp::smtp_protocol_error;
+using mailgate::core::outbound::smtp::smtp_reply;
+using mailgate::core::outbound::smtp::smtp_reply_parser;
 
 void check(bool ok)
 {
