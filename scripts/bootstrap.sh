@@ -13,6 +13,9 @@ packages=(
     libgmime-3.0-dev # MIME parsing of bounce mail (core/bounces)
     libgoogle-perftools-dev # tcmalloc
     libgtest-dev postgresql
+    # The IMAP poller's tests start their own Dovecot on a free loopback port
+    # (scripts/lib/dovecot.sh); a system Dovecot the package may start is not used.
+    dovecot-imapd
     clang libc++-dev libc++abi-dev
     clang-format # scripts/check_format.sh, a test
     curl ca-certificates
@@ -41,3 +44,8 @@ if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
     echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Dovecot is installed for its binaries only: the tests run their own (scripts/lib/dovecot.sh).
+# A system Dovecot the package started (where systemd runs) would hold 143 and 993 for nothing.
+if printf '%s\n' "${missing[@]}" | grep -qx dovecot-imapd && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+fi

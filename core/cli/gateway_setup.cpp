@@ -58,11 +58,18 @@ gateway open_gateway(const command_options& options, bool with_store)
     std::string admin_token =
         config.admin_token.text.empty() ? "" : secrets.resolve(config.admin_token, "admin.token");
     const auto key = attribution_key_of(config, secrets);
+    std::vector<std::string> mailbox_passwords;
+    for (std::size_t i = 0; i < config.bounces.mailboxes.size(); ++i) {
+        mailbox_passwords.push_back(
+            secrets.resolve(config.bounces.mailboxes[i].password,
+                            "bounces.mailboxes[" + std::to_string(i) + "].password"));
+    }
 
     gateway gw{std::move(config),
                std::move(registry),
                std::move(providers),
                std::move(admin_token),
+               std::move(mailbox_passwords),
                key ? std::make_unique<attribution::meta_codec>(key->bytes()) : nullptr,
                key ? std::make_unique<attribution::unsubscribe_codec>(key->bytes()) : nullptr,
                key ? std::make_unique<attribution::return_path_codec>(key->bytes()) : nullptr,

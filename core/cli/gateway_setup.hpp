@@ -24,6 +24,8 @@ struct gateway {
     plugin::driver_registry registry;
     plugin::provider_set providers;
     std::string admin_token; ///< resolved; empty when not configured
+    /// bounces.mailboxes' passwords, resolved, in the same order.
+    std::vector<std::string> mailbox_passwords;
     /// Signs and verifies attribution tokens; null when no attribution.key is configured.
     std::unique_ptr<attribution::meta_codec> meta_codec;
     /// Signs and verifies the preference center's links; null when meta_codec is.

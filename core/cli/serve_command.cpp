@@ -4,6 +4,7 @@
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/cli/gateway_setup.hpp"
 #include "core/http/server.hpp"
+#include "core/imap/mailbox_poller.hpp"
 #include "core/intake/bounce_intake.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/delivery/delivery_service.hpp"
@@ -125,6 +126,23 @@ std::unique_ptr<smtp_server::server> bounce_listener(const gateway& gw,
     return listener;
 }
 
+// One poller a mailbox, each on its own thread, their positions kept in the store.
+std::vector<std::unique_ptr<imap::mailbox_poller>>
+mailbox_pollers(const gateway& gw, imap::cursor_store& cursors, intake::bounce_intake& bounces)
+{
+    std::vector<std::unique_ptr<imap::mailbox_poller>> out;
+    const auto& mailboxes = gw.config.bounces.mailboxes;
+    for (std::size_t i = 0; i < mailboxes.size(); ++i) {
+        out.push_back(std::make_unique<imap::mailbox_poller>(
+            mailboxes[i], gw.mailbox_passwords[i], cursors,
+            bounces.sink("imap:" + mailboxes[i].name), *gw.metrics));
+        log::get("gateway")->info("bounce mailbox '{}': {}@{}:{} {}", mailboxes[i].name,
+                                  mailboxes[i].user, mailboxes[i].host, mailboxes[i].port,
+                                  mailboxes[i].folder);
+    }
+    return out;
+}
+
 void write_port_file(const std::filesystem::path& file, uint16_t port)
 {
     const auto partial = file.string() + ".partial";
@@ -162,6 +180,8 @@ int run_serve(const command_options& options)
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
     const workers_stop stop_workers_first(workers);
     auto listener = bounce_listener(gw, bounces);
+    imap::store_cursors cursors(*gw.store);
+    auto pollers = mailbox_pollers(gw, cursors, bounces);
 
     if (gw.config.server.public_url.empty()) {
         gw.config.server.public_url = config::default_public_url(gw.config.server, server.port());
@@ -206,10 +226,16 @@ int run_serve(const command_options& options)
     if (listener) {
         listener->start();
     }
+    for (auto& p : pollers) {
+        p->start();
+    }
     server.run();
+    // Before the workers: a message in progress still needs them to become durable.
     if (listener) {
-        // Before the workers: a message in progress still needs them to become durable.
         listener->stop();
+    }
+    for (auto& p : pollers) {
+        p->stop();
     }
     // A call still running lost its request at the deadline; it ends before storage's flush.
     workers.stop();

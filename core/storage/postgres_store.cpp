@@ -75,6 +75,20 @@ public:
         return existed.get();
     }
 
+    std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) override
+    {
+        return read(
+            [&](postgres::connection& db) { return postgres::select_mailbox_cursor(db, mailbox); });
+    }
+
+    void put_mailbox_cursor(const std::string& mailbox, const mailbox_cursor& c) override
+    {
+        std::promise<void> done;
+        auto committed = done.get_future();
+        writer_.submit(postgres::make_put_mailbox_cursor_job(mailbox, c, std::move(done)));
+        committed.get();
+    }
+
     std::vector<stored_event> list_events(const event_filter& filter) override
     {
         return read([&](postgres::connection& db) { return postgres::select_events(db, filter); });

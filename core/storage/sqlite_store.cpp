@@ -1,5 +1,6 @@
 #include "core/storage/sqlite_store.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/log/log.hpp"
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/connection_pool.hpp"
@@ -104,6 +105,20 @@ public:
         auto existed = done.get_future();
         writer_.submit(sqlite::make_remove_suppression_job(email, std::move(done)));
         return existed.get();
+    }
+
+    std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) override
+    {
+        return sqlite::select_mailbox_cursor(*readers_.acquire(), mailbox);
+    }
+
+    void put_mailbox_cursor(const std::string& mailbox, const mailbox_cursor& c) override
+    {
+        std::promise<void> done;
+        auto committed = done.get_future();
+        writer_.submit(
+            sqlite::make_put_mailbox_cursor_job(mailbox, c, base::unix_ms_now(), std::move(done)));
+        committed.get();
     }
 
     std::vector<stored_event> list_events(const event_filter& filter) override

@@ -4,6 +4,7 @@
 // nodes, one database) implement it, and both pass the same contract tests.
 
 #include "core/events/event.hpp"
+#include "core/storage/mailbox_cursor.hpp"
 #include "core/storage/queued_message.hpp"
 
 #include <cstdint>
@@ -85,6 +86,12 @@ public:
     virtual void put_suppression(const suppression& s) = 0;
     /// True when there was one.
     virtual bool remove_suppression(const std::string& email) = 0;
+
+    /// Where the IMAP poller of `mailbox` (its configured name) stopped, or nothing yet.
+    virtual std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) = 0;
+    /// Replaces the mailbox's cursor. Durable when it returns; blocks: not on an I/O thread that
+    /// serves others.
+    virtual void put_mailbox_cursor(const std::string& mailbox, const mailbox_cursor& c) = 0;
 
     virtual std::vector<stored_event> list_events(const event_filter& filter) = 0;
     virtual campaign_report report(const std::string& campaign_id) = 0;

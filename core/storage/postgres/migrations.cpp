@@ -105,7 +105,19 @@ WHERE campaign_id <> '' AND reason <> ''
 GROUP BY campaign_id, reason;
 )sql";
 
-constexpr std::array<migration, 6> migrations{{
+// Where each IMAP mailbox's poller stopped (core/imap/mailbox_poller): it resumes there after a
+// restart instead of handling the mailbox's bounces again. IF NOT EXISTS: a test re-runs the
+// versions from the backfill before it on a database that has them.
+constexpr std::string_view mailbox_cursors_schema = R"sql(
+CREATE TABLE IF NOT EXISTS mailbox_cursors (
+    mailbox text NOT NULL PRIMARY KEY,
+    uid_validity bigint NOT NULL,
+    last_uid bigint NOT NULL,
+    updated_at bigint NOT NULL
+);
+)sql";
+
+constexpr std::array<migration, 7> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
@@ -113,6 +125,7 @@ constexpr std::array<migration, 6> migrations{{
     {4, address_lifts_schema},
     {5, event_causes_schema},
     {6, reason_counters_backfill},
+    {7, mailbox_cursors_schema},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.

@@ -166,6 +166,16 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
     return std::move(found.front());
 }
 
+std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox)
+{
+    const auto r = db.query("SELECT uid_validity, last_uid FROM mailbox_cursors WHERE mailbox = $1",
+                            params().text(mailbox));
+    if (r.rows() == 0) {
+        return std::nullopt;
+    }
+    return mailbox_cursor{r.integer(0, 0), r.integer(0, 1)};
+}
+
 campaign_report select_report(connection& db, const std::string& campaign_id)
 {
     campaign_report out{campaign_id, {}, {}, {}};

@@ -207,7 +207,19 @@ WHERE campaign_id <> '' AND reason <> ''
 GROUP BY campaign_id, reason;
 )sql";
 
-constexpr std::array<migration, 9> migrations{{
+// Where each IMAP mailbox's poller stopped (core/imap/mailbox_poller): it resumes there after a
+// restart instead of handling the mailbox's bounces again. IF NOT EXISTS: a test re-runs the
+// versions from the backfill before it on a database that has them.
+constexpr std::string_view mailbox_cursors_schema = R"sql(
+CREATE TABLE IF NOT EXISTS mailbox_cursors (
+    mailbox TEXT NOT NULL PRIMARY KEY,
+    uid_validity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<migration, 10> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -218,6 +230,7 @@ constexpr std::array<migration, 9> migrations{{
     {7, address_lifts_schema},
     {8, event_causes_schema},
     {9, reason_counters_backfill},
+    {10, mailbox_cursors_schema},
 }};
 
 int recorded_version(connection& db)

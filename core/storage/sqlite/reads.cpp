@@ -157,6 +157,15 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
     return suppression_of(q);
 }
 
+std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox)
+{
+    auto q = db.prepare("SELECT uid_validity, last_uid FROM mailbox_cursors WHERE mailbox = ?");
+    if (!q.bind(mailbox).step()) {
+        return std::nullopt;
+    }
+    return mailbox_cursor{q.integer(0), q.integer(1)};
+}
+
 campaign_report select_report(connection& db, const std::string& campaign_id)
 {
     campaign_report out{campaign_id, {}, {}, {}};

@@ -15,6 +15,7 @@ namespace mailgate::core::storage::sqlite {
 std::vector<stored_event> select_events(connection& db, const event_filter& filter);
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
 std::optional<suppression> select_suppression(connection& db, const std::string& email);
+std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox);
 campaign_report select_report(connection& db, const std::string& campaign_id);
 /// The message without its content.
 std::optional<queued_message> select_message(connection& db, const std::string& id);

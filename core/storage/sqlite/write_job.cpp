@@ -100,6 +100,41 @@ private:
     bool existed_ = false;
 };
 
+class put_mailbox_cursor_job final : public write_job {
+public:
+    put_mailbox_cursor_job(std::string mailbox, mailbox_cursor cursor, int64_t now,
+                           std::promise<void> done)
+        : mailbox_(std::move(mailbox)), cursor_(cursor), now_(now), done_(std::move(done))
+    {
+    }
+
+    std::size_t weight() const noexcept override { return 1; }
+
+    void run(connection& db, event_indexes& /*indexes*/) override
+    {
+        db.prepare("INSERT INTO mailbox_cursors (mailbox, uid_validity, last_uid, updated_at) "
+                   "VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET "
+                   "uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, "
+                   "updated_at = excluded.updated_at")
+            .bind(mailbox_)
+            .bind(cursor_.uid_validity)
+            .bind(cursor_.last_uid)
+            .bind(now_)
+            .run();
+    }
+
+    void finish(std::error_code error) noexcept override
+    {
+        settle(done_, error, "storing the mailbox cursor failed", [this] { done_.set_value(); });
+    }
+
+private:
+    std::string mailbox_;
+    mailbox_cursor cursor_;
+    int64_t now_;
+    std::promise<void> done_;
+};
+
 } // namespace
 
 std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batch,
@@ -116,6 +151,13 @@ std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::prom
 std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done)
 {
     return std::make_unique<remove_suppression_job>(std::move(email), std::move(done));
+}
+
+std::unique_ptr<write_job> make_put_mailbox_cursor_job(std::string mailbox, mailbox_cursor cursor,
+                                                       int64_t now, std::promise<void> done)
+{
+    return std::make_unique<put_mailbox_cursor_job>(std::move(mailbox), cursor, now,
+                                                    std::move(done));
 }
 
 } // namespace mailgate::core::storage::sqlite

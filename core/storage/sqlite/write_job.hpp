@@ -38,5 +38,7 @@ std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batc
 std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::promise<void> done);
 /// The promise gets whether the address had a suppression.
 std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done);
+std::unique_ptr<write_job> make_put_mailbox_cursor_job(std::string mailbox, mailbox_cursor cursor,
+                                                       int64_t now, std::promise<void> done);
 
 } // namespace mailgate::core::storage::sqlite

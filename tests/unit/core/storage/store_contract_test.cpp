@@ -442,7 +442,7 @@ TEST_P(StoreContract, CountsTheReasonsOfEventsStoredBeforeReportsHadThem)
     store_.reset();
     GetParam().execute(folder_.path(),
                        "DELETE FROM campaign_counters WHERE counter LIKE 'reason:%';"
-                       "DELETE FROM schema_migrations WHERE version = " +
+                       "DELETE FROM schema_migrations WHERE version >= " +
                            std::to_string(GetParam().reason_counters_version));
 
     store_ = GetParam().open(folder_.path(), &commit_latency_);
