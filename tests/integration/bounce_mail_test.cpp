@@ -5,6 +5,7 @@
 #include "gateway_process.hpp"
 #include "tests/support/bounce_mail.hpp"
 #include "tests/support/smtp_test_server.hpp"
+#include "tests/unit/core/imap/dovecot_server.hpp"
 #include "tests/unit/core/smtp_server/listener_harness.hpp"
 
 #include <boost/json.hpp>
@@ -213,6 +214,77 @@ TEST_F(BounceMail, TheRouteNeedsTheTokenAndAMessage)
     ASSERT_EQ(ordinary.status, 200);
     EXPECT_EQ(json::parse(ordinary.body).at("kind"), "not_bounce");
     EXPECT_TRUE(json::parse(ordinary.body).at("events").as_array().empty());
+}
+
+// A Gmail-like set-up: the provider rewrites nothing here, but bounces land in a mailbox the
+// gateway polls over IMAP (a real Dovecot) instead of reaching a listener.
+class BounceMailbox : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (const auto why = dovecot_server::unavailable(); !why.empty()) {
+            GTEST_SKIP() << why;
+        }
+        dovecot_.emplace();
+        const auto password_file = dovecot_->dir() / "password";
+        gateway_options o;
+        o.extra_sections_yaml = sections_yaml +
+                                "bounces:\n  mailboxes:\n    - name: inbox\n      host: 127.0.0.1\n"
+                                "      port: " +
+                                std::to_string(dovecot_->port()) +
+                                "\n      security: none\n      user: " + dovecot_->user() +
+                                "\n      password: file:" + password_file.string() +
+                                "\n      poll_interval: 300ms\n      timeout: 5s\n";
+        o.extra_providers_yaml = "  - nickname: relay\n    driver: smtp\n    host: 127.0.0.1\n"
+                                 "    port: " +
+                                 std::to_string(server_.port()) +
+                                 "\n    scheme: smtp\n    from_address: news@shop.example\n";
+        gw_.emplace(o);
+    }
+
+    smtp_test_server server_;
+    std::optional<dovecot_server> dovecot_;
+    std::optional<gateway_process> gw_;
+};
+
+TEST_F(BounceMailbox, ABounceInThePolledMailboxSuppressesAndIsMovedOrdinaryMailStays)
+{
+    const auto before = server_.messages().size();
+    const auto sent = gw_->admin("POST", "/v1/messages",
+                                 R"({"provider":"relay","to":["dora@example.com"],)"
+                                 R"("subject":"Spring sale","campaign_id":"spring","text":"Hi"})");
+    ASSERT_EQ(sent.status, 202) << sent.body;
+    ASSERT_TRUE(server_.wait_for_messages(before + 1, patience));
+    const std::string message_id =
+        std::string(json::parse(sent.body).at("messages").as_array().at(0).at("id").as_string());
+
+    dsn_fields f;
+    f.final_recipient = "dora@example.com";
+    f.returned_headers += "Message-ID: <" + message_id + "@shop.example>\r\n";
+    dovecot_->deliver(postfix_dsn(f));
+    dovecot_->deliver("From: friend@example.org\r\nSubject: lunch?\r\n\r\nTomorrow?\r\n");
+
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (gw_->admin("GET", "/v1/suppressions/dora@example.com").status != 200 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(gw_->admin("GET", "/v1/suppressions/dora@example.com").status, 200);
+    const auto events = json::parse(gw_->admin("GET", "/v1/events?email=dora@example.com").body);
+    ASSERT_EQ(events.at("items").as_array().size(), 1u);
+    EXPECT_EQ(events.at("items").as_array()[0].at("campaign_id"), "spring");
+
+    // Moved once handled; the ordinary message untouched in INBOX.
+    while (dovecot_->messages("mailgate/processed").empty() &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(dovecot_->messages("mailgate/processed").size(), 1u);
+    EXPECT_THAT(dovecot_->messages("mailgate/processed")[0],
+                ::testing::HasSubstr("Undelivered Mail Returned to Sender"));
+    const auto inbox = dovecot_->messages();
+    ASSERT_EQ(inbox.size(), 1u);
+    EXPECT_THAT(inbox[0], ::testing::HasSubstr("lunch?"));
 }
 
 } // namespace
