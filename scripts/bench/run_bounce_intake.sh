@@ -2,9 +2,9 @@
 # Bounce mail beside callbacks: wrk posts 100-event legacy batches over 64 connections to
 # `mailgate serve` (SQLite, durable commits) for DURATION seconds alone, then again while
 # bounce_sender.py sends DSNs to the bounce SMTP listener at BOUNCE_RATE a second (default 100)
-# over BOUNCE_CONNECTIONS (default 8), each to a fresh signed return path. Prints callback events/s alone and with
-# the bounces, and the bounces' rate reached and the latency of their 250 (classified, attributed
-# and stored durably before it is sent).
+# over BOUNCE_CONNECTIONS (default 8), each to a fresh signed return path. Prints callback
+# events/s alone and with the bounces, and the bounces' rate reached and the latency of their 250
+# (classified, attributed and stored durably before it is sent).
 # Usage: scripts/bench/run_bounce_intake.sh [DURATION_SECONDS]   (after scripts/run.sh built it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
