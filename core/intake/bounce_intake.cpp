@@ -72,16 +72,20 @@ void bounce_intake::submit(std::string raw, std::string envelope_recipient, std:
                 return;
             }
             if (report.events.empty()) {
+                count(channel, report);
                 (*shared_done)({}, std::move(report));
                 return;
             }
             auto batch = report.events;
             auto holder = std::make_shared<intake_report>(std::move(report));
-            store_.apply(std::move(batch),
-                         [holder, shared_done](std::error_code ec, storage::commit_result stored) {
-                             holder->stored = stored;
-                             (*shared_done)(ec, std::move(*holder));
-                         });
+            store_.apply(std::move(batch), [this, holder, shared_done, channel](
+                                               std::error_code ec, storage::commit_result stored) {
+                holder->stored = stored;
+                if (!ec) {
+                    count(channel, *holder);
+                }
+                (*shared_done)(ec, std::move(*holder));
+            });
         });
     if (!queued) {
         (*shared_done)(std::make_error_code(std::errc::resource_unavailable_try_again), {});

@@ -273,6 +273,9 @@ TEST_F(BounceMailbox, ABounceInThePolledMailboxSuppressesAndIsMovedOrdinaryMailS
     const auto events = json::parse(gw_->admin("GET", "/v1/events?email=dora@example.com").body);
     ASSERT_EQ(events.at("items").as_array().size(), 1u);
     EXPECT_EQ(events.at("items").as_array()[0].at("campaign_id"), "spring");
+    EXPECT_THAT(gw_->admin("GET", "/metrics").body,
+                ::testing::HasSubstr("mailgate_bounce_messages_total{attribution=\"message_id\","
+                                     "channel=\"imap:inbox\",kind=\"bounce\"} 1"));
 
     // Moved once handled; the ordinary message untouched in INBOX.
     while (dovecot_->messages("mailgate/processed").empty() &&
