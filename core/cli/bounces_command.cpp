@@ -15,10 +15,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 namespace mailgate::core::cli {
 namespace {
@@ -28,20 +25,6 @@ constexpr const char* usage =
     "Prints one JSON object a file: the classification, the attribution and the events.\n"
     "Without --config (or MAILGATE_CONFIG) nothing is attributed: no key, no queue.\n"
     "--apply stores the events (it needs the configuration).\n";
-
-std::string read_input(const std::string& file)
-{
-    if (file == "-") {
-        return std::string(std::istreambuf_iterator<char>(std::cin), {});
-    }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + file);
-    }
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // Without a configuration: what the classifier reads, and the events it would make, none of
 // them attributed.

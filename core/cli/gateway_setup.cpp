@@ -7,6 +7,10 @@
 #include "core/storage/sqlite_store.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 
 namespace mailgate::core::cli {
 namespace {
@@ -89,6 +93,20 @@ gateway open_gateway(const command_options& options, bool with_store)
             [s = gw.store.get()] { return static_cast<double>(s->queued_count()); });
     }
     return gw;
+}
+
+std::string read_input(const std::string& file)
+{
+    if (file == "-") {
+        return std::string(std::istreambuf_iterator<char>(std::cin), {});
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error("cannot read " + file);
+    }
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
 }
 
 std::vector<std::string> bounce_domains(const gateway& gw)

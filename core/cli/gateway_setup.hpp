@@ -36,6 +36,10 @@ struct gateway {
     std::unique_ptr<storage::store> store; ///< declared after metrics: it records into them
 };
 
+/// The bytes of `file`, or of standard input for "-". Throws std::runtime_error naming a file
+/// it cannot read.
+std::string read_input(const std::string& file);
+
 /// bounces.domains and every provider's bounce_domain, each once.
 std::vector<std::string> bounce_domains(const gateway& gw);
 

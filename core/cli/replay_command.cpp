@@ -8,24 +8,11 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include <fstream>
 #include <future>
 #include <iostream>
-#include <sstream>
 
 namespace mailgate::core::cli {
 namespace {
-
-std::string read_file(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        throw std::runtime_error("cannot read " + file.string());
-    }
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 void print_event(const events::routed_event& r)
 {
@@ -59,7 +46,7 @@ int run_replay(const command_options& options)
         std::cerr << "usage: mailgate replay --provider NICKNAME FILE [--apply]\n";
         return 2;
     }
-    const std::string body = read_file(*options.input_file);
+    const std::string body = read_input(options.input_file->string());
     gateway gw = open_gateway(options, options.apply);
     const auto* provider = gw.providers.find(*options.provider);
     if (provider == nullptr) {
