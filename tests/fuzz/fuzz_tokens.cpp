@@ -1,6 +1,7 @@
-// The gateway's two signed tokens, under one fixed key: the attribution token (meta_codec)
-// that ESPs echo in their callbacks, and the unsubscribe token in the preference center's links
-// (unsubscribe_codec). Both decoders take bytes from anyone on the internet.
+// The gateway's signed tokens, under one fixed key: the attribution token (meta_codec) that
+// ESPs echo in their callbacks, the unsubscribe token in the preference center's links
+// (unsubscribe_codec) and the signed return path bounces are addressed to (return_path_codec,
+// fed the address). Every decoder takes bytes from anyone on the internet.
 //
 // Input, read with libFuzzer's FuzzedDataProvider (each string up to a backslash not doubled):
 // a token and an address, both decoded as they are; then an address and five fields, from
@@ -10,6 +11,7 @@
 
 #include "core/addressing/address.hpp"
 #include "core/attribution/meta_token.hpp"
+#include "core/attribution/return_path.hpp"
 #include "core/attribution/unsubscribe_token.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -28,6 +30,7 @@ namespace {
 namespace addressing = mailgate::core::addressing;
 using mailgate::core::attribution::meta_codec;
 using mailgate::core::attribution::meta_fields;
+using mailgate::core::attribution::return_path_codec;
 using mailgate::core::attribution::unsubscribe_codec;
 using mailgate::core::attribution::unsubscribe_target;
 
@@ -45,6 +48,12 @@ constexpr std::array<unsigned char, 32> key = {
 const meta_codec& meta()
 {
     static const meta_codec codec(key);
+    return codec;
+}
+
+const return_path_codec& return_paths()
+{
+    static const return_path_codec codec(key);
     return codec;
 }
 
@@ -78,6 +87,14 @@ void decode_arbitrary(const std::string& token, const std::string& email)
         check(fields->campaign_id.size() <= meta_codec::max_field_size);
         check(fields->profile.size() <= meta_codec::max_field_size);
         check(meta().encode(*fields, email) == token);
+    }
+    // A return path that verifies is one the codec mints, in lower case.
+    if (const auto id = return_paths().decode(email, {"bounces.example.com"})) {
+        std::string lower = email;
+        for (char& c : lower) {
+            c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        }
+        check(return_paths().encode(*id, "bounces.example.com") == lower);
     }
     if (const auto target = unsubscribe().decode(token)) {
         check(addressing::canonical_email(target->email) == target->email);
