@@ -250,3 +250,30 @@ TEST_F(BounceIntake, TheSinkSaysHandledOnlyForBouncesOnceDurable)
 
 } // namespace
 } // namespace mailgate::core::intake
+
+namespace mailgate::core::intake {
+namespace {
+
+// What the intake reads of the bounce's own header, from bytes anyone may send.
+TEST(BounceHeader, HostileHeadersGiveAnAnswerAndAKey)
+{
+    const std::string nul("To: a@b.example\0\r\n\r\nbody", 24);
+    for (const std::string& raw :
+         {std::string(), std::string("\r\n"), std::string("To:"), std::string(" folded first\r\n"),
+          std::string(100000, 'x'), std::string(50000, '\n'), std::string("To: <\r\n\r\n"), nul,
+          std::string("Message-ID:\r\n\tfolded\r\n") + std::string(1 << 20, 'y')}) {
+        EXPECT_EQ(bounce_key(raw).size(), 64u);
+        EXPECT_LE(outer_recipients(raw).size(), 1u);
+    }
+    EXPECT_EQ(outer_recipients("To: b-x@bounces.example\r\n\r\nTo: not a header"),
+              std::vector<std::string>{"b-x@bounces.example"});
+    EXPECT_EQ(outer_recipients("Delivered-To: a@x.example\r\n continued\r\n"),
+              std::vector<std::string>{"a@x.example continued"});
+    // Trace fields a later hop adds do not change the key; another body does.
+    const std::string bounce = "Message-ID: <1@mx>\r\n\r\nbody";
+    EXPECT_EQ(bounce_key(bounce), bounce_key("Received: by mx2\r\n" + bounce));
+    EXPECT_NE(bounce_key(bounce), bounce_key("Message-ID: <1@mx>\r\n\r\nother body"));
+}
+
+} // namespace
+} // namespace mailgate::core::intake
