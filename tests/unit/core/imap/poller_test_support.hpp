@@ -6,6 +6,8 @@
 #include "core/bounces/bounce_classifier.hpp"
 #include "core/bounces/message_sink.hpp"
 
+#include "tests/support/bounce_mail.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -94,6 +96,17 @@ inline std::filesystem::path corpus_dir()
 /// complaints), each under `max_size` bytes.
 inline std::vector<std::string> corpus_bounces(std::size_t n, std::size_t max_size = 64 * 1024)
 {
+    if (!std::filesystem::exists(corpus_dir())) {
+        // A clone without ../shared: DSNs of our own, each a different bounce.
+        std::vector<std::string> own;
+        for (std::size_t i = 0; i < n; ++i) {
+            testing::dsn_fields f;
+            f.final_recipient = "user" + std::to_string(i) + "@example.net";
+            f.message_id = "<dsn-" + std::to_string(i) + "@mx.example.org>";
+            own.push_back(testing::postfix_dsn(f));
+        }
+        return own;
+    }
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(corpus_dir())) {
         if (entry.path().filename().string().starts_with("lhost-")) {
