@@ -6,6 +6,7 @@
 
 #include "core/config/bounce_config.hpp"
 #include "core/config/located_value.hpp"
+#include "core/config/suppression_config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -102,6 +103,7 @@ struct gateway_config {
     located_value attribution_key;
     std::vector<provider_config> providers;
     bounces_config bounces;
+    suppression_config suppression;
 };
 
 /// The public URL when none is configured: the listener itself, on the port it bound.
