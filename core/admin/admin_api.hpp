@@ -4,6 +4,7 @@
 // reports, bounce mail handed in. Every route needs the admin bearer token; the caller checks it.
 
 #include "core/callbacks/callback_endpoint.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/http/handler.hpp"
 #include "core/intake/bounce_intake.hpp"
 #include "core/plugin/provider_set.hpp"
@@ -15,7 +16,8 @@ class admin_api {
 public:
     /// `bounces` takes POST /v1/bounces; null: the route answers 404.
     admin_api(const plugin::provider_set& providers, storage::store& store,
-              const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces);
+              const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces,
+              const events::suppression_policy& policy);
 
     /// `segments`: the decoded path segments after /v1. Returns nothing for a path that is
     /// not an admin route. THREAD: any I/O thread.
@@ -28,7 +30,9 @@ public:
 
 private:
     http::response providers(const http::request& req) const;
-    http::response suppression(const http::request& req, const std::string& email) const;
+    http::response suppression(const http::request& req, const std::string& email,
+                               const std::map<std::string, std::string>& query) const;
+    http::response address(const http::request& req, const std::string& email) const;
     http::response suppressions(const http::request& req,
                                 const std::map<std::string, std::string>& query) const;
     http::response events(const http::request& req,
@@ -40,6 +44,7 @@ private:
     storage::store& store_;
     const callbacks::callback_endpoint& callbacks_;
     intake::bounce_intake* bounces_;
+    const events::suppression_policy& policy_;
 };
 
 } // namespace mailgate::core::admin

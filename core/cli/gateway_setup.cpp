@@ -50,9 +50,16 @@ std::unique_ptr<storage::store> open_store(const config::gateway_config& config,
 
 } // namespace
 
+intake::intake_settings intake_settings(const gateway& gw)
+{
+    return {{gw.meta_codec.get(), gw.return_path_codec.get(), bounce_domains(gw)},
+            gw.config.bounces.suppress_unattributed, gw.suppression};
+}
+
 gateway open_gateway(const command_options& options, bool with_store)
 {
     auto config = config::load_config(options.config_file);
+    events::suppression_policy suppression(config.suppression);
     if (options.plugins_directory) {
         config.plugins_directory = *options.plugins_directory;
     }
@@ -70,6 +77,7 @@ gateway open_gateway(const command_options& options, bool with_store)
     }
 
     gateway gw{std::move(config),
+               std::move(suppression),
                std::move(registry),
                std::move(providers),
                std::move(admin_token),
