@@ -113,9 +113,12 @@ json::object to_json(const storage::suppression& s)
 
 json::object to_json(const storage::suppression_record& r)
 {
-    return {{"stream", r.stream},         {"action", r.action},
-            {"reason", r.reason},         {"source", r.source},
-            {"note", r.note},             {"at", iso_time(r.at)},
+    return {{"stream", r.stream},
+            {"action", r.action},
+            {"reason", r.reason},
+            {"source", r.source},
+            {"note", r.note},
+            {"at", iso_time(r.at)},
             {"expires_at", time_or_null(r.expires_at)}};
 }
 
@@ -474,8 +477,7 @@ http::response admin_api::suppressions(const http::request& req,
     json::value next_stream = more ? json::value(page.back().stream) : nullptr;
     return http::json_response(
         bh::status::ok,
-        json::object{
-            {"items", std::move(items)}, {"next", next}, {"next_stream", next_stream}},
+        json::object{{"items", std::move(items)}, {"next", next}, {"next_stream", next_stream}},
         req);
 }
 

@@ -40,7 +40,6 @@ private:
     /// event.
     std::map<std::string, pending, std::less<>> logged_;
     std::set<std::string> domains_; ///< those with a series of their own
-
 };
 
 } // namespace mailgate::core::alerts

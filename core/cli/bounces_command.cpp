@@ -32,10 +32,9 @@ intake::intake_report unconfigured_report(const std::string& raw)
 {
     intake::intake_report report;
     report.bounce = bounces::classify_message(raw);
-    report.events =
-        intake::bounce_events(report.bounce, report.attributed,
-                              {"cli", intake::bounce_key(raw), base::unix_ms_now()}, false,
-                              events::suppression_policy());
+    report.events = intake::bounce_events(report.bounce, report.attributed,
+                                          {"cli", intake::bounce_key(raw), base::unix_ms_now()},
+                                          false, events::suppression_policy());
     return report;
 }
 

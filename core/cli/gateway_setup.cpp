@@ -53,7 +53,8 @@ std::unique_ptr<storage::store> open_store(const config::gateway_config& config,
 intake::intake_settings intake_settings(const gateway& gw)
 {
     return {{gw.meta_codec.get(), gw.return_path_codec.get(), bounce_domains(gw)},
-            gw.config.bounces.suppress_unattributed, gw.suppression};
+            gw.config.bounces.suppress_unattributed,
+            gw.suppression};
 }
 
 gateway open_gateway(const command_options& options, bool with_store)

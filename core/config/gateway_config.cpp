@@ -713,7 +713,8 @@ private:
             } else if (*name == "rules") {
                 read_rules(entry.second, field, out.rules.emplace());
             } else {
-                problem(entry.first, field, "unknown field (known: streams, default_stream, rules)");
+                problem(entry.first, field,
+                        "unknown field (known: streams, default_stream, rules)");
             }
         }
         if (std::find(out.streams.begin(), out.streams.end(), out.default_stream) ==
@@ -864,8 +865,7 @@ private:
         }
         const bool count = rule.action == "count";
         if (count != (rule.threshold > 0) || count != (rule.window.count() > 0)) {
-            problem(node, field,
-                    "threshold and window go with action count, and it needs both");
+            problem(node, field, "threshold and window go with action count, and it needs both");
         }
         if (rule.duration.count() > 0 && rule.action != "suppress" && !count) {
             problem(node, field + ".for", "goes with action suppress or count");

@@ -58,8 +58,8 @@ bool opts_out(const gateway_event& ev)
 
 std::string scoped_stream(const policy_rule& rule, const gateway_event& ev, std::string stream)
 {
-    const bool own = rule.scope == policy_scope::stream ||
-                     (rule.scope == policy_scope::by_kind && opts_out(ev));
+    const bool own =
+        rule.scope == policy_scope::stream || (rule.scope == policy_scope::by_kind && opts_out(ev));
     return own ? stream : std::string(all_streams);
 }
 
@@ -153,8 +153,7 @@ std::string suppression_policy::stream_of(const gateway_event& ev) const
     return has_stream(ev.attributed.stream) ? ev.attributed.stream : default_stream_;
 }
 
-const policy_rule* suppression_policy::match(const gateway_event& ev,
-                                             std::string_view stream) const
+const policy_rule* suppression_policy::match(const gateway_event& ev, std::string_view stream) const
 {
     for (const auto& r : rules_) {
         if (listed(r.kinds, ev.kind) && listed(r.providers, ev.provider) &&

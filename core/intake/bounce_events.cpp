@@ -179,8 +179,7 @@ std::vector<events::routed_event> bounce_events(const bounces::bounce_result& bo
             continue;
         }
         seen.push_back(*email);
-        auto routed =
-            events::route(event_of(*kind, *email, bounce, r, attributed, source), policy);
+        auto routed = events::route(event_of(*kind, *email, bounce, r, attributed, source), policy);
         if (attributed.method == attribution_method::none && !suppress_unattributed) {
             // What an unauthenticated sender claims never suppresses (nor counts towards it).
             routed.suppression = events::suppression_change::none;

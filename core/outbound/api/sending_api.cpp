@@ -57,10 +57,8 @@ struct prepared_messages {
 
 json::object refusal_json(const addressing::address& to, const storage::suppression& s)
 {
-    return json::object{{"to", to.str()},
-                        {"reason", s.reason},
-                        {"stream", s.stream},
-                        {"suppressed", s.email}};
+    return json::object{
+        {"to", to.str()}, {"reason", s.reason}, {"stream", s.stream}, {"suppressed", s.email}};
 }
 
 /// The recipients the suppression list refuses in the request's stream, as {"to", "reason",
@@ -129,8 +127,7 @@ test_body parse_test_body(std::string_view text)
 }
 
 std::optional<http::response> refuse_suppressed(const test_body& body, storage::store& store,
-                                                const std::string& stream,
-                                                const http::request& req)
+                                                const std::string& stream, const http::request& req)
 {
     const auto& to = body.to.to.addr;
     if (body.allow_suppressed) {

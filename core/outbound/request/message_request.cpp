@@ -182,8 +182,8 @@ message_request parse_message_request(std::string_view text)
 {
     const auto body = body_of(text);
     only_keys(body,
-              {"provider", "from", "to", "subject", "text", "html", "campaign_id", "stream", "headers",
-               "attachments"},
+              {"provider", "from", "to", "subject", "text", "html", "campaign_id", "stream",
+               "headers", "attachments"},
               "");
     message_request r;
     r.provider = optional_string(body, "provider", "provider");
