@@ -93,7 +93,7 @@ stored_event event_of(const result& r, int row)
     ev.occurred_at_ms = r.integer(row, 6);
     ev.received_at_ms = r.integer(row, 7);
     ev.meta = r.text(row, 8);
-    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11)};
+    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11), ""};
     ev.description = r.text(row, 12);
     ev.provider_event_id = r.text(row, 13);
     ev.event_key = r.text(row, 14);

@@ -97,7 +97,7 @@ stored_event event_of(const query& row)
     ev.occurred_at_ms = row.integer(6);
     ev.received_at_ms = row.integer(7);
     ev.meta = row.text(8);
-    ev.attributed = {row.text(9), row.text(10), row.text(11)};
+    ev.attributed = {row.text(9), row.text(10), row.text(11), ""};
     ev.description = row.text(12);
     ev.provider_event_id = row.text(13);
     ev.event_key = row.text(14);
