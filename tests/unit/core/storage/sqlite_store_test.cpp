@@ -480,7 +480,7 @@ TEST_F(SqliteStore, KeepsEverythingAcrossCloseAndReopen)
             {in_campaign(
                  suppressing(routed("k1", event_kind::hard_bounce, "a@x.org"), "hard_bounce"), "c"),
              in_campaign(routed("k2"), "c")});
-        s->put_suppression({"m@x.org", "manual", "", test::base_time});
+        s->put_suppression(test::entry("m@x.org", "manual", "", test::base_time));
         events_before = all_events(*s);
     }
 
