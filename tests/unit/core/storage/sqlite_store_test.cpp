@@ -568,8 +568,8 @@ TEST_F(SqliteStore, ReadsDoNotWaitForAnotherWriter)
     auto other = raw(sqlite::access::read_write);
     other.prepare("BEGIN IMMEDIATE").run();
     other
-        .prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
-                 "VALUES ('x@x.org', 'manual', '', 0)")
+        .prepare("INSERT INTO suppressions (email, stream, reason, provider, created_at, "
+                 "expires_at, source, note) VALUES ('x@x.org', '*', 'manual', '', 0, 0, '', '')")
         .run();
 
     auto started = std::chrono::steady_clock::now();

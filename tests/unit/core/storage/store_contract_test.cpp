@@ -708,6 +708,7 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) { f.limit = 2; }), ElementsAre("a@x.org", "b@x.org"));
     EXPECT_THAT(suppressed([](auto& f) {
                     f.after_email = "b@x.org";
+                    f.after_stream = "*";
                     f.limit = 2;
                 }),
                 ElementsAre("c@x.org", "d@x.org"));
@@ -716,6 +717,7 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) {
                     f.reason = "hard_bounce";
                     f.after_email = "a@x.org";
+                    f.after_stream = "*";
                     f.limit = 1;
                 }),
                 ElementsAre("c@x.org"));
