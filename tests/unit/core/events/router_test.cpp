@@ -185,7 +185,7 @@ TEST(Router, EventsWithTheGatewaysTokenAreAttributedAndOthersAreNot)
     const core::attribution::meta_codec codec(key);
     plugin::parsed_callback result;
     auto mine = driver_event_of("ann@example.com", "1");
-    mine.meta = codec.encode({"m-1", "spring", "p-1"}, "ann@example.com");
+    mine.meta = codec.encode({"m-1", "spring", "p-1", ""}, "ann@example.com");
     auto for_someone_else = driver_event_of("bob@example.com", "2");
     for_someone_else.meta = mine.meta;
     result.events = {mine, for_someone_else};

@@ -67,7 +67,7 @@ protected:
     {
         return bounce_intake(
             *store_, pool_,
-            {{&meta_, &return_path_, {"bounces.example.com"}}, suppress_unattributed});
+            {{&meta_, &return_path_, {"bounces.example.com"}}, suppress_unattributed, {}});
     }
 
     std::string verp(const attribution::return_path_codec& codec) const
@@ -152,7 +152,7 @@ TEST_F(BounceIntake, UnattributedBouncesSuppressOnlyWhenTheOperatorSaysSo)
 TEST_F(BounceIntake, TheSignedMetaHeaderInTheReturnedHeadersAttributes)
 {
     auto in = intake();
-    const std::string token = meta_.encode({message_id, "spring", "p-42"}, recipient);
+    const std::string token = meta_.encode({message_id, "spring", "p-42", ""}, recipient);
     const auto report =
         in.process(dsn(recipient, returned("X-Mailgate-Meta: " + token + "\r\n")), "", "imap:x");
     EXPECT_EQ(report.attributed.method, attribution_method::meta_header);

@@ -110,7 +110,7 @@ events::routed_event every_field_set()
     r.ev.occurred_at_ms = base_time + 123;
     r.ev.received_at_ms = base_time + 456;
     r.ev.meta = "v1.token-of-attribution";
-    r.ev.attributed = {"msg-1", "camp-1", "profile-1"};
+    r.ev.attributed = {"msg-1", "camp-1", "profile-1", ""};
     r.ev.description = "550 5.1.1 no such user";
     r.ev.provider_event_id = "prov-evt-1";
     r.ev.event_key = "key-1";
