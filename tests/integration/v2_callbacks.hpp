@@ -36,7 +36,8 @@ inline std::string v2_token(const std::string& message, const std::string& email
     for (std::size_t i = 0; i < key.size(); ++i) {
         key[i] = static_cast<unsigned char>(i);
     }
-    return core::attribution::meta_codec(key).encode({message, campaign, "p-" + message, stream}, email);
+    return core::attribution::meta_codec(key).encode({message, campaign, "p-" + message, stream},
+                                                     email);
 }
 
 inline std::string v2_item(const std::string& type, const std::string& email,

@@ -169,7 +169,8 @@ TEST(Router, ACallbacksUnusableItemsAreRejectedAndTheRestRouted)
     plugin::parsed_callback result;
     result.events = {driver_event_of("good@example.com", "1"), driver_event_of("bad", "2")};
 
-    const auto batch = route_callback(result, "esp", "esp@1.0.0", 1'700'000'000'000, nullptr, defaults());
+    const auto batch =
+        route_callback(result, "esp", "esp@1.0.0", 1'700'000'000'000, nullptr, defaults());
 
     ASSERT_EQ(batch.size(), 1u);
     EXPECT_EQ(batch[0].ev.email, "good@example.com");

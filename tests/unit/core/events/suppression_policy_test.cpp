@@ -19,10 +19,10 @@
 namespace mailgate::core::events {
 namespace {
 
+using reasons::reason;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-using reasons::reason;
 using sc = suppression_change;
 
 constexpr int64_t day_ms = 86'400'000;
@@ -75,11 +75,11 @@ TEST(SuppressionPolicy, TheDefaultRulesDecideEachKindOfEvent)
         {"hard bounce: every stream, for good",
          event_of(event_kind::hard_bounce, reason::userunknown, true, "transactional"),
          sc::suppress, "hard-bounce", "hard_bounce", "*"},
-        {"hard bounce without a reason: the ESP's word",
-         event_of(event_kind::hard_bounce), sc::suppress, "hard-bounce", "hard_bounce", "*"},
-        {"complaint: the stream it came from", event_of(event_kind::spam, reason::feedback, false,
-                                                        "marketing"),
-         sc::suppress, "complaint", "spam", "marketing"},
+        {"hard bounce without a reason: the ESP's word", event_of(event_kind::hard_bounce),
+         sc::suppress, "hard-bounce", "hard_bounce", "*"},
+        {"complaint: the stream it came from",
+         event_of(event_kind::spam, reason::feedback, false, "marketing"), sc::suppress,
+         "complaint", "spam", "marketing"},
         {"unsubscribe from a transactional message: that stream",
          event_of(event_kind::unsubscribed, std::nullopt, false, "transactional"), sc::suppress,
          "unsubscribe", "unsubscribed", "transactional"},
@@ -100,13 +100,13 @@ TEST(SuppressionPolicy, TheDefaultRulesDecideEachKindOfEvent)
          event_of(event_kind::soft_bounce, reason::mailboxfull), sc::count, "mailbox-full",
          "soft_bounce", "*", 30 * day_ms, 3, 7 * day_ms},
         {"other soft bounce: 5 in 14 days suppress for 30",
-         event_of(event_kind::soft_bounce, reason::systemfull), sc::count,
-         "repeated-soft-bounce", "soft_bounce", "*", 30 * day_ms, 5, 14 * day_ms},
-        {"delivered: nothing", event_of(event_kind::delivered, reason::delivered), sc::none, "",
-         "", "*"},
+         event_of(event_kind::soft_bounce, reason::systemfull), sc::count, "repeated-soft-bounce",
+         "soft_bounce", "*", 30 * day_ms, 5, 14 * day_ms},
+        {"delivered: nothing", event_of(event_kind::delivered, reason::delivered), sc::none, "", "",
+         "*"},
         {"opened: nothing", event_of(event_kind::opened), sc::none, "", "", "*"},
-        {"deferred for a full mailbox: nothing", event_of(event_kind::deferred, reason::mailboxfull),
-         sc::none, "", "", "*"},
+        {"deferred for a full mailbox: nothing",
+         event_of(event_kind::deferred, reason::mailboxfull), sc::none, "", "", "*"},
     };
     for (const auto& d : table) {
         expect(policy, d);
@@ -120,8 +120,8 @@ TEST(SuppressionPolicy, AReceiverRefusingTheSenderIsAnAlertNeverASuppression)
     const suppression_policy policy;
     for (const auto why : {reason::blocked, reason::badreputation, reason::policyviolation,
                            reason::spamdetected, reason::toomanyconn, reason::speeding}) {
-        for (const auto kind : {event_kind::soft_bounce, event_kind::dropped,
-                                event_kind::deferred}) {
+        for (const auto kind :
+             {event_kind::soft_bounce, event_kind::dropped, event_kind::deferred}) {
             const auto label = std::string(to_string(kind)) + "/" + std::string(to_string(why));
             expect(policy, {label, event_of(kind, why, true), sc::none, "sender-refused", "", "*",
                             0, 0, 0, true});
@@ -148,9 +148,9 @@ TEST(SuppressionPolicy, AHardBounceThatRefusesTheSenderSuppressesNobody)
 TEST(SuppressionPolicy, AResubscribeLiftsTheUnsubscribeOfItsStreamOnly)
 {
     const suppression_policy policy;
-    expect(policy, {"resubscribe", event_of(event_kind::resubscribed, std::nullopt, false,
-                                            "transactional"),
-                    sc::lift, "resubscribe", "unsubscribed", "transactional"});
+    expect(policy,
+           {"resubscribe", event_of(event_kind::resubscribed, std::nullopt, false, "transactional"),
+            sc::lift, "resubscribe", "unsubscribed", "transactional"});
 }
 
 // An attribution token naming a stream the configuration no longer has: the default stream,
@@ -205,8 +205,7 @@ TEST(SuppressionPolicy, TheFirstMatchingRuleDecides)
     expect(policy, {"scope all for a complaint",
                     event_of(event_kind::spam, reason::feedback, false, "marketing"), sc::suppress,
                     "spam-everywhere", "spam", "*"});
-    expect(policy, {"no rule: nothing", event_of(event_kind::unsubscribed), sc::none, "", "",
-                    "*"});
+    expect(policy, {"no rule: nothing", event_of(event_kind::unsubscribed), sc::none, "", "", "*"});
 }
 
 TEST(SuppressionPolicy, RulesMatchOnReasonAndPermanence)
@@ -222,14 +221,14 @@ TEST(SuppressionPolicy, RulesMatchOnReasonAndPermanence)
                     sc::suppress, "full-now", "soft_bounce", "*"});
     expect(policy, {"reason not listed", event_of(event_kind::soft_bounce, reason::systemfull),
                     sc::none, "", "", "*"});
-    expect(policy, {"no reason never matches a list of reasons",
-                    event_of(event_kind::soft_bounce), sc::none, "", "", "*"});
+    expect(policy, {"no reason never matches a list of reasons", event_of(event_kind::soft_bounce),
+                    sc::none, "", "", "*"});
     expect(policy, {"permanent: false matches a temporary drop",
                     event_of(event_kind::dropped, reason::systemerror, false), sc::suppress,
                     "any-drop", "dropped", "*"});
-    expect(policy, {"and not a permanent one",
-                    event_of(event_kind::dropped, reason::systemerror, true), sc::none, "", "",
-                    "*"});
+    expect(policy,
+           {"and not a permanent one", event_of(event_kind::dropped, reason::systemerror, true),
+            sc::none, "", "", "*"});
 }
 
 // check-config and serve refuse rules naming kinds or reasons that do not exist, each at its
@@ -245,9 +244,8 @@ TEST(SuppressionPolicy, UnknownKindsAndReasonsAreRefusedWithTheirRule)
         FAIL() << "accepted";
     } catch (const config::config_error& e) {
         ASSERT_THAT(e.problems(), SizeIs(2));
-        EXPECT_THAT(e.problems()[0],
-                    AllOf(HasSubstr("test.yaml:1:1"), HasSubstr("typos.kind"),
-                          HasSubstr("'hardbounce'")));
+        EXPECT_THAT(e.problems()[0], AllOf(HasSubstr("test.yaml:1:1"), HasSubstr("typos.kind"),
+                                           HasSubstr("'hardbounce'")));
         EXPECT_THAT(e.problems()[1], AllOf(HasSubstr("typos.reason"), HasSubstr("mailbox_full")));
     }
 }
