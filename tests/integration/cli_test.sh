@@ -118,6 +118,22 @@ YAML
     expect_out '3 problem\(s\)'
     expect_no_out 'hunter2-secret'
     ;;
+check_config_rules)
+    # The policy's rules are checked as serve checks them: every mistake, at its rule.
+    cat >"$work/rules.yaml" <<YAML
+plugins:
+  directory: $plugins
+suppression:
+  rules:
+    - {name: full, kind: soft_bounce, reason: mailbox_full, action: count, threshold: 3, window: 7d}
+    - {name: typo, kind: hardbounce, action: suppress}
+YAML
+    run check-config --config "$work/rules.yaml"
+    expect_rc 1
+    expect_out "rules.yaml:5:7: suppression.rules.full.reason: 'mailbox_full' is not a reason"
+    expect_out "rules.yaml:6:7: suppression.rules.typo.kind: 'hardbounce' is not an event kind"
+    expect_out '2 problem\(s\)'
+    ;;
 check_config_postgres)
     cat >"$work/pg.yaml" <<YAML
 storage:
