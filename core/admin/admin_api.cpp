@@ -211,7 +211,6 @@ storage::suppression suppression_from_body(const http::request& req, std::string
     s.reason = "manual";
     s.stream = stream.value_or(std::string(events::all_streams));
     s.created_at = base::unix_ms_now();
-    s.source = "admin";
     if (req.body().empty()) {
         return s;
     }
@@ -330,9 +329,10 @@ std::optional<std::string> admin_api::route_of(const std::vector<std::string>& s
     return std::nullopt;
 }
 
-std::optional<http::response>
-admin_api::handle(const http::request& req, const std::vector<std::string>& segments,
-                  const std::map<std::string, std::string>& query) const
+std::optional<http::response> admin_api::handle(const http::request& req,
+                                                const std::vector<std::string>& segments,
+                                                const std::map<std::string, std::string>& query,
+                                                const std::string& who) const
 {
     const auto route = route_of(segments);
     if (!route) {
@@ -341,7 +341,7 @@ admin_api::handle(const http::request& req, const std::vector<std::string>& segm
     const bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
     try {
         if (*route == "/v1/suppressions/{email}") {
-            return suppression(req, segments[1], query);
+            return suppression(req, segments[1], query, who);
         }
         if (*route == "/v1/bounces") {
             return bounce(req);
@@ -412,7 +412,8 @@ http::response admin_api::providers(const http::request& req) const
 }
 
 http::response admin_api::suppression(const http::request& req, const std::string& raw,
-                                      const std::map<std::string, std::string>& query) const
+                                      const std::map<std::string, std::string>& query,
+                                      const std::string& who) const
 {
     const std::string email = suppression_key(raw);
     const auto stream = param(query, "stream");
@@ -439,6 +440,7 @@ http::response admin_api::suppression(const http::request& req, const std::strin
     }
     case bh::verb::put: {
         auto s = suppression_from_body(req, email, stream);
+        s.source = "admin:" + who;
         if (s.stream != events::all_streams && !policy_.has_stream(s.stream)) {
             throw bad_parameter{"stream '" + s.stream + "' is not a configured stream"};
         }
@@ -446,7 +448,7 @@ http::response admin_api::suppression(const http::request& req, const std::strin
         return http::json_response(bh::status::ok, to_json(s), req);
     }
     case bh::verb::delete_:
-        if (store_.remove_suppression(email, stream.value_or(""), "admin",
+        if (store_.remove_suppression(email, stream.value_or(""), "admin:" + who,
                                       param(query, "note").value_or("")) > 0) {
             http::response res{bh::status::no_content, req.version()};
             res.keep_alive(req.keep_alive());

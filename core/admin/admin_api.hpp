@@ -19,11 +19,13 @@ public:
               const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces,
               const events::suppression_policy& policy);
 
-    /// `segments`: the decoded path segments after /v1. Returns nothing for a path that is
-    /// not an admin route. THREAD: any I/O thread.
+    /// `segments`: the decoded path segments after /v1; `who`: the name of the admin token the
+    /// request bears, recorded with the changes it makes. Returns nothing for a path that is not
+    /// an admin route. THREAD: any I/O thread.
     std::optional<http::response> handle(const http::request& req,
                                          const std::vector<std::string>& segments,
-                                         const std::map<std::string, std::string>& query) const;
+                                         const std::map<std::string, std::string>& query,
+                                         const std::string& who) const;
 
     /// The route label for metrics ("/v1/suppressions/{email}"), or nothing.
     static std::optional<std::string> route_of(const std::vector<std::string>& segments);
@@ -31,7 +33,8 @@ public:
 private:
     http::response providers(const http::request& req) const;
     http::response suppression(const http::request& req, const std::string& email,
-                               const std::map<std::string, std::string>& query) const;
+                               const std::map<std::string, std::string>& query,
+                               const std::string& who) const;
     http::response address(const http::request& req, const std::string& email) const;
     http::response suppressions(const http::request& req,
                                 const std::map<std::string, std::string>& query) const;

@@ -67,8 +67,10 @@ gateway open_gateway(const command_options& options, bool with_store)
     const config::secret_resolver secrets(config);
     auto registry = plugin::driver_registry::scan(config.plugins_directory);
     auto providers = plugin::provider_set::create(config, registry, secrets);
-    std::string admin_token =
-        config.admin_token.text.empty() ? "" : secrets.resolve(config.admin_token, "admin.token");
+    std::vector<service::admin_token> admin_tokens;
+    for (const auto& t : config.admin_tokens) {
+        admin_tokens.push_back({t.name, secrets.resolve(t.token, "admin token '" + t.name + "'")});
+    }
     const auto key = attribution_key_of(config, secrets);
     std::vector<std::string> mailbox_passwords;
     for (std::size_t i = 0; i < config.bounces.mailboxes.size(); ++i) {
@@ -81,7 +83,7 @@ gateway open_gateway(const command_options& options, bool with_store)
                std::move(suppression),
                std::move(registry),
                std::move(providers),
-               std::move(admin_token),
+               std::move(admin_tokens),
                std::move(mailbox_passwords),
                key ? std::make_unique<attribution::meta_codec>(key->bytes()) : nullptr,
                key ? std::make_unique<attribution::unsubscribe_codec>(key->bytes()) : nullptr,

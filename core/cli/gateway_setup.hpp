@@ -13,6 +13,7 @@
 #include "core/metrics/registry.hpp"
 #include "core/plugin/driver_registry.hpp"
 #include "core/plugin/provider_set.hpp"
+#include "core/service/gateway_handler.hpp"
 #include "core/storage/store.hpp"
 
 #include <memory>
@@ -27,7 +28,7 @@ struct gateway {
     events::suppression_policy suppression;
     plugin::driver_registry registry;
     plugin::provider_set providers;
-    std::string admin_token; ///< resolved; empty when not configured
+    std::vector<service::admin_token> admin_tokens; ///< resolved; none when not configured
     /// bounces.mailboxes' passwords, resolved, in the same order.
     std::vector<std::string> mailbox_passwords;
     /// Signs and verifies attribution tokens; null when no attribution.key is configured.

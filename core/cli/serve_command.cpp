@@ -172,7 +172,7 @@ int run_serve(const command_options& options)
     preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store,
                                                gw.suppression, workers);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.store, *gw.metrics,
-                                     gw.admin_token, workers);
+                                     gw.admin_tokens, workers);
     // By reference: the handler holds its counters, and it outlives the server.
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
     const workers_stop stop_workers_first(workers);
@@ -206,7 +206,7 @@ int run_serve(const command_options& options)
         logger->warn("no attribution.key configured: outbound messages carry no attribution "
                      "token, so callbacks cannot be attributed to them");
     }
-    if (gw.admin_token.empty()) {
+    if (gw.admin_tokens.empty()) {
         logger->warn("no admin.token configured: the admin API answers 401 to everything");
     }
     if (options.port_file) {

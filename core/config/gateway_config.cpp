@@ -157,10 +157,7 @@ public:
             } else if (key == "outbound") {
                 read_outbound(entry.second, config.outbound);
             } else if (key == "admin") {
-                read_section(entry.second, "admin",
-                             {{"token", [&](const YAML::Node& n, const std::string& f) {
-                                   config.admin_token = located(n, f);
-                               }}});
+                read_admin(entry.second, config.admin_tokens);
             } else if (key == "attribution") {
                 read_section(entry.second, "attribution",
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
@@ -687,6 +684,62 @@ private:
             }
         }
         return out;
+    }
+
+    // admin.token (named "admin") and admin.tokens: [{name, token}], names unique.
+    void read_admin(const YAML::Node& node, std::vector<admin_token_config>& out)
+    {
+        if (!node.IsMap()) {
+            problem(node, "admin", "must be a map");
+            return;
+        }
+        for (const auto& entry : node) {
+            const auto key = key_of(entry.first, "admin");
+            if (key && *key == "token") {
+                if (scalar(entry.second, "admin.token")) {
+                    out.push_back({"admin", located(entry.second, "admin.token")});
+                }
+            } else if (key && *key == "tokens") {
+                read_admin_tokens(entry.second, out);
+            } else if (key) {
+                problem(entry.first, "admin." + *key, "unknown field (known: token, tokens)");
+            }
+        }
+        std::set<std::string> names;
+        for (const auto& t : out) {
+            if (!names.insert(t.name).second) {
+                problems_.push_back(t.token.where + ": admin: the token name '" + t.name +
+                                    "' is used twice");
+            }
+        }
+    }
+
+    void read_admin_tokens(const YAML::Node& node, std::vector<admin_token_config>& out)
+    {
+        if (!node.IsSequence()) {
+            problem(node, "admin.tokens", "must be a list of {name, token}");
+            return;
+        }
+        static const std::regex name("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const std::string field = "admin.tokens[" + std::to_string(i) + "]";
+            admin_token_config t;
+            read_section(node[i], field,
+                         {{"name", [&](const YAML::Node& n,
+                                       const std::string&) { t.name = n.as<std::string>(); }},
+                          {"token", [&](const YAML::Node& n, const std::string& f) {
+                               t.token = located(n, f);
+                           }}});
+            if (!node[i].IsMap()) {
+                continue;
+            }
+            if (!std::regex_match(t.name, name) || t.token.text.empty()) {
+                problem(node[i], field,
+                        "needs a name (letters, digits, '.', '_', '-'; at most 64) and a token");
+                continue;
+            }
+            out.push_back(std::move(t));
+        }
     }
 
     void read_suppression(const YAML::Node& node, suppression_config& out)

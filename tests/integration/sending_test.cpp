@@ -339,6 +339,40 @@ TEST_F(Sending, ADomainSuppressionRefusesEveryAddressOfTheDomain)
     EXPECT_EQ(after.at("refused").as_array().size(), 0u);
 }
 
+// Manual changes record who made them: each admin token has a name, and the address's history
+// says which token suppressed it, and why.
+TEST(NamedAdminTokens, AManualChangeRecordsTheTokensNameAndNote)
+{
+    gateway_options o;
+    o.extra_admin_yaml = "  tokens:\n"
+                         "    - {name: support-desk, token: support-token-0123456789}\n";
+    gateway_process gw(o);
+    gw.start();
+    const std::map<std::string, std::string> support{
+        {"Authorization", "Bearer support-token-0123456789"}};
+    auto put = gw.request("PUT", "/v1/suppressions/ann@example.com",
+                          R"({"reason": "asked by phone", "note": "ticket 4711"})", support);
+    ASSERT_EQ(put.status, 200) << put.body;
+    auto wrong = gw.request("PUT", "/v1/suppressions/bob@example.com", "",
+                            {{"Authorization", "Bearer support-token-0123456780"}});
+    EXPECT_EQ(wrong.status, 401);
+
+    auto page = json::parse(gw.admin("GET", "/v1/addresses/ann@example.com").body);
+    const auto& change = page.at("history").at(0);
+    EXPECT_EQ(change.at("source").as_string(), "admin:support-desk");
+    EXPECT_EQ(change.at("reason").as_string(), "asked by phone");
+    EXPECT_EQ(change.at("note").as_string(), "ticket 4711");
+    EXPECT_EQ(json::serialize(page.at("suppressed_in")), R"(["*"])");
+
+    ASSERT_EQ(gw.admin("DELETE", "/v1/suppressions/ann@example.com?note=called%20back").status,
+              204);
+    page = json::parse(gw.admin("GET", "/v1/addresses/ann@example.com").body);
+    EXPECT_EQ(page.at("history").at(1).at("action").as_string(), "lift");
+    EXPECT_EQ(page.at("history").at(1).at("source").as_string(), "admin:admin");
+    EXPECT_EQ(page.at("history").at(1).at("note").as_string(), "called back");
+    EXPECT_EQ(page.at("suppressed_in").as_array().size(), 0u);
+}
+
 TEST_F(Sending, AQuotedLocalPartIsSentAndSuppressible)
 {
     auto ids = send_to({"\"john smith\"@example.com"});

@@ -155,5 +155,27 @@ TEST_F(LoadConfig, SuppressionRulesThatCannotWorkAreRefusedEachWhereItIs)
                             "suppression.streams"));
 }
 
+TEST_F(LoadConfig, AdminTokensHaveNames)
+{
+    const auto file = dir_ / "mailgate.yaml";
+    std::ofstream(file) << "admin:\n"
+                           "  token: env:ADMIN\n"
+                           "  tokens:\n"
+                           "    - {name: support, token: env:SUPPORT}\n";
+    const auto config = load_config(file);
+    ASSERT_EQ(config.admin_tokens.size(), 2u);
+    EXPECT_EQ(config.admin_tokens[0].name, "admin");
+    EXPECT_EQ(config.admin_tokens[1].name, "support");
+    EXPECT_EQ(config.admin_tokens[1].token.text, "env:SUPPORT");
+    EXPECT_THAT(problems("admin:\n"
+                         "  tokens:\n"
+                         "    - {name: admin, token: x}\n"
+                         "    - {token: y}\n"
+                         "  token: z\n"),
+                ElementsAre(":4:7: admin.tokens[1]: needs a name (letters, digits, '.', '_', '-'; "
+                            "at most 64) and a token",
+                            ":5:10: admin: the token name 'admin' is used twice"));
+}
+
 } // namespace
 } // namespace mailgate::core::config
