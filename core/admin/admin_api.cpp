@@ -4,8 +4,8 @@
 
 #include "core/addressing/address.hpp"
 #include "core/admin/suppression_list_api.hpp"
-#include "core/config/suppression_config.hpp"
 #include "core/base/clock.hpp"
+#include "core/config/suppression_config.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
 #include "core/intake/report_json.hpp"

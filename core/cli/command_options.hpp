@@ -26,11 +26,11 @@ struct command_options {
     bool json = false;                      ///< send-test: print JSON
     bool allow_suppressed = false;          ///< send-test: send to a suppressed recipient too
     std::optional<std::filesystem::path> check_file; ///< plugins: judge this one file
-    std::optional<std::string> list_format; ///< suppressions: csv or jsonl
-    std::optional<std::size_t> from_line;   ///< suppressions import: resume at this line
-    std::optional<std::string> by;          ///< suppressions import: who (source import:<by>)
-    std::optional<std::string> stream;      ///< suppressions export: only this stream
-    std::optional<std::string> reason;      ///< suppressions export: only this reason
+    std::optional<std::string> list_format;          ///< suppressions: csv or jsonl
+    std::optional<std::size_t> from_line;            ///< suppressions import: resume at this line
+    std::optional<std::string> by;     ///< suppressions import: who (source import:<by>)
+    std::optional<std::string> stream; ///< suppressions export: only this stream
+    std::optional<std::string> reason; ///< suppressions export: only this reason
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.

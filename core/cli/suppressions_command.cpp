@@ -124,8 +124,7 @@ int run_export(const command_options& options, const std::string& file)
         }
     }
     std::ostream& out = file == "-" ? std::cout : stream;
-    const auto written =
-        sl::export_list(*gw.store, out, *format, options.stream, options.reason);
+    const auto written = sl::export_list(*gw.store, out, *format, options.stream, options.reason);
     out.flush();
     if (!out) {
         std::cerr << "mailgate: writing " << file << " failed\n";

@@ -18,9 +18,9 @@
 namespace mailgate::core::suppression_list {
 namespace {
 
+using storage::test::backend;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using storage::test::backend;
 
 // A store that fails its put_suppressions after `good_puts` of them, as a full disk would.
 class failing_store : public storage::store {
@@ -40,8 +40,8 @@ public:
     {
         inner_.apply(std::move(b), std::move(d));
     }
-    std::optional<storage::suppression> find_suppression(const std::string& e,
-                                                         std::string_view s, int64_t n) override
+    std::optional<storage::suppression> find_suppression(const std::string& e, std::string_view s,
+                                                         int64_t n) override
     {
         return inner_.find_suppression(e, s, n);
     }
@@ -64,8 +64,8 @@ public:
         return inner_.list_suppressions(f);
     }
     void put_suppression(const storage::suppression& s) override { inner_.put_suppression(s); }
-    std::size_t remove_suppression(const std::string& e, std::string_view s,
-                                   const std::string& src, const std::string& n) override
+    std::size_t remove_suppression(const std::string& e, std::string_view s, const std::string& src,
+                                   const std::string& n) override
     {
         return inner_.remove_suppression(e, s, src, n);
     }
@@ -120,10 +120,7 @@ protected:
         store_ = GetParam().open(folder_.path(), nullptr);
     }
 
-    std::unique_ptr<storage::store> open_other()
-    {
-        return GetParam().open(other_.path(), nullptr);
-    }
+    std::unique_ptr<storage::store> open_other() { return GetParam().open(other_.path(), nullptr); }
 
     static import_options options(std::string who = "ops")
     {
@@ -152,11 +149,11 @@ protected:
 };
 
 const std::string mixed_csv = "email,stream,reason,expires_at,note\n"
-                              "b@example.com,marketing,manual,,first\n"    // 2
-                              "not an address,,,,\n"                       // 3
+                              "b@example.com,marketing,manual,,first\n"     // 2
+                              "not an address,,,,\n"                        // 3
                               "a@example.com,,spam,2027-01-31T00:00:00Z,\n" // 4
-                              "c@example.com,newsletter,,,\n"              // 5
-                              "*@Example.ORG,transactional,,,domain\n";    // 6
+                              "c@example.com,newsletter,,,\n"               // 5
+                              "*@Example.ORG,transactional,,,domain\n";     // 6
 
 TEST_P(list_import_export, an_import_keeps_the_good_rows_and_reports_the_bad_by_line)
 {
@@ -170,9 +167,9 @@ TEST_P(list_import_export, an_import_keeps_the_good_rows_and_reports_the_bad_by_
     EXPECT_THAT(report.refusals[1].why, HasSubstr("unknown stream"));
     EXPECT_EQ(report.last_line_committed, 6u);
     EXPECT_FALSE(report.failure);
-    EXPECT_THAT(rows_of(*store_),
-                ElementsAre("*@example.org transactional manual 0 domain",
-                            "a@example.com * spam 1801353600000 ", "b@example.com marketing manual 0 first"));
+    EXPECT_THAT(rows_of(*store_), ElementsAre("*@example.org transactional manual 0 domain",
+                                              "a@example.com * spam 1801353600000 ",
+                                              "b@example.com marketing manual 0 first"));
     const auto entries = store_->address_suppressions("b@example.com");
     ASSERT_EQ(entries.size(), 1u);
     EXPECT_EQ(entries[0].source, "import:ops") << "who made it is recorded";
@@ -242,9 +239,9 @@ TEST_P(list_import_export, an_export_filters_and_pages_with_a_cursor)
                           std::string("spam")),
               500u);
     std::ostringstream none;
-    EXPECT_EQ(export_list(*store_, none, list_format::csv, std::string("transactional"),
-                          std::nullopt),
-              0u);
+    EXPECT_EQ(
+        export_list(*store_, none, list_format::csv, std::string("transactional"), std::nullopt),
+        0u);
 
     std::size_t total = 0;
     int pages = 0;
