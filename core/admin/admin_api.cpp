@@ -312,7 +312,7 @@ http::response admin_api::suppression(const http::request& req, const std::strin
     switch (req.method()) {
     case bh::verb::get:
     case bh::verb::head:
-        if (auto s = store_.find_suppression(email)) {
+        if (auto s = store_.find_suppression(email, "marketing", base::unix_ms_now())) {
             return http::json_response(bh::status::ok, to_json(*s), req);
         }
         return http::error_response(bh::status::not_found, "not suppressed", req);
@@ -322,7 +322,7 @@ http::response admin_api::suppression(const http::request& req, const std::strin
         return http::json_response(bh::status::ok, to_json(s), req);
     }
     case bh::verb::delete_:
-        if (store_.remove_suppression(email)) {
+        if (store_.remove_suppression(email, "", "admin", "") > 0) {
             http::response res{bh::status::no_content, req.version()};
             res.keep_alive(req.keep_alive());
             return res;

@@ -1,3 +1,4 @@
+#include "core/base/clock.hpp"
 #include "core/cli/command_options.hpp"
 
 #include "core/addressing/address.hpp"
@@ -75,7 +76,8 @@ int run_send_test(const command_options& options)
     }
     if (gw.store) {
         const auto& to = addresses.to.front().to.addr;
-        if (auto s = gw.store->find_suppression(addressing::canonical_email(to))) {
+        if (auto s = gw.store->find_suppression(addressing::canonical_email(to), "marketing",
+                                                base::unix_ms_now())) {
             std::cerr << "mailgate: " << outbound::api::suppressed_refusal(to, *s)
                       << " (--allow-suppressed sends anyway)\n";
             return 1;

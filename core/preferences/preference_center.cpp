@@ -132,9 +132,11 @@ boost::asio::awaitable<http::response> preference_center::handle(const http::req
         co_return page(bh::status::bad_request, page_state::invalid, "", req);
     }
     if (!post) {
-        auto lookup = workers::run_blocking(
-            workers_, "route /u/{token}: suppression lookup",
-            [&store = store_, email = target->email] { return store.find_suppression(email); });
+        auto lookup = workers::run_blocking(workers_, "route /u/{token}: suppression lookup",
+                                            [&store = store_, email = target->email] {
+                                                return store.find_suppression(email, "marketing",
+                                                                              base::unix_ms_now());
+                                            });
         const auto suppressed = co_await std::move(lookup);
         if (suppressed.index() != 0) {
             co_return workers::unavailable_response(req);

@@ -38,8 +38,8 @@ struct suppression {
     /// hard_bounce, spam, unsubscribed, dropped, soft_bounce (rules); manual or the operator's
     /// own word (the API, imports).
     std::string reason;
-    std::string provider;   ///< who reported it, or empty (manual, import)
-    int64_t created_at = 0; ///< Unix milliseconds
+    std::string provider;                    ///< who reported it, or empty (manual, import)
+    int64_t created_at = 0;                  ///< Unix milliseconds
     std::string stream{events::all_streams}; ///< the stream suppressed, or "*": every stream
     int64_t expires_at = 0; ///< Unix milliseconds when it lapses by itself; 0: never
     /// Who or what made it: "rule:<name>" (the policy), "admin:<token name>", "import:<token

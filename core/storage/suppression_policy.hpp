@@ -80,9 +80,8 @@ inline std::vector<int64_t> add_hit(std::vector<int64_t> hits, int64_t hit, int6
 /// How many of `hits` fall within [hit - window, hit].
 inline std::size_t hits_within(const std::vector<int64_t>& hits, int64_t hit, int64_t window)
 {
-    return static_cast<std::size_t>(std::count_if(hits.begin(), hits.end(), [&](int64_t h) {
-        return h >= hit - window && h <= hit;
-    }));
+    return static_cast<std::size_t>(std::count_if(
+        hits.begin(), hits.end(), [&](int64_t h) { return h >= hit - window && h <= hit; }));
 }
 
 /// The domain entry that covers `email`: "*@" and what follows its last '@', or empty when it

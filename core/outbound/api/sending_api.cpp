@@ -60,7 +60,8 @@ json::array take_suppressed(request::message_request& request, storage::store& s
 {
     json::array refused;
     std::erase_if(request.to, [&](const request::recipient& r) {
-        auto s = store.find_suppression(addressing::canonical_email(r.to.addr));
+        auto s = store.find_suppression(addressing::canonical_email(r.to.addr), "marketing",
+                                        base::unix_ms_now());
         if (s) {
             refused.push_back(json::object{{"to", r.to.addr.str()}, {"reason", s->reason}});
         }
@@ -108,7 +109,8 @@ std::optional<http::response> refuse_suppressed(const test_body& body, storage::
     if (body.allow_suppressed) {
         return std::nullopt;
     }
-    auto s = store.find_suppression(addressing::canonical_email(to));
+    auto s =
+        store.find_suppression(addressing::canonical_email(to), "marketing", base::unix_ms_now());
     if (!s) {
         return std::nullopt;
     }

@@ -244,7 +244,8 @@ delivery_service::suppression_check(const storage::queued_message& message)
                         "the recipient '" + message.recipient + "' is not an address");
     }
     try {
-        if (auto s = store_.find_suppression(*key)) {
+        if (auto s = store_.find_suppression(
+                *key, message.stream.empty() ? "marketing" : message.stream, base::unix_ms_now())) {
             return not_sent(smtp::failure_class::suppressed, true,
                             "not sent: the recipient is suppressed (reason: " + s->reason + ")");
         }

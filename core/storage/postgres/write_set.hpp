@@ -3,7 +3,8 @@
 // What one transaction writes, gathered from the jobs of a group so that each kind of write is
 // one statement and the transaction takes two round trips whatever the number of jobs: first
 // the events (one multi-row insert) and the queue's statements, then the suppression changes
-// and campaign counters of the events that turned out to be new.
+// and campaign counters of the events that turned out to be new (a count rule's hit and the
+// suppression it may make are one statement there).
 //
 // Every node takes row locks in the same order (events by key hash, suppressions by address,
 // counters by campaign and name), so transactions of two nodes that write the same rows wait
@@ -36,9 +37,8 @@ public:
                     const std::vector<prepared_event>& prepared, stored_handler stored = {});
     /// A statement of the first round trip; `sql` outlives run().
     void add_statement(std::string_view sql, params values, result_handler done = {});
-    /// Replaces any entry for the address.
-    void put_suppression(const suppression& entry);
-    void remove_suppression(const std::string& email, std::function<void(bool existed)> done);
+    /// Removes `change`'s entries (kind remove), telling `change.removed` how many there were.
+    void remove_suppression(suppression_change change);
 
     /// Writes everything between `begin` and `end` (BEGIN and COMMIT, or a savepoint's),
     /// calling the handlers as the results come. Throws postgres_error: then nothing of it is

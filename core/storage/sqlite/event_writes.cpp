@@ -84,8 +84,8 @@ void record_change(connection& db, const suppression_record& r)
 
 suppression_record suppress_record(const suppression& entry)
 {
-    return {entry.email,  entry.stream,     "suppress", entry.reason, entry.source,
-            entry.note,   entry.created_at, entry.expires_at};
+    return {entry.email,  entry.stream, "suppress",       entry.reason,
+            entry.source, entry.note,   entry.created_at, entry.expires_at};
 }
 
 void write_entry(connection& db, const suppression& entry)
@@ -111,8 +111,8 @@ std::optional<suppression> entry_at(connection& db, const std::string& email,
     if (!q.bind(email).bind(stream).step()) {
         return std::nullopt;
     }
-    return suppression{email,        q.text(0), q.text(1), q.integer(2), stream,
-                       q.integer(3), q.text(4), q.text(5)};
+    return suppression{email,  q.text(0),    q.text(1), q.integer(2),
+                       stream, q.integer(3), q.text(4), q.text(5)};
 }
 
 // The first reason stays (a later spam report does not hide the hard bounce) unless the entry

@@ -25,11 +25,12 @@ public:
         for (const auto& m : messages_) {
             const auto entity = entity_ids.find(m.entity.get());
             const bool leased = m.state == delivery_state::sending;
-            db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
-                       "recipient, smtputf8, head, entity_id, state, attempts, created_at, "
-                       "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
-                       "provider_message_id, stream) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, '', '', '', ?)")
+            db.prepare(
+                  "INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
+                  "recipient, smtputf8, head, entity_id, state, attempts, created_at, "
+                  "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
+                  "provider_message_id, stream) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, '', '', '', ?)")
                 .bind(m.id)
                 .bind(m.provider)
                 .bind(m.campaign_id)

@@ -115,8 +115,8 @@ constexpr std::string_view suppression_columns =
 
 suppression suppression_of(const query& row)
 {
-    return {row.text(0),    row.text(1), row.text(2), row.integer(3),
-            row.text(4),    row.integer(5), row.text(6), row.text(7)};
+    return {row.text(0), row.text(1),    row.text(2), row.integer(3),
+            row.text(4), row.integer(5), row.text(6), row.text(7)};
 }
 
 std::vector<suppression> suppressions_of(query& q)
@@ -161,8 +161,8 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
 
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter)
 {
-    auto q = db.prepare("SELECT " + std::string(suppression_columns) +
-                        " FROM suppressions WHERE " + (filter.reason ? "reason = ? AND " : "") +
+    auto q = db.prepare("SELECT " + std::string(suppression_columns) + " FROM suppressions WHERE " +
+                        (filter.reason ? "reason = ? AND " : "") +
                         (filter.stream ? "stream = ? AND " : "") +
                         "(email, stream) > (?, ?) ORDER BY email, stream LIMIT ?");
     if (filter.reason) {
@@ -201,8 +201,7 @@ std::vector<suppression> select_address_suppressions(connection& db, const std::
     return suppressions_of(q);
 }
 
-std::vector<suppression_record> select_suppression_history(connection& db,
-                                                           const std::string& email,
+std::vector<suppression_record> select_suppression_history(connection& db, const std::string& email,
                                                            std::size_t limit)
 {
     auto q = db.prepare("SELECT * FROM (SELECT id, email, stream, action, reason, source, note, "

@@ -18,8 +18,7 @@ std::vector<suppression> select_suppressions(connection& db, const suppression_f
 std::optional<suppression> select_suppression(connection& db, const std::string& email,
                                               std::string_view stream, int64_t now);
 std::vector<suppression> select_address_suppressions(connection& db, const std::string& email);
-std::vector<suppression_record> select_suppression_history(connection& db,
-                                                           const std::string& email,
+std::vector<suppression_record> select_suppression_history(connection& db, const std::string& email,
                                                            std::size_t limit);
 std::vector<rule_counter> select_rule_counters(connection& db, const std::string& email);
 std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox);

@@ -80,8 +80,8 @@ public:
 
     void run(connection& db, event_indexes& /*indexes*/) override
     {
-        removed_ = remove_suppression(db, what_.email, what_.stream, what_.source, what_.note,
-                                      what_.at);
+        removed_ =
+            remove_suppression(db, what_.email, what_.stream, what_.source, what_.note, what_.at);
     }
 
     void finish(std::error_code error) noexcept override
@@ -145,8 +145,7 @@ std::unique_ptr<write_job> make_put_suppressions_job(std::vector<suppression> en
     return std::make_unique<put_suppressions_job>(std::move(entries), std::move(done));
 }
 
-std::unique_ptr<write_job> make_remove_suppression_job(removal what,
-                                                       std::promise<std::size_t> done)
+std::unique_ptr<write_job> make_remove_suppression_job(removal what, std::promise<std::size_t> done)
 {
     return std::make_unique<remove_suppression_job>(std::move(what), std::move(done));
 }

@@ -1,6 +1,7 @@
 // Bounce mail from a way in to stored events, against a real SQLite store: attribution by each
 // kind of evidence, suppression only when attributed, idempotence, and what is not a bounce.
 
+#include "core/base/clock.hpp"
 #include "core/intake/bounce_events.hpp"
 #include "core/intake/bounce_intake.hpp"
 
@@ -76,7 +77,7 @@ protected:
 
     bool suppressed(const std::string& email)
     {
-        return store_->find_suppression(email).has_value();
+        return store_->find_suppression(email, "marketing", base::unix_ms_now()).has_value();
     }
 
     temp_folder dir_;
