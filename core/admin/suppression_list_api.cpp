@@ -10,6 +10,7 @@
 #include <charconv>
 #include <exception>
 #include <istream>
+#include <limits>
 #include <sstream>
 #include <streambuf>
 
@@ -112,7 +113,8 @@ http::response import_suppressions(const http::request& req,
                                         req);
         }
         options.format = *format;
-        options.from_line = count_param(query, "from_line", 1, SIZE_MAX).value_or(1);
+        options.from_line =
+            count_param(query, "from_line", 1, std::numeric_limits<std::size_t>::max()).value_or(1);
     } catch (const std::invalid_argument& e) {
         return http::error_response(bh::status::bad_request, e.what(), req);
     }
