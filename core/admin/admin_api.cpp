@@ -317,8 +317,11 @@ http::response admin_api::suppression(const http::request& req, const std::strin
         }
         return http::error_response(bh::status::not_found, "not suppressed", req);
     case bh::verb::put: {
-        storage::suppression s{
-            email, reason_from_body(req), "", base::unix_ms_now(), "*", 0, "admin", ""};
+        storage::suppression s;
+        s.email = email;
+        s.reason = reason_from_body(req);
+        s.created_at = base::unix_ms_now();
+        s.source = "admin";
         store_.put_suppression(s);
         return http::json_response(bh::status::ok, to_json(s), req);
     }

@@ -211,7 +211,7 @@ params entry_params(const suppression& e)
     return out;
 }
 
-statement_with_handler removal(std::string_view sql, const suppression_change& c)
+statement_with_handler removal_statement(std::string_view sql, const suppression_change& c)
 {
     const auto& e = c.entry;
     return {
@@ -236,11 +236,11 @@ statement_with_handler single_change(const suppression_change& c)
         return {{count_sql, std::move(values)}, {}};
     }
     case change_kind::lift:
-        return removal(lift_sql, c);
+        return removal_statement(lift_sql, c);
     case change_kind::remove:
         break;
     }
-    return removal(remove_sql, c);
+    return removal_statement(remove_sql, c);
 }
 
 } // namespace

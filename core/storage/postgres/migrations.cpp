@@ -118,23 +118,25 @@ CREATE TABLE IF NOT EXISTS mailbox_cursors (
 )sql";
 
 // As SQLite's: the suppression policy's entries by (address, stream), their history and the
-// count rules' hits (an array, appended and pruned in place under the row's lock).
+// count rules' hits (an array, appended and pruned in place under the row's lock). Re-runnable,
+// as version 7 (a test re-runs the versions from the backfill on).
 constexpr std::string_view suppression_policy_schema = R"sql(
-ALTER TABLE suppressions ADD COLUMN stream text COLLATE "C" NOT NULL DEFAULT '*'
-        CHECK (stream <> ''),
-    ADD COLUMN expires_at bigint NOT NULL DEFAULT 0,
-    ADD COLUMN source text NOT NULL DEFAULT '',
-    ADD COLUMN note text NOT NULL DEFAULT '';
-UPDATE suppressions SET source = CASE WHEN provider <> '' THEN 'rule:' || reason ELSE 'admin' END;
+ALTER TABLE suppressions
+    ADD COLUMN IF NOT EXISTS stream text COLLATE "C" NOT NULL DEFAULT '*' CHECK (stream <> ''),
+    ADD COLUMN IF NOT EXISTS expires_at bigint NOT NULL DEFAULT 0,
+    ADD COLUMN IF NOT EXISTS source text NOT NULL DEFAULT '',
+    ADD COLUMN IF NOT EXISTS note text NOT NULL DEFAULT '';
+UPDATE suppressions SET source = CASE WHEN provider <> '' THEN 'rule:' || reason ELSE 'admin' END
+WHERE source = '';
 ALTER TABLE suppressions ALTER COLUMN stream DROP DEFAULT,
     ALTER COLUMN expires_at DROP DEFAULT,
     ALTER COLUMN source DROP DEFAULT,
     ALTER COLUMN note DROP DEFAULT,
     DROP CONSTRAINT suppressions_pkey,
     ADD PRIMARY KEY (email, stream);
-DROP INDEX suppressions_reason;
+DROP INDEX IF EXISTS suppressions_reason;
 CREATE INDEX suppressions_reason ON suppressions (reason, email, stream);
-CREATE TABLE suppression_changes (
+CREATE TABLE IF NOT EXISTS suppression_changes (
     id bigserial PRIMARY KEY,
     email text COLLATE "C" NOT NULL,
     stream text COLLATE "C" NOT NULL,
@@ -145,14 +147,14 @@ CREATE TABLE suppression_changes (
     at bigint NOT NULL,
     expires_at bigint NOT NULL
 );
-CREATE INDEX suppression_changes_email ON suppression_changes (email, id);
-CREATE TABLE rule_counts (
+CREATE INDEX IF NOT EXISTS suppression_changes_email ON suppression_changes (email, id);
+CREATE TABLE IF NOT EXISTS rule_counts (
     email text COLLATE "C" NOT NULL,
     rule text COLLATE "C" NOT NULL,
     hits bigint[] NOT NULL,
     PRIMARY KEY (email, rule)
 );
-ALTER TABLE outbound_messages ADD COLUMN stream text NOT NULL DEFAULT '';
+ALTER TABLE outbound_messages ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '';
 )sql";
 
 constexpr std::array<migration, 8> migrations{{

@@ -480,7 +480,7 @@ TEST_F(SqliteStore, KeepsEverythingAcrossCloseAndReopen)
             {in_campaign(
                  suppressing(routed("k1", event_kind::hard_bounce, "a@x.org"), "hard_bounce"), "c"),
              in_campaign(routed("k2"), "c")});
-        s->put_suppression({"m@x.org", "manual", "", test::base_time});
+        s->put_suppression(test::entry("m@x.org", "manual", "", test::base_time));
         events_before = all_events(*s);
     }
 
@@ -568,8 +568,8 @@ TEST_F(SqliteStore, ReadsDoNotWaitForAnotherWriter)
     auto other = raw(sqlite::access::read_write);
     other.prepare("BEGIN IMMEDIATE").run();
     other
-        .prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
-                 "VALUES ('x@x.org', 'manual', '', 0)")
+        .prepare("INSERT INTO suppressions (email, stream, reason, provider, created_at, "
+                 "expires_at, source, note) VALUES ('x@x.org', '*', 'manual', '', 0, 0, '', '')")
         .run();
 
     auto started = std::chrono::steady_clock::now();

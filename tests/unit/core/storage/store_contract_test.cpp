@@ -257,7 +257,7 @@ TEST_P(StoreContract, SuppressesWhatTheRoutedEventSays)
 
     auto found = test::found(*store_, "hard@example.com");
     ASSERT_TRUE(found);
-    expect_same(*found, {"hard@example.com", "hard_bounce", "postal", base_time + 1});
+    expect_same(*found, test::entry("hard@example.com", "hard_bounce", "postal", base_time + 1));
     EXPECT_EQ(test::found(*store_, "spam@example.com").value().reason, "spam");
     EXPECT_EQ(test::found(*store_, "unsub@example.com").value().reason, "unsubscribed");
     EXPECT_FALSE(test::found(*store_, "soft@example.com"));
@@ -276,7 +276,8 @@ TEST_P(StoreContract, KeepsTheFirstSuppressionReason)
 
     auto found = test::found(*store_, "a@example.com");
     ASSERT_TRUE(found);
-    expect_same(*found, {"a@example.com", "hard_bounce", "postal", bounce.ev.received_at_ms});
+    expect_same(*found,
+                test::entry("a@example.com", "hard_bounce", "postal", bounce.ev.received_at_ms));
 }
 
 TEST_P(StoreContract, LiftsOnlyASuppressionWithTheSameReason)
@@ -707,6 +708,7 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) { f.limit = 2; }), ElementsAre("a@x.org", "b@x.org"));
     EXPECT_THAT(suppressed([](auto& f) {
                     f.after_email = "b@x.org";
+                    f.after_stream = "*";
                     f.limit = 2;
                 }),
                 ElementsAre("c@x.org", "d@x.org"));
@@ -715,13 +717,14 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) {
                     f.reason = "hard_bounce";
                     f.after_email = "a@x.org";
+                    f.after_stream = "*";
                     f.limit = 1;
                 }),
                 ElementsAre("c@x.org"));
     EXPECT_THAT(suppressed([](auto& f) { f.reason = "manual"; }), IsEmpty());
     auto first = suppressions([](auto& f) { f.limit = 1; });
     ASSERT_EQ(first.size(), 1u);
-    expect_same(first[0], {"a@x.org", "hard_bounce", "postal", base_time + 500});
+    expect_same(first[0], test::entry("a@x.org", "hard_bounce", "postal", base_time + 500));
 }
 
 TEST_P(StoreContract, CapsASuppressionPageAtOneThousand)
@@ -739,8 +742,8 @@ TEST_P(StoreContract, CapsASuppressionPageAtOneThousand)
 
 TEST_P(StoreContract, PutsFindsAndRemovesSuppressions)
 {
-    suppression manual{"a@x.org", "manual", "", base_time};
-    suppression replaced{"a@x.org", "spam", "sendgrid", base_time + 1};
+    const auto manual = test::entry("a@x.org", "manual", "", base_time);
+    const auto replaced = test::entry("a@x.org", "spam", "sendgrid", base_time + 1);
 
     store_->put_suppression(manual);
     auto found = test::found(*store_, "a@x.org");

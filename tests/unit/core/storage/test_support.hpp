@@ -277,6 +277,18 @@ inline void expect_every_stream_entries(store& s)
     EXPECT_EQ(s.suppression_history("m@example.com", 10).size(), 1u);
 }
 
+/// An entry for every stream, until lifted.
+inline suppression entry(std::string email, std::string reason, std::string provider,
+                         int64_t created_at)
+{
+    suppression out;
+    out.email = std::move(email);
+    out.reason = std::move(reason);
+    out.provider = std::move(provider);
+    out.created_at = created_at;
+    return out;
+}
+
 inline void expect_same(const suppression& actual, const suppression& expected)
 {
     EXPECT_EQ(actual.email, expected.email);
