@@ -3,7 +3,9 @@
 #include "core/intake/report_json.hpp"
 
 #include "core/addressing/address.hpp"
+#include "core/admin/suppression_list_api.hpp"
 #include "core/base/clock.hpp"
+#include "core/config/suppression_config.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
 #include "core/intake/report_json.hpp"
@@ -317,6 +319,10 @@ std::optional<std::string> admin_api::route_of(const std::vector<std::string>& s
                                  segments[0] == "events" || segments[0] == "bounces")) {
         return "/v1/" + segments[0];
     }
+    if (segments.size() == 2 && segments[0] == "suppressions" &&
+        (segments[1] == "import" || segments[1] == "export")) {
+        return "/v1/suppressions/" + segments[1];
+    }
     if (segments.size() == 2 && segments[0] == "suppressions") {
         return "/v1/suppressions/{email}";
     }
@@ -340,6 +346,15 @@ std::optional<http::response> admin_api::handle(const http::request& req,
     }
     const bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
     try {
+        if (*route == "/v1/suppressions/import") {
+            // Until admin_api has them: the default streams, and the one admin token's name.
+            const config::suppression_config defaults;
+            return import_suppressions(req, query, store_,
+                                       {defaults.streams.begin(), defaults.streams.end()}, "admin");
+        }
+        if (*route == "/v1/suppressions/export") {
+            return export_suppressions(req, query, store_);
+        }
         if (*route == "/v1/suppressions/{email}") {
             return suppression(req, segments[1], query, who);
         }

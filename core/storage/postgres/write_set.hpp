@@ -1,14 +1,16 @@
 #pragma once
 
-// What one transaction writes, gathered from the jobs of a group so that each kind of write is
-// one statement and the transaction takes two round trips whatever the number of jobs: first
-// the events (one multi-row insert) and the queue's statements, then the suppression changes
-// and campaign counters of the events that turned out to be new (a count rule's hit and the
-// suppression it may make are one statement there).
+// What one transaction writes, gathered from the jobs of a group so that the transaction takes
+// two pipelined round trips whatever the number of jobs: first the events (one multi-row
+// insert), the queue's statements and bulk suppression puts, then the suppression changes
+// (a statement each: a suppress merges with the entry under its row's lock, a count rule's hit
+// and the suppression it may make are one statement) and the campaign counters of the events
+// that turned out to be new.
 //
-// Every node takes row locks in the same order (events by key hash, suppressions by address,
-// counters by campaign and name), so transactions of two nodes that write the same rows wait
-// for each other instead of deadlocking.
+// Every node takes row locks in the same order (events by key hash; per address, its rule
+// counters by rule, then its suppression entries; counters by campaign and name), so
+// transactions of two nodes that write the same rows wait for each other instead of
+// deadlocking.
 
 #include "core/events/event.hpp"
 #include "core/storage/postgres/connection.hpp"
