@@ -5,7 +5,6 @@
 #include "core/addressing/address.hpp"
 #include "core/admin/suppression_list_api.hpp"
 #include "core/base/clock.hpp"
-#include "core/config/suppression_config.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
 #include "core/intake/report_json.hpp"
@@ -347,10 +346,8 @@ std::optional<http::response> admin_api::handle(const http::request& req,
     const bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
     try {
         if (*route == "/v1/suppressions/import") {
-            // Until admin_api has them: the default streams, and the one admin token's name.
-            const config::suppression_config defaults;
-            return import_suppressions(req, query, store_,
-                                       {defaults.streams.begin(), defaults.streams.end()}, "admin");
+            const auto& streams = policy_.streams();
+            return import_suppressions(req, query, store_, {streams.begin(), streams.end()}, who);
         }
         if (*route == "/v1/suppressions/export") {
             return export_suppressions(req, query, store_);

@@ -31,6 +31,8 @@ struct command_options {
     std::optional<std::string> by;     ///< suppressions import: who (source import:<by>)
     std::optional<std::string> stream; ///< suppressions export: only this stream
     std::optional<std::string> reason; ///< suppressions export: only this reason
+    std::optional<std::string> since;  ///< suppressions rebuild: replay events since this date
+    bool dry_run = false;              ///< suppressions rebuild: print, change nothing
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.

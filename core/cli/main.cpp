@@ -43,8 +43,9 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
          {&cli::run_replay, "run a captured callback body through a provider's driver and the "
                             "router (--provider NICK FILE [--apply])"}},
         {"suppressions",
-         {&cli::run_suppressions, "import or export the suppression list as CSV or JSON lines "
-                                  "(import FILE | export [FILE])"}},
+         {&cli::run_suppressions,
+          "import, export or rebuild the suppression list (CSV or JSON lines) "
+          "(import FILE | export [FILE] | rebuild)"}},
     };
     return table;
 }
@@ -92,7 +93,10 @@ int run(int argc, char** argv)
         "from-line", po::value<std::size_t>(), "suppressions import: resume at this line")(
         "by", po::value<std::string>(), "suppressions import: who imports (default: $USER)")(
         "stream", po::value<std::string>(), "suppressions export: only this stream")(
-        "reason", po::value<std::string>(), "suppressions export: only this reason");
+        "reason", po::value<std::string>(), "suppressions export: only this reason")(
+        "since", po::value<std::string>(),
+        "suppressions rebuild: only events since this date (YYYY-MM-DD or RFC 3339)")(
+        "dry-run", "suppressions rebuild: print what would change, change nothing");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())(
         "input", po::value<std::vector<std::string>>());
@@ -152,12 +156,14 @@ int run(int argc, char** argv)
     parsed.apply = vm.count("apply") != 0;
     parsed.json = vm.count("json") != 0;
     parsed.allow_suppressed = vm.count("allow-suppressed") != 0;
+    parsed.dry_run = vm.count("dry-run") != 0;
     for (auto [name, field] :
          {std::pair{"email", &parsed.email}, std::pair{"message", &parsed.message_id},
           std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile},
           std::pair{"to", &parsed.to}, std::pair{"from", &parsed.from},
           std::pair{"format", &parsed.list_format}, std::pair{"by", &parsed.by},
-          std::pair{"stream", &parsed.stream}, std::pair{"reason", &parsed.reason}}) {
+          std::pair{"stream", &parsed.stream}, std::pair{"reason", &parsed.reason},
+          std::pair{"since", &parsed.since}}) {
         if (vm.count(name) != 0) {
             *field = vm[name].as<std::string>();
         }
