@@ -24,12 +24,13 @@ WITH input AS MATERIALIZED (
     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::text[], $6::bigint[],
                 $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
                 $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[],
-                $19::boolean[], $20::text[], $21::integer[], $22::text[], $23::text[])
+                $19::boolean[], $20::text[], $21::integer[], $22::text[], $23::text[],
+                $24::text[])
         WITH ORDINALITY AS e(provider, driver, kind, permanent, email, occurred_at, received_at,
                              meta, message_id, campaign_id, profile, description,
                              provider_event_id, event_key, detail_json, system_events,
                              email_hash, key_hex, suppresses, reason, smtp_code, status,
-                             remote_mta, ord)),
+                             remote_mta, stream, ord)),
 keyed AS (
     SELECT input.*,
            CASE WHEN l.lifts IS NULL THEN decode(key_hex, 'hex')
@@ -40,11 +41,11 @@ stored AS (
     INSERT INTO events (id, provider, driver, kind, permanent, email, occurred_at, received_at,
                         meta, message_id, campaign_id, profile, description, provider_event_id,
                         event_key, detail_json, system_events, email_hash, key_hash, reason,
-                        smtp_code, status, remote_mta)
+                        smtp_code, status, remote_mta, stream)
     SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta,
            message_id, campaign_id, profile, description, provider_event_id, event_key,
            detail_json, system_events, email_hash, key_hash, reason, smtp_code, status,
-           remote_mta
+           remote_mta, stream
     FROM keyed ORDER BY key_hash, ord
     ON CONFLICT (key_hash) DO NOTHING
     RETURNING id)
@@ -164,7 +165,7 @@ using statement_with_handler = std::pair<statement, std::function<void(const res
 
 // One array per column, filled row by row, in insert_events_sql's parameter order.
 struct event_columns {
-    std::array<array_literal, 23> columns;
+    std::array<array_literal, 24> columns;
 
     void add(const event_ref& e)
     {
@@ -193,7 +194,8 @@ struct event_columns {
         columns[i++].add(ev.reason ? reasons::to_string(*ev.reason) : std::string_view());
         columns[i++].add(int64_t{ev.smtp_code});
         columns[i++].add(ev.status);
-        columns[i].add(ev.remote_mta);
+        columns[i++].add(ev.remote_mta);
+        columns[i].add(ev.attributed.stream);
     }
 };
 

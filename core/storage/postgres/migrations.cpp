@@ -157,7 +157,14 @@ CREATE TABLE IF NOT EXISTS rule_counts (
 ALTER TABLE outbound_messages ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<migration, 8> migrations{{
+// As SQLite's version 12: each event's stream, '' for events stored before. A constant default
+// is only recorded in the catalog (PostgreSQL 11+), so the table is not rewritten. Re-runnable,
+// as version 7 (a test re-runs the versions from the backfill on).
+constexpr std::string_view event_streams_schema = R"sql(
+ALTER TABLE events ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<migration, 9> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     // Stored addresses in the canonical form (docs/events.md, "Addresses").
@@ -167,6 +174,7 @@ constexpr std::array<migration, 8> migrations{{
     {6, reason_counters_backfill},
     {7, mailbox_cursors_schema},
     {8, suppression_policy_schema},
+    {9, event_streams_schema},
 }};
 
 // "mailgate" in ASCII: the advisory lock every node takes to migrate, per database.

@@ -62,7 +62,8 @@ std::string events_sql(const std::vector<condition>& conditions)
     }
     return "SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, "
            "message_id, campaign_id, profile, description, provider_event_id, event_key, "
-           "detail_json, system_events, reason, smtp_code, status, remote_mta FROM events WHERE " +
+           "detail_json, system_events, reason, smtp_code, status, remote_mta, stream FROM events "
+           "WHERE " +
            where + " ORDER BY id LIMIT $" + std::to_string(parameter + 1);
 }
 
@@ -93,7 +94,7 @@ stored_event event_of(const result& r, int row)
     ev.occurred_at_ms = r.integer(row, 6);
     ev.received_at_ms = r.integer(row, 7);
     ev.meta = r.text(row, 8);
-    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11), ""};
+    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11), r.text(row, 21)};
     ev.description = r.text(row, 12);
     ev.provider_event_id = r.text(row, 13);
     ev.event_key = r.text(row, 14);

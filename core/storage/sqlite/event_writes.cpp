@@ -13,8 +13,8 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta, stream) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The new row's id.
 int64_t insert_event(connection& db, const events::gateway_event& ev,
@@ -42,6 +42,7 @@ int64_t insert_event(connection& db, const events::gateway_event& ev,
         .bind(int64_t{ev.smtp_code})
         .bind(ev.status)
         .bind(ev.remote_mta)
+        .bind(ev.attributed.stream)
         .run();
     return db.last_insert_rowid();
 }

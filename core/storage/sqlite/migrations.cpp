@@ -288,7 +288,18 @@ void upgrade_to_streams(connection& db)
     }
 }
 
-constexpr std::array<migration, 11> migrations{{
+// Each event's stream (meta_fields::stream): what `mailgate suppressions rebuild` replays the
+// policy with. Events stored before have none (''). With a constant default, ADD COLUMN only
+// changes the schema (old rows read the default), so a large log upgrades at once. Re-runnable,
+// as version 11 (a test re-runs the versions from the backfill on): only where it is missing.
+void add_event_streams(connection& db)
+{
+    if (!has_column(db, "events", "stream")) {
+        db.execute_script("ALTER TABLE events ADD COLUMN stream TEXT NOT NULL DEFAULT ''");
+    }
+}
+
+constexpr std::array<migration, 12> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -301,6 +312,7 @@ constexpr std::array<migration, 11> migrations{{
     {9, reason_counters_backfill},
     {10, mailbox_cursors_schema},
     {11, suppression_policy_schema, &upgrade_to_streams},
+    {12, "", &add_event_streams},
 }};
 
 int recorded_version(connection& db)

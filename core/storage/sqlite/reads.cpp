@@ -65,7 +65,7 @@ std::string events_sql(const std::vector<condition>& conditions)
     return "SELECT e.id, e.provider, e.driver, e.kind, e.permanent, e.email, e.occurred_at, "
            "e.received_at, e.meta, e.message_id, e.campaign_id, e.profile, e.description, "
            "e.provider_event_id, e.event_key, e.detail_json, e.system_events, e.reason, "
-           "e.smtp_code, e.status, e.remote_mta "
+           "e.smtp_code, e.status, e.remote_mta, e.stream "
            "FROM events AS e WHERE " +
            where + " ORDER BY e.id LIMIT ?";
 }
@@ -97,7 +97,7 @@ stored_event event_of(const query& row)
     ev.occurred_at_ms = row.integer(6);
     ev.received_at_ms = row.integer(7);
     ev.meta = row.text(8);
-    ev.attributed = {row.text(9), row.text(10), row.text(11), ""};
+    ev.attributed = {row.text(9), row.text(10), row.text(11), row.text(21)};
     ev.description = row.text(12);
     ev.provider_event_id = row.text(13);
     ev.event_key = row.text(14);

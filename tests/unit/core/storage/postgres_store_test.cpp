@@ -247,6 +247,31 @@ TEST_F(PostgresStore, UpgradesAVersion7DatabaseToEntriesForEveryStream)
     test::expect_every_stream_entries(*s);
 }
 
+// Version 9 gave events their stream, as SQLite's version 12 did.
+TEST_F(PostgresStore, UpgradesAVersion8EventLogToEventsWithoutAStream)
+{
+    {
+        postgres::connection db(url());
+        postgres::migrate(db, postgres::all_migrations().first(8));
+        for (const auto& key : test::pre_stream_event_keys) {
+            db.query("INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, "
+                     "received_at, meta, message_id, campaign_id, profile, description, "
+                     "provider_event_id, event_key, detail_json, system_events, email_hash, "
+                     "key_hash, reason) VALUES ('postal', 'postal@1.0.0', 'delivered', false, "
+                     "'a@x.org', 1, 2, '', $1, 'camp', '', '', '', $2, '', '[]', $3, $4, "
+                     "'delivered')",
+                     postgres::params()
+                         .text("msg-" + key)
+                         .text(key)
+                         .integer(email_hash("a@x.org"))
+                         .bytes(bytes_of(prepare_event(routed(key)).key)));
+        }
+    }
+    auto s = open();
+
+    test::expect_events_without_stream(*s);
+}
+
 // Two nodes count hits of one address at once: the counter's row lock serialises them, so no hit
 // is lost and the suppression is made once the threshold is reached.
 TEST_F(PostgresStore, CountsEveryHitOfConcurrentNodes)

@@ -279,6 +279,29 @@ TEST_F(SqliteStore, UpgradesAVersion10DatabaseToEntriesForEveryStream)
     test::expect_every_stream_entries(*s);
 }
 
+// Version 12 gave events their stream: those stored before have none.
+TEST_F(SqliteStore, UpgradesAVersion11EventLogToEventsWithoutAStream)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(11));
+        for (const auto& key : test::pre_stream_event_keys) {
+            db.prepare("INSERT INTO events (provider, driver, kind, permanent, email, "
+                       "occurred_at, received_at, meta, message_id, campaign_id, profile, "
+                       "description, provider_event_id, event_key, detail_json, system_events, "
+                       "key_hash, reason) VALUES ('postal', 'postal@1.0.0', 'delivered', 0, "
+                       "'a@x.org', 1, 2, '', ?, 'camp', '', '', '', ?, '', '[]', ?, 'delivered')")
+                .bind("msg-" + key)
+                .bind(key)
+                .bind_blob(key_blob(key))
+                .run();
+        }
+    }
+    auto s = open();
+
+    test::expect_events_without_stream(*s);
+}
+
 // Version 6 brought every stored address to the canonical form: suppressions and events written
 // in other forms of one address become one key (the earliest suppression stays), found by any
 // form; an address the parser refuses stays as it was.

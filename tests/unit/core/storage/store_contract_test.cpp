@@ -110,7 +110,7 @@ events::routed_event every_field_set()
     r.ev.occurred_at_ms = base_time + 123;
     r.ev.received_at_ms = base_time + 456;
     r.ev.meta = "v1.token-of-attribution";
-    r.ev.attributed = {"msg-1", "camp-1", "profile-1", ""};
+    r.ev.attributed = {"msg-1", "camp-1", "profile-1", "newsletters"};
     r.ev.description = "550 5.1.1 no such user";
     r.ev.provider_event_id = "prov-evt-1";
     r.ev.event_key = "key-1";
@@ -139,6 +139,7 @@ void expect_same_event(const stored_event& actual, const events::routed_event& e
     EXPECT_EQ(a.attributed.message_id, e.attributed.message_id);
     EXPECT_EQ(a.attributed.campaign_id, e.attributed.campaign_id);
     EXPECT_EQ(a.attributed.profile, e.attributed.profile);
+    EXPECT_EQ(a.attributed.stream, e.attributed.stream);
     EXPECT_EQ(a.description, e.description);
     EXPECT_EQ(a.provider_event_id, e.provider_event_id);
     EXPECT_EQ(a.event_key, e.event_key);

@@ -277,6 +277,29 @@ inline void expect_every_stream_entries(store& s)
     EXPECT_EQ(s.suppression_history("m@example.com", 10).size(), 1u);
 }
 
+// A database from before events kept their stream: attributed events, stored without one.
+inline const std::vector<std::string> pre_stream_event_keys{"k1", "k2"};
+
+/// After the migration: the events from before read back whole, with no stream, and a new one
+/// keeps its own.
+inline void expect_events_without_stream(store& s)
+{
+    const auto before = all_events(s);
+    ASSERT_EQ(keys_of(before), pre_stream_event_keys);
+    for (const auto& e : before) {
+        EXPECT_EQ(e.ev.attributed.message_id, "msg-" + e.ev.event_key);
+        EXPECT_EQ(e.ev.attributed.campaign_id, "camp");
+        EXPECT_EQ(e.ev.attributed.stream, "") << e.ev.event_key;
+    }
+    auto next = routed("k3", events::event_kind::unsubscribed);
+    next.ev.attributed = {"msg-k3", "camp", "", "newsletters"};
+    ASSERT_FALSE(apply_and_wait(s, {next}).error);
+    const auto after = all_events(s);
+    ASSERT_EQ(after.size(), 3u);
+    EXPECT_EQ(after[2].ev.attributed.stream, "newsletters");
+    EXPECT_EQ(after[0].ev.attributed.stream, "");
+}
+
 /// An entry for every stream, until lifted.
 inline suppression entry(std::string email, std::string reason, std::string provider,
                          int64_t created_at)
