@@ -158,6 +158,7 @@ json::object to_json(const storage::stored_event& s)
             {"message_id", e.attributed.message_id},
             {"campaign_id", e.attributed.campaign_id},
             {"profile", e.attributed.profile},
+            {"stream", e.attributed.stream},
             {"description", e.description},
             {"reason", e.reason ? json::value(reasons::to_string(*e.reason)) : json::value()},
             {"smtp_code", e.smtp_code},

@@ -69,7 +69,8 @@ gateway open_gateway(const command_options& options, bool with_store)
     auto providers = plugin::provider_set::create(config, registry, secrets);
     std::vector<service::admin_token> admin_tokens;
     for (const auto& t : config.admin_tokens) {
-        admin_tokens.push_back({t.name, secrets.resolve(t.token, "admin token '" + t.name + "'")});
+        const auto field = t.name == "admin" ? "admin.token" : "admin.tokens." + t.name;
+        admin_tokens.push_back({t.name, secrets.resolve(t.token, field)});
     }
     const auto key = attribution_key_of(config, secrets);
     std::vector<std::string> mailbox_passwords;
