@@ -3,6 +3,7 @@
 #include "core/intake/report_json.hpp"
 
 #include "core/addressing/address.hpp"
+#include "core/admin/suppression_list_api.hpp"
 #include "core/base/clock.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
@@ -94,12 +95,41 @@ std::optional<std::string> param(const std::map<std::string, std::string>& query
     return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
+json::value time_or_null(int64_t ms)
+{
+    return ms == 0 ? json::value(nullptr) : json::value(iso_time(ms));
+}
+
 json::object to_json(const storage::suppression& s)
 {
     return {{"email", s.email},
+            {"stream", s.stream},
             {"reason", s.reason},
             {"provider", s.provider},
-            {"created_at", iso_time(s.created_at)}};
+            {"created_at", iso_time(s.created_at)},
+            {"expires_at", time_or_null(s.expires_at)},
+            {"source", s.source},
+            {"note", s.note}};
+}
+
+json::object to_json(const storage::suppression_record& r)
+{
+    return {{"stream", r.stream},
+            {"action", r.action},
+            {"reason", r.reason},
+            {"source", r.source},
+            {"note", r.note},
+            {"at", iso_time(r.at)},
+            {"expires_at", time_or_null(r.expires_at)}};
+}
+
+json::object to_json(const storage::rule_counter& c)
+{
+    json::array hits;
+    for (const auto at : c.hits) {
+        hits.push_back(json::value(iso_time(at)));
+    }
+    return {{"rule", c.rule}, {"count", c.hits.size()}, {"hits", std::move(hits)}};
 }
 
 json::value detail_of(const std::string& detail_json)
@@ -128,6 +158,7 @@ json::object to_json(const storage::stored_event& s)
             {"message_id", e.attributed.message_id},
             {"campaign_id", e.attributed.campaign_id},
             {"profile", e.attributed.profile},
+            {"stream", e.attributed.stream},
             {"description", e.description},
             {"reason", e.reason ? json::value(reasons::to_string(*e.reason)) : json::value()},
             {"smtp_code", e.smtp_code},
@@ -160,19 +191,65 @@ http::response method_not_allowed(const http::request& req, const char* allowed)
     return res;
 }
 
-std::string reason_from_body(const http::request& req)
+std::string string_field(const json::object& body, const char* name, std::string fallback)
 {
+    const json::value* v = body.if_contains(name);
+    if (v == nullptr) {
+        return fallback;
+    }
+    if (!v->is_string()) {
+        throw bad_parameter{std::string(name) + " must be a string"};
+    }
+    return std::string(v->get_string());
+}
+
+// {"reason": "manual", "stream": "*", "note": "...", "expires_at": "2027-01-01T00:00:00Z" or
+// Unix seconds}, every field optional; the stream may come in the query instead.
+storage::suppression suppression_from_body(const http::request& req, std::string email,
+                                           const std::optional<std::string>& stream)
+{
+    storage::suppression s;
+    s.email = std::move(email);
+    s.reason = "manual";
+    s.stream = stream.value_or(std::string(events::all_streams));
+    s.created_at = base::unix_ms_now();
     if (req.body().empty()) {
-        return "manual";
+        return s;
     }
     json::error_code ec;
     json::value body = json::parse(req.body(), ec);
-    const json::value* reason =
-        (!ec && body.is_object()) ? body.get_object().if_contains("reason") : nullptr;
-    if (ec || !body.is_object() || (reason != nullptr && !reason->is_string())) {
+    if (ec || !body.is_object()) {
         throw bad_parameter{"the body must be a JSON object like {\"reason\": \"manual\"}"};
     }
-    return reason != nullptr ? std::string(reason->get_string()) : "manual";
+    const auto& o = body.get_object();
+    s.reason = string_field(o, "reason", s.reason);
+    s.stream = string_field(o, "stream", s.stream);
+    s.note = string_field(o, "note", "");
+    if (const auto* expires = o.if_contains("expires_at"); expires && !expires->is_null()) {
+        s.expires_at = since_ms(expires->is_int64() ? std::to_string(expires->as_int64())
+                                                    : string_field(o, "expires_at", ""));
+    }
+    if (s.reason.empty() || s.reason.size() > 64 || s.note.size() > 500) {
+        throw bad_parameter{"reason must be 1 to 64 bytes, note at most 500"};
+    }
+    return s;
+}
+
+// An address, or "*@domain" for every address of the domain.
+std::string suppression_key(const std::string& raw)
+{
+    if (raw.starts_with("*@")) {
+        const auto domain = addressing::canonical_email("x" + raw.substr(1));
+        if (!domain) {
+            throw bad_parameter{"not a domain: " + raw.substr(2)};
+        }
+        return "*" + domain->substr(1);
+    }
+    try {
+        return addressing::canonical_email(addressing::parse_address(raw));
+    } catch (const addressing::address_error& e) {
+        throw bad_parameter{std::string("not an e-mail address: ") + e.what()};
+    }
 }
 
 json::object counts_to_json(const std::map<std::string, int64_t>& counts)
@@ -187,9 +264,53 @@ json::object counts_to_json(const std::map<std::string, int64_t>& counts)
 } // namespace
 
 admin_api::admin_api(const plugin::provider_set& providers, storage::store& store,
-                     const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces)
-    : providers_(providers), store_(store), callbacks_(callbacks), bounces_(bounces)
+                     const callbacks::callback_endpoint& callbacks, intake::bounce_intake* bounces,
+                     const events::suppression_policy& policy)
+    : providers_(providers), store_(store), callbacks_(callbacks), bounces_(bounces),
+      policy_(policy)
 {
+}
+
+// Everything about one address: its newest events, its suppression history, the counters the
+// count rules keep for it and the streams it is suppressed in now.
+http::response admin_api::address(const http::request& req, const std::string& raw) const
+{
+    const auto email = addressing::canonical_email(raw);
+    if (!email) {
+        throw bad_parameter{"not an e-mail address: " + raw};
+    }
+    storage::event_filter filter;
+    filter.email = email;
+    filter.limit = max_page;
+    json::array events;
+    for (const auto& e : store_.list_events(filter)) {
+        events.push_back(to_json(e));
+    }
+    const auto now = base::unix_ms_now();
+    json::array suppressed;
+    json::array entries;
+    for (const auto& s : store_.address_suppressions(*email)) {
+        if (s.expires_at == 0 || s.expires_at > now) {
+            suppressed.push_back(json::value(s.stream));
+        }
+        entries.push_back(to_json(s));
+    }
+    json::array history;
+    for (const auto& r : store_.suppression_history(*email, max_page)) {
+        history.push_back(to_json(r));
+    }
+    json::array counters;
+    for (const auto& c : store_.rule_counters(*email)) {
+        counters.push_back(to_json(c));
+    }
+    return http::json_response(bh::status::ok,
+                               json::object{{"email", *email},
+                                            {"suppressed_in", std::move(suppressed)},
+                                            {"suppressions", std::move(entries)},
+                                            {"history", std::move(history)},
+                                            {"counters", std::move(counters)},
+                                            {"events", std::move(events)}},
+                               req);
 }
 
 std::optional<std::string> admin_api::route_of(const std::vector<std::string>& segments)
@@ -198,8 +319,15 @@ std::optional<std::string> admin_api::route_of(const std::vector<std::string>& s
                                  segments[0] == "events" || segments[0] == "bounces")) {
         return "/v1/" + segments[0];
     }
+    if (segments.size() == 2 && segments[0] == "suppressions" &&
+        (segments[1] == "import" || segments[1] == "export")) {
+        return "/v1/suppressions/" + segments[1];
+    }
     if (segments.size() == 2 && segments[0] == "suppressions") {
         return "/v1/suppressions/{email}";
+    }
+    if (segments.size() == 2 && segments[0] == "addresses") {
+        return "/v1/addresses/{email}";
     }
     if (segments.size() == 3 && segments[0] == "reports" && segments[1] == "campaigns") {
         return "/v1/reports/campaigns/{id}";
@@ -207,9 +335,10 @@ std::optional<std::string> admin_api::route_of(const std::vector<std::string>& s
     return std::nullopt;
 }
 
-std::optional<http::response>
-admin_api::handle(const http::request& req, const std::vector<std::string>& segments,
-                  const std::map<std::string, std::string>& query) const
+std::optional<http::response> admin_api::handle(const http::request& req,
+                                                const std::vector<std::string>& segments,
+                                                const std::map<std::string, std::string>& query,
+                                                const std::string& who) const
 {
     const auto route = route_of(segments);
     if (!route) {
@@ -217,8 +346,15 @@ admin_api::handle(const http::request& req, const std::vector<std::string>& segm
     }
     const bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
     try {
+        if (*route == "/v1/suppressions/import") {
+            const auto& streams = policy_.streams();
+            return import_suppressions(req, query, store_, {streams.begin(), streams.end()}, who);
+        }
+        if (*route == "/v1/suppressions/export") {
+            return export_suppressions(req, query, store_);
+        }
         if (*route == "/v1/suppressions/{email}") {
-            return suppression(req, segments[1]);
+            return suppression(req, segments[1], query, who);
         }
         if (*route == "/v1/bounces") {
             return bounce(req);
@@ -234,6 +370,9 @@ admin_api::handle(const http::request& req, const std::vector<std::string>& segm
         }
         if (*route == "/v1/events") {
             return events(req, query);
+        }
+        if (*route == "/v1/addresses/{email}") {
+            return address(req, segments[1]);
         }
         return report(req, segments[2]);
     } catch (const bad_parameter& e) {
@@ -285,29 +424,45 @@ http::response admin_api::providers(const http::request& req) const
     return http::json_response(bh::status::ok, json::object{{"items", std::move(items)}}, req);
 }
 
-http::response admin_api::suppression(const http::request& req, const std::string& raw) const
+http::response admin_api::suppression(const http::request& req, const std::string& raw,
+                                      const std::map<std::string, std::string>& query,
+                                      const std::string& who) const
 {
-    std::string email;
-    try {
-        email = addressing::canonical_email(addressing::parse_address(raw));
-    } catch (const addressing::address_error& e) {
-        return http::error_response(bh::status::bad_request,
-                                    std::string("not an e-mail address: ") + e.what(), req);
+    const std::string email = suppression_key(raw);
+    const auto stream = param(query, "stream");
+    if (stream && *stream != events::all_streams && !policy_.has_stream(*stream)) {
+        throw bad_parameter{"stream '" + *stream + "' is not a configured stream"};
     }
     switch (req.method()) {
     case bh::verb::get:
-    case bh::verb::head:
-        if (auto s = store_.find_suppression(email)) {
-            return http::json_response(bh::status::ok, to_json(*s), req);
+    case bh::verb::head: {
+        const auto now = base::unix_ms_now();
+        json::array entries;
+        for (const auto& s : store_.address_suppressions(email)) {
+            if ((s.expires_at == 0 || s.expires_at > now) && (!stream || s.stream == *stream)) {
+                entries.push_back(to_json(s));
+            }
         }
-        return http::error_response(bh::status::not_found, "not suppressed", req);
+        if (entries.empty()) {
+            return http::error_response(bh::status::not_found, "not suppressed", req);
+        }
+        // The first entry's fields stay at the top, as before streams.
+        json::object out = entries.front().as_object();
+        out["entries"] = std::move(entries);
+        return http::json_response(bh::status::ok, out, req);
+    }
     case bh::verb::put: {
-        storage::suppression s{email, reason_from_body(req), "", base::unix_ms_now()};
+        auto s = suppression_from_body(req, email, stream);
+        s.source = "admin:" + who;
+        if (s.stream != events::all_streams && !policy_.has_stream(s.stream)) {
+            throw bad_parameter{"stream '" + s.stream + "' is not a configured stream"};
+        }
         store_.put_suppression(s);
         return http::json_response(bh::status::ok, to_json(s), req);
     }
     case bh::verb::delete_:
-        if (store_.remove_suppression(email)) {
+        if (store_.remove_suppression(email, stream.value_or(""), "admin:" + who,
+                                      param(query, "note").value_or("")) > 0) {
             http::response res{bh::status::no_content, req.version()};
             res.keep_alive(req.keep_alive());
             return res;
@@ -323,16 +478,22 @@ http::response admin_api::suppressions(const http::request& req,
 {
     storage::suppression_filter filter;
     filter.reason = param(query, "reason");
+    filter.stream = param(query, "stream");
     filter.after_email = param(query, "after").value_or("");
+    filter.after_stream = param(query, "after_stream").value_or("");
     filter.limit = page_limit(query);
     json::array items;
     auto page = store_.list_suppressions(filter);
     for (const auto& s : page) {
         items.push_back(to_json(s));
     }
-    json::value next = page.size() == filter.limit ? json::value(page.back().email) : nullptr;
-    return http::json_response(bh::status::ok,
-                               json::object{{"items", std::move(items)}, {"next", next}}, req);
+    const bool more = page.size() == filter.limit;
+    json::value next = more ? json::value(page.back().email) : nullptr;
+    json::value next_stream = more ? json::value(page.back().stream) : nullptr;
+    return http::json_response(
+        bh::status::ok,
+        json::object{{"items", std::move(items)}, {"next", next}, {"next_stream", next_stream}},
+        req);
 }
 
 http::response admin_api::events(const http::request& req,

@@ -10,6 +10,7 @@ struct meta_fields {
     std::string message_id;
     std::string campaign_id;
     std::string profile;
+    std::string stream; ///< empty: the message named none (or was sent before streams)
 };
 
 } // namespace mailgate::core::attribution

@@ -40,6 +40,10 @@ std::string meta_codec::encode(const meta_fields& fields, std::string_view email
     append_field(payload, fields.message_id, max_field_size, field_name);
     append_field(payload, fields.campaign_id, max_field_size, field_name);
     append_field(payload, fields.profile, max_field_size, field_name);
+    // Without a stream the token is what it was before streams: old tokens keep verifying.
+    if (!fields.stream.empty()) {
+        append_field(payload, fields.stream, max_stream_size, field_name);
+    }
     return join_token(prefix, payload, tag(payload, *address));
 }
 
@@ -54,7 +58,8 @@ std::optional<meta_fields> meta_codec::decode(std::string_view token, std::strin
     std::string_view rest = parts->payload;
     if (!read_field(rest, fields.message_id, max_field_size) ||
         !read_field(rest, fields.campaign_id, max_field_size) ||
-        !read_field(rest, fields.profile, max_field_size) || !rest.empty()) {
+        !read_field(rest, fields.profile, max_field_size) ||
+        (!rest.empty() && !read_field(rest, fields.stream, max_stream_size)) || !rest.empty()) {
         return std::nullopt;
     }
     return fields;

@@ -5,9 +5,10 @@
 // signed (HMAC-SHA256, truncated to 128 bits) over those fields and the recipient's address,
 // so a forged or altered token, or one replayed for another recipient, does not verify.
 //
-// Format: "m1" + base64url(fields) + "." + base64url(tag), where fields are three
-// length-prefixed strings of at most 40 bytes each. At most 189 characters, URL-safe: it
-// fits header values and ESP metadata fields with length limits.
+// Format: "m1" + base64url(fields) + "." + base64url(tag), where fields are three or four
+// (the stream, when there is one) length-prefixed strings of at most 40 bytes each (20 for the
+// stream). At most 217 characters, URL-safe: it fits header values and ESP metadata fields with
+// length limits.
 
 #include "core/attribution/meta_fields.hpp"
 
@@ -21,6 +22,8 @@ namespace mailgate::core::attribution {
 class meta_codec {
 public:
     static constexpr std::size_t max_field_size = 40;
+    /// Stream names are short: with them a token still fits Mandrill's 250 bytes of metadata.
+    static constexpr std::size_t max_stream_size = 20;
 
     /// `key`: 32 bytes, the gateway's attribution key (attribution.key in the configuration).
     explicit meta_codec(const std::array<unsigned char, 32>& key) : key_(key) {}

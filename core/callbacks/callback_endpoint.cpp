@@ -65,8 +65,10 @@ private:
 callback_endpoint::callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                                      metrics::registry& metrics, std::string public_url,
                                      const attribution::meta_codec* meta_codec,
+                                     const events::suppression_policy& policy,
                                      workers::blocking_pool& workers)
-    : providers_(providers), store_(store), meta_codec_(meta_codec), workers_(workers),
+    : providers_(providers), store_(store), meta_codec_(meta_codec), policy_(policy),
+      workers_(workers),
       signature_failures_(metrics, "mailgate_signature_failures_total",
                           "Callbacks refused for a failed signature or token", {"provider"}),
       events_(metrics, "mailgate_events_total", "Events received, by provider and kind",
@@ -77,7 +79,8 @@ callback_endpoint::callback_endpoint(const plugin::provider_set& providers, stor
       duplicates_(metrics, "mailgate_events_duplicate_total",
                   "Events already stored (provider retries)", {"provider"}),
       rejected_(metrics, "mailgate_events_rejected_total", "Callback items that were not events",
-                {"provider"})
+                {"provider"}),
+      refusals_(metrics)
 {
     set_public_url(std::move(public_url));
 }
@@ -132,7 +135,8 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
 
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        base::unix_ms_now(), meta_codec_);
+                                        base::unix_ms_now(), meta_codec_, policy_);
+    refusals_.report(batch);
     // Counted per kind and reason before the batch moves to storage: one counter lookup per
     // kind or reason, not per event.
     std::array<uint64_t, events::event_kind_count> per_kind{};

@@ -3,7 +3,9 @@
 // POST (and HEAD) /v1/callbacks/{nickname}: the provider's driver parses the request, the
 // router derives what it changes, storage commits it, and only then the ESP gets its 200.
 
+#include "core/alerts/sender_refusals.hpp"
 #include "core/attribution/meta_token.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/http/handler.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/plugin/provider_set.hpp"
@@ -22,7 +24,8 @@ public:
     /// `workers`, which must be stopped before the providers and the codec are destroyed.
     callback_endpoint(const plugin::provider_set& providers, storage::store& store,
                       metrics::registry& metrics, std::string public_url,
-                      const attribution::meta_codec* meta_codec, workers::blocking_pool& workers);
+                      const attribution::meta_codec* meta_codec,
+                      const events::suppression_policy& policy, workers::blocking_pool& workers);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -43,12 +46,14 @@ private:
     storage::store& store_;
     std::string public_url_;
     const attribution::meta_codec* meta_codec_;
+    const events::suppression_policy& policy_;
     workers::blocking_pool& workers_;
     metrics::counter_family signature_failures_;
     metrics::counter_family events_;
     metrics::counter_family reasons_;
     metrics::counter_family duplicates_;
     metrics::counter_family rejected_;
+    mutable alerts::sender_refusals refusals_;
 };
 
 } // namespace mailgate::core::callbacks

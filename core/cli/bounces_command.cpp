@@ -32,9 +32,9 @@ intake::intake_report unconfigured_report(const std::string& raw)
 {
     intake::intake_report report;
     report.bounce = bounces::classify_message(raw);
-    report.events =
-        intake::bounce_events(report.bounce, report.attributed,
-                              {"cli", intake::bounce_key(raw), base::unix_ms_now()}, false);
+    report.events = intake::bounce_events(report.bounce, report.attributed,
+                                          {"cli", intake::bounce_key(raw), base::unix_ms_now()},
+                                          false, events::suppression_policy());
     return report;
 }
 
@@ -52,10 +52,7 @@ int parse_files(const command_options& options, const std::vector<std::string>& 
     if (options.config_given || options.apply) {
         gw.emplace(open_gateway(options));
         pool.emplace(workers::blocking_pool_options{1, 1, std::chrono::milliseconds(0)});
-        bounces.emplace(*gw->store, *pool,
-                        intake::intake_settings{{gw->meta_codec.get(), gw->return_path_codec.get(),
-                                                 bounce_domains(*gw)},
-                                                gw->config.bounces.suppress_unattributed});
+        bounces.emplace(*gw->store, *pool, intake_settings(*gw));
     }
     int status = 0;
     for (const auto& file : files) {

@@ -26,6 +26,13 @@ struct command_options {
     bool json = false;                      ///< send-test: print JSON
     bool allow_suppressed = false;          ///< send-test: send to a suppressed recipient too
     std::optional<std::filesystem::path> check_file; ///< plugins: judge this one file
+    std::optional<std::string> list_format;          ///< suppressions: csv or jsonl
+    std::optional<std::size_t> from_line;            ///< suppressions import: resume at this line
+    std::optional<std::string> by;     ///< suppressions import: who (source import:<by>)
+    std::optional<std::string> stream; ///< suppressions export: only this stream
+    std::optional<std::string> reason; ///< suppressions export: only this reason
+    std::optional<std::string> since;  ///< suppressions rebuild: replay events since this date
+    bool dry_run = false;              ///< suppressions rebuild: print, change nothing
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.
@@ -58,6 +65,11 @@ int run_meta(const command_options& options);
 /// conversation; exits 1 when it failed, or when the recipient is suppressed and
 /// --allow-suppressed is not given (then nothing is sent).
 int run_send_test(const command_options& options);
+
+/// `mailgate suppressions import FILE [--format F] [--from-line N] [--by NAME]` and
+/// `mailgate suppressions export [FILE|-] [--format F] [--stream S] [--reason R]`: the list in
+/// bulk as CSV or JSON lines. An import exits 1 when a row was refused or the store failed.
+int run_suppressions(const command_options& options);
 
 /// `mailgate secret generate-key | encrypt | decrypt` (its own arguments).
 int run_secret(int argc, char** argv);

@@ -50,17 +50,28 @@ std::unique_ptr<storage::store> open_store(const config::gateway_config& config,
 
 } // namespace
 
+intake::intake_settings intake_settings(const gateway& gw)
+{
+    return {{gw.meta_codec.get(), gw.return_path_codec.get(), bounce_domains(gw)},
+            gw.config.bounces.suppress_unattributed,
+            gw.suppression};
+}
+
 gateway open_gateway(const command_options& options, bool with_store)
 {
     auto config = config::load_config(options.config_file);
+    events::suppression_policy suppression(config.suppression);
     if (options.plugins_directory) {
         config.plugins_directory = *options.plugins_directory;
     }
     const config::secret_resolver secrets(config);
     auto registry = plugin::driver_registry::scan(config.plugins_directory);
     auto providers = plugin::provider_set::create(config, registry, secrets);
-    std::string admin_token =
-        config.admin_token.text.empty() ? "" : secrets.resolve(config.admin_token, "admin.token");
+    std::vector<service::admin_token> admin_tokens;
+    for (const auto& t : config.admin_tokens) {
+        const auto field = t.name == "admin" ? "admin.token" : "admin.tokens." + t.name;
+        admin_tokens.push_back({t.name, secrets.resolve(t.token, field)});
+    }
     const auto key = attribution_key_of(config, secrets);
     std::vector<std::string> mailbox_passwords;
     for (std::size_t i = 0; i < config.bounces.mailboxes.size(); ++i) {
@@ -70,9 +81,10 @@ gateway open_gateway(const command_options& options, bool with_store)
     }
 
     gateway gw{std::move(config),
+               std::move(suppression),
                std::move(registry),
                std::move(providers),
-               std::move(admin_token),
+               std::move(admin_tokens),
                std::move(mailbox_passwords),
                key ? std::make_unique<attribution::meta_codec>(key->bytes()) : nullptr,
                key ? std::make_unique<attribution::unsubscribe_codec>(key->bytes()) : nullptr,

@@ -8,9 +8,12 @@
 #include "core/attribution/unsubscribe_token.hpp"
 #include "core/cli/command_options.hpp"
 #include "core/config/gateway_config.hpp"
+#include "core/events/suppression_policy.hpp"
+#include "core/intake/bounce_intake.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/plugin/driver_registry.hpp"
 #include "core/plugin/provider_set.hpp"
+#include "core/service/gateway_handler.hpp"
 #include "core/storage/store.hpp"
 
 #include <memory>
@@ -21,9 +24,11 @@ namespace mailgate::core::cli {
 
 struct gateway {
     config::gateway_config config;
+    /// suppression: compiled; what every router of this gateway decides with.
+    events::suppression_policy suppression;
     plugin::driver_registry registry;
     plugin::provider_set providers;
-    std::string admin_token; ///< resolved; empty when not configured
+    std::vector<service::admin_token> admin_tokens; ///< resolved; none when not configured
     /// bounces.mailboxes' passwords, resolved, in the same order.
     std::vector<std::string> mailbox_passwords;
     /// Signs and verifies attribution tokens; null when no attribution.key is configured.
@@ -42,6 +47,9 @@ std::string read_input(const std::string& file);
 
 /// bounces.domains and every provider's bounce_domain, each once.
 std::vector<std::string> bounce_domains(const gateway& gw);
+
+/// What the bounce intake needs of the gateway: its keys, bounce domains and policy.
+intake::intake_settings intake_settings(const gateway& gw);
 
 /// Loads the configuration (throws config::config_error listing every problem), the drivers
 /// and the providers; opens storage unless `with_store` is false.

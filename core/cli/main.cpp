@@ -42,6 +42,10 @@ const std::map<std::string, std::pair<command_fn, const char*>>& commands()
         {"replay",
          {&cli::run_replay, "run a captured callback body through a provider's driver and the "
                             "router (--provider NICK FILE [--apply])"}},
+        {"suppressions",
+         {&cli::run_suppressions,
+          "import, export or rebuild the suppression list (CSV or JSON lines) "
+          "(import FILE | export [FILE] | rebuild)"}},
     };
     return table;
 }
@@ -84,7 +88,15 @@ int run(int argc, char** argv)
         "from", po::value<std::string>(), "send-test: the sender (default: the provider's)")(
         "json", "send-test: print the result as JSON")(
         "allow-suppressed", "send-test: send even when the recipient is suppressed")(
-        "check", po::value<std::string>(), "plugins: load only this driver file and report on it");
+        "check", po::value<std::string>(), "plugins: load only this driver file and report on it")(
+        "format", po::value<std::string>(), "suppressions: csv or jsonl (default: the extension)")(
+        "from-line", po::value<std::size_t>(), "suppressions import: resume at this line")(
+        "by", po::value<std::string>(), "suppressions import: who imports (default: $USER)")(
+        "stream", po::value<std::string>(), "suppressions export: only this stream")(
+        "reason", po::value<std::string>(), "suppressions export: only this reason")(
+        "since", po::value<std::string>(),
+        "suppressions rebuild: only events since this date (YYYY-MM-DD or RFC 3339)")(
+        "dry-run", "suppressions rebuild: print what would change, change nothing");
     po::options_description all;
     all.add(options).add_options()("command", po::value<std::string>())(
         "input", po::value<std::vector<std::string>>());
@@ -138,13 +150,20 @@ int run(int argc, char** argv)
         parsed.arguments = vm["input"].as<std::vector<std::string>>();
         parsed.input_file = parsed.arguments.front();
     }
+    if (vm.count("from-line") != 0) {
+        parsed.from_line = vm["from-line"].as<std::size_t>();
+    }
     parsed.apply = vm.count("apply") != 0;
     parsed.json = vm.count("json") != 0;
     parsed.allow_suppressed = vm.count("allow-suppressed") != 0;
+    parsed.dry_run = vm.count("dry-run") != 0;
     for (auto [name, field] :
          {std::pair{"email", &parsed.email}, std::pair{"message", &parsed.message_id},
           std::pair{"campaign", &parsed.campaign_id}, std::pair{"profile", &parsed.profile},
-          std::pair{"to", &parsed.to}, std::pair{"from", &parsed.from}}) {
+          std::pair{"to", &parsed.to}, std::pair{"from", &parsed.from},
+          std::pair{"format", &parsed.list_format}, std::pair{"by", &parsed.by},
+          std::pair{"stream", &parsed.stream}, std::pair{"reason", &parsed.reason},
+          std::pair{"since", &parsed.since}}) {
         if (vm.count(name) != 0) {
             *field = vm[name].as<std::string>();
         }

@@ -21,7 +21,8 @@ int run_meta(const command_options& options)
         return 1;
     }
     attribution::meta_fields fields{options.message_id.value_or(""),
-                                    options.campaign_id.value_or(""), options.profile.value_or("")};
+                                    options.campaign_id.value_or(""), options.profile.value_or(""),
+                                    ""};
     try {
         std::cout << gw.meta_codec->encode(fields, *options.email) << "\n";
     } catch (const std::invalid_argument& e) {

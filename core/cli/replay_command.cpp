@@ -66,7 +66,7 @@ int run_replay(const command_options& options)
         return 1;
     }
     auto batch = events::route_callback(result, provider->provider(), provider->library().label(),
-                                        base::unix_ms_now(), gw.meta_codec.get());
+                                        base::unix_ms_now(), gw.meta_codec.get(), gw.suppression);
     for (const auto& r : batch) {
         print_event(r);
     }

@@ -1,6 +1,7 @@
 #include "core/cli/command_options.hpp"
 
 #include "core/addressing/address.hpp"
+#include "core/base/clock.hpp"
 #include "core/cli/gateway_setup.hpp"
 #include "core/outbound/api/test_email.hpp"
 
@@ -75,7 +76,9 @@ int run_send_test(const command_options& options)
     }
     if (gw.store) {
         const auto& to = addresses.to.front().to.addr;
-        if (auto s = gw.store->find_suppression(addressing::canonical_email(to))) {
+        if (auto s =
+                gw.store->find_suppression(addressing::canonical_email(to),
+                                           gw.suppression.default_stream(), base::unix_ms_now())) {
             std::cerr << "mailgate: " << outbound::api::suppressed_refusal(to, *s)
                       << " (--allow-suppressed sends anyway)\n";
             return 1;

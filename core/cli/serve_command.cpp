@@ -71,9 +71,11 @@ sigset_t stop_signals()
     return set;
 }
 
-outbound::delivery::delivery_options delivery_options(const config::outbound_config& c)
+outbound::delivery::delivery_options delivery_options(const config::outbound_config& c,
+                                                      const events::suppression_policy& policy)
 {
     outbound::delivery::delivery_options o;
+    o.suppression = policy;
     o.node_id = c.node_id.empty() ? outbound::delivery::local_host_name() : c.node_id;
     o.max_in_flight = c.max_in_flight;
     o.retry = {c.retry_initial, c.retry_max, c.max_age};
@@ -92,12 +94,6 @@ void keep_freed_memory()
 {
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
-}
-
-intake::intake_settings intake_settings(const gateway& gw)
-{
-    return {{gw.meta_codec.get(), gw.return_path_codec.get(), bounce_domains(gw)},
-            gw.config.bounces.suppress_unattributed};
 }
 
 // The listener takes mail for the signed return paths at the bounce domains only: anything
@@ -162,20 +158,21 @@ int run_serve(const command_options& options)
     workers::blocking_pool workers(worker_options(gw.config.server));
     callbacks::callback_endpoint callbacks(gw.providers, *gw.store, *gw.metrics,
                                            gw.config.server.public_url, gw.meta_codec.get(),
-                                           workers);
+                                           gw.suppression, workers);
     intake::bounce_intake bounces(*gw.store, workers, intake_settings(gw), gw.metrics.get());
-    admin::admin_api admin(gw.providers, *gw.store, callbacks, &bounces);
+    admin::admin_api admin(gw.providers, *gw.store, callbacks, &bounces, gw.suppression);
     const auto senders = outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
     outbound::api::message_composer composer(gw.meta_codec.get(), gw.unsubscribe_codec.get(),
                                              gw.config.server.public_url);
     composer.set_return_paths(gw.return_path_codec.get());
     outbound::delivery::delivery_service delivery(
-        *gw.store, senders, delivery_options(gw.config.outbound), *gw.metrics);
+        *gw.store, senders, delivery_options(gw.config.outbound, gw.suppression), *gw.metrics);
     outbound::api::sending_api sending(senders, composer, *gw.store, *gw.metrics, delivery,
                                        workers);
-    preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store, workers);
+    preferences::preference_center preferences(gw.unsubscribe_codec.get(), *gw.store,
+                                               gw.suppression, workers);
     service::gateway_handler handler(callbacks, preferences, admin, sending, *gw.store, *gw.metrics,
-                                     gw.admin_token, workers);
+                                     gw.admin_tokens, workers);
     // By reference: the handler holds its counters, and it outlives the server.
     http::server server(server_options(gw.config.server), std::ref(handler), *gw.metrics);
     const workers_stop stop_workers_first(workers);
@@ -209,7 +206,7 @@ int run_serve(const command_options& options)
         logger->warn("no attribution.key configured: outbound messages carry no attribution "
                      "token, so callbacks cannot be attributed to them");
     }
-    if (gw.admin_token.empty()) {
+    if (gw.admin_tokens.empty()) {
         logger->warn("no admin.token configured: the admin API answers 401 to everything");
     }
     if (options.port_file) {

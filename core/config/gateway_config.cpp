@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -156,10 +157,7 @@ public:
             } else if (key == "outbound") {
                 read_outbound(entry.second, config.outbound);
             } else if (key == "admin") {
-                read_section(entry.second, "admin",
-                             {{"token", [&](const YAML::Node& n, const std::string& f) {
-                                   config.admin_token = located(n, f);
-                               }}});
+                read_admin(entry.second, config.admin_tokens);
             } else if (key == "attribution") {
                 read_section(entry.second, "attribution",
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
@@ -167,6 +165,8 @@ public:
                                }}});
             } else if (key == "bounces") {
                 read_bounces(entry.second, config.bounces);
+            } else if (key == "suppression") {
+                read_suppression(entry.second, config.suppression);
             } else if (key == "secrets") {
                 read_section(entry.second, "secrets",
                              {{"key", [&](const YAML::Node& n, const std::string& f) {
@@ -175,7 +175,7 @@ public:
             } else {
                 problem(entry.first, key,
                         "unknown section (known: server, storage, outbound, admin, secrets, "
-                        "attribution, bounces, plugins, providers)");
+                        "attribution, bounces, suppression, plugins, providers)");
             }
         }
         return config;
@@ -684,6 +684,245 @@ private:
             }
         }
         return out;
+    }
+
+    // admin.token (named "admin") and admin.tokens: [{name, token}], names unique.
+    void read_admin(const YAML::Node& node, std::vector<admin_token_config>& out)
+    {
+        if (!node.IsMap()) {
+            problem(node, "admin", "must be a map");
+            return;
+        }
+        for (const auto& entry : node) {
+            const auto key = key_of(entry.first, "admin");
+            if (key && *key == "token") {
+                if (scalar(entry.second, "admin.token")) {
+                    out.push_back({"admin", located(entry.second, "admin.token")});
+                }
+            } else if (key && *key == "tokens") {
+                read_admin_tokens(entry.second, out);
+            } else if (key) {
+                problem(entry.first, "admin." + *key, "unknown field (known: token, tokens)");
+            }
+        }
+        std::set<std::string> names;
+        for (const auto& t : out) {
+            if (!names.insert(t.name).second) {
+                problems_.push_back(t.token.where + ": admin: the token name '" + t.name +
+                                    "' is used twice");
+            }
+        }
+    }
+
+    void read_admin_tokens(const YAML::Node& node, std::vector<admin_token_config>& out)
+    {
+        if (!node.IsSequence()) {
+            problem(node, "admin.tokens", "must be a list of {name, token}");
+            return;
+        }
+        static const std::regex name("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const std::string field = "admin.tokens[" + std::to_string(i) + "]";
+            admin_token_config t;
+            read_section(node[i], field,
+                         {{"name", [&](const YAML::Node& n,
+                                       const std::string&) { t.name = n.as<std::string>(); }},
+                          {"token", [&](const YAML::Node& n, const std::string& f) {
+                               t.token = located(n, f);
+                           }}});
+            if (!node[i].IsMap()) {
+                continue;
+            }
+            if (!std::regex_match(t.name, name) || t.token.text.empty()) {
+                problem(node[i], field,
+                        "needs a name (letters, digits, '.', '_', '-'; at most 64) and a token");
+                continue;
+            }
+            out.push_back(std::move(t));
+        }
+    }
+
+    void read_suppression(const YAML::Node& node, suppression_config& out)
+    {
+        if (!node.IsMap()) {
+            problem(node, "suppression", "must be a map");
+            return;
+        }
+        std::optional<YAML::Node> default_stream;
+        for (const auto& entry : node) {
+            const auto name = key_of(entry.first, "suppression");
+            if (!name) {
+                continue;
+            }
+            const std::string field = "suppression." + *name;
+            if (*name == "streams") {
+                out.streams = read_names(entry.second, field);
+                check_streams(entry.second, field, out.streams);
+            } else if (*name == "default_stream") {
+                if (scalar(entry.second, field)) {
+                    out.default_stream = entry.second.as<std::string>();
+                    default_stream = entry.second;
+                }
+            } else if (*name == "rules") {
+                read_rules(entry.second, field, out.rules.emplace());
+            } else {
+                problem(entry.first, field,
+                        "unknown field (known: streams, default_stream, rules)");
+            }
+        }
+        if (std::find(out.streams.begin(), out.streams.end(), out.default_stream) ==
+            out.streams.end()) {
+            problem(default_stream.value_or(node), "suppression.default_stream",
+                    "'" + out.default_stream + "' is not one of suppression.streams");
+        }
+        for (const auto& rule : out.rules.value_or(std::vector<suppression_rule_config>{})) {
+            for (const auto& stream : rule.streams) {
+                if (std::find(out.streams.begin(), out.streams.end(), stream) ==
+                    out.streams.end()) {
+                    problems_.push_back(rule.where + ": suppression.rules." + rule.name +
+                                        ".stream: '" + stream +
+                                        "' is not one of suppression.streams");
+                }
+            }
+        }
+    }
+
+    // A scalar or a list of scalars.
+    std::vector<std::string> read_names(const YAML::Node& node, const std::string& field)
+    {
+        std::vector<std::string> out;
+        if (node.IsScalar()) {
+            out.push_back(node.as<std::string>());
+            return out;
+        }
+        if (!node.IsSequence()) {
+            problem(node, field, "must be a name or a list of names");
+            return out;
+        }
+        for (const auto& item : node) {
+            if (scalar(item, field)) {
+                out.push_back(item.as<std::string>());
+            }
+        }
+        return out;
+    }
+
+    void check_streams(const YAML::Node& node, const std::string& field,
+                       const std::vector<std::string>& streams)
+    {
+        // Streams travel in attribution tokens, whose stream field is short.
+        static const std::regex name("[a-z0-9][a-z0-9_-]{0,19}");
+        std::set<std::string> seen;
+        for (const auto& stream : streams) {
+            if (!std::regex_match(stream, name)) {
+                problem(node, field,
+                        "'" + stream + "' is not a stream name (a-z, 0-9, '_', '-'; at most 20)");
+            } else if (!seen.insert(stream).second) {
+                problem(node, field, "'" + stream + "' is listed twice");
+            }
+        }
+        if (streams.empty()) {
+            problem(node, field, "must name at least one stream");
+        }
+    }
+
+    void read_rules(const YAML::Node& node, const std::string& field,
+                    std::vector<suppression_rule_config>& out)
+    {
+        if (!node.IsSequence()) {
+            problem(node, field, "must be a list of rules");
+            return;
+        }
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            auto rule = read_rule(node[i], field + "[" + std::to_string(i) + "]");
+            if (!rule.name.empty() && !names.insert(rule.name).second) {
+                problem(node[i], field, "'" + rule.name + "' names another rule");
+            }
+            out.push_back(std::move(rule));
+        }
+    }
+
+    suppression_rule_config read_rule(const YAML::Node& node, const std::string& field)
+    {
+        suppression_rule_config out;
+        out.where = where(node);
+        if (!node.IsMap()) {
+            problem(node, field, "must be a map (name, kind, reason, action, ...)");
+            return out;
+        }
+        std::map<std::string, std::vector<std::string>*> lists{{"kind", &out.kinds},
+                                                               {"reason", &out.reasons},
+                                                               {"provider", &out.providers},
+                                                               {"stream", &out.streams}};
+        std::map<std::string, field_reader> scalars{
+            {"name",
+             [&](const YAML::Node& n, const std::string&) { out.name = n.as<std::string>(); }},
+            {"action",
+             [&](const YAML::Node& n, const std::string&) { out.action = n.as<std::string>(); }},
+            {"scope",
+             [&](const YAML::Node& n, const std::string&) { out.scope = n.as<std::string>(); }},
+            {"permanent",
+             [&](const YAML::Node& n, const std::string& f) {
+                 bool value = false;
+                 typed(n, f, value, parse_bool, "true or false");
+                 out.permanent = value;
+             }},
+            {"for",
+             [&](const YAML::Node& n, const std::string& f) {
+                 typed(n, f, out.duration, parse_duration, "a duration like 30d");
+             }},
+            {"window",
+             [&](const YAML::Node& n, const std::string& f) {
+                 typed(n, f, out.window, parse_duration, "a duration like 7d");
+             }},
+            {"threshold", [&](const YAML::Node& n, const std::string& f) {
+                 typed(n, f, out.threshold, parse_count<int64_t, 1, 1000>, "1 to 1000");
+             }}};
+        for (const auto& entry : node) {
+            const auto key = key_of(entry.first, field);
+            if (!key) {
+                continue;
+            }
+            const std::string item = field + "." + *key;
+            if (auto list = lists.find(*key); list != lists.end()) {
+                *list->second = read_names(entry.second, item);
+            } else if (auto reader = scalars.find(*key); reader != scalars.end()) {
+                if (scalar(entry.second, item)) {
+                    reader->second(entry.second, item);
+                }
+            } else {
+                problem(entry.first, item,
+                        "unknown field (known: name, kind, reason, provider, stream, permanent, "
+                        "action, scope, for, threshold, window)");
+            }
+        }
+        check_rule(node, field, out);
+        return out;
+    }
+
+    void check_rule(const YAML::Node& node, const std::string& field,
+                    const suppression_rule_config& rule)
+    {
+        static const std::regex name("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        if (!std::regex_match(rule.name, name)) {
+            problem(node, field + ".name",
+                    "is required: letters, digits, '.', '_', '-'; at most 64");
+        }
+        static const std::set<std::string> actions{"suppress", "count", "ignore", "alert"};
+        if (!actions.contains(rule.action)) {
+            problem(node, field + ".action", "must be suppress, count, ignore or alert");
+        }
+        if (!rule.scope.empty() && rule.scope != "stream" && rule.scope != "all") {
+            problem(node, field + ".scope", "must be stream or all");
+        }
+        const bool count = rule.action == "count";
+        if (count != (rule.threshold > 0) || count != (rule.window.count() > 0)) {
+            problem(node, field, "threshold and window go with action count, and it needs both");
+        }
+        if (rule.duration.count() > 0 && rule.action != "suppress" && !count) {
+            problem(node, field + ".for", "goes with action suppress or count");
+        }
     }
 
     void check_names(const YAML::Node& node, const std::string& field,

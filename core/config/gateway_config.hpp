@@ -6,6 +6,7 @@
 
 #include "core/config/bounce_config.hpp"
 #include "core/config/located_value.hpp"
+#include "core/config/suppression_config.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -86,15 +87,21 @@ struct outbound_config {
     std::chrono::milliseconds data_end_timeout{std::chrono::minutes(10)};
 };
 
+struct admin_token_config {
+    std::string name;
+    located_value token;
+};
+
 struct gateway_config {
     std::filesystem::path file;
     std::filesystem::path plugins_directory;
     server_config server;
     storage_config storage;
     outbound_config outbound;
-    /// The admin API's bearer token as written (env:/file:/enc: or literal); empty: no admin
-    /// API. Resolve with resolve_secret.
-    located_value admin_token;
+    /// The admin API's bearer tokens as written (env:/file:/enc: or literal), each with the name
+    /// that manual changes are recorded under: admin.token is named "admin", admin.tokens each
+    /// name their own. None: no admin API. Resolve with resolve_secret.
+    std::vector<admin_token_config> admin_tokens;
     /// The key that decrypts enc:v1: values, as written (env:/file: or literal base64).
     located_value secrets_key;
     /// The key that signs attribution (meta) tokens, as written (a secret: 32 bytes, base64).
@@ -102,6 +109,7 @@ struct gateway_config {
     located_value attribution_key;
     std::vector<provider_config> providers;
     bounces_config bounces;
+    suppression_config suppression;
 };
 
 /// The public URL when none is configured: the listener itself, on the port it bound.

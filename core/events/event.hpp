@@ -74,15 +74,39 @@ struct system_event {
     std::string reason;   ///< the provider's description
 };
 
-enum class suppression_change { none, suppress, lift };
+enum class suppression_change {
+    none,
+    suppress, ///< at once (for `suppress_for_ms`, or until lifted)
+    lift,     ///< the address's entry for `suppression_reason` in the stream goes
+    count,    ///< one more event for the rule's counter; suppresses once it reaches the threshold
+};
+
+/// The stream name that covers every stream: what a bounce that makes the address undeliverable
+/// suppresses.
+inline constexpr std::string_view all_streams = "*";
 
 /// An event with everything it changes; storage applies it all, or nothing when the event is
-/// a duplicate.
+/// a duplicate. The suppression fields are the policy's decision (docs/suppression.md).
 struct routed_event {
     gateway_event ev;
     std::vector<system_event> system_events;
     suppression_change suppression = suppression_change::none;
-    std::string suppression_reason; ///< "hard_bounce", "spam", "unsubscribed", "dropped"
+    /// What the entry says: "hard_bounce", "spam", "unsubscribed", "dropped", "soft_bounce".
+    std::string suppression_reason;
+    /// The stream suppressed or lifted, or all_streams.
+    std::string suppression_stream{all_streams};
+    /// The rule that decided (its name), recorded in the address's history; empty: none.
+    std::string rule;
+    /// suppress and count: how long the suppression lasts from the event's receipt; 0: until
+    /// lifted.
+    int64_t suppress_for_ms = 0;
+    /// count: the events matching `rule` within `count_window_ms` of each other (by occurred_at)
+    /// that suppress.
+    int64_t count_threshold = 0;
+    int64_t count_window_ms = 0;
+    /// The receiver refused the sender (its reputation, policy or content): counted per provider
+    /// and receiving domain, never a suppression.
+    bool alert = false;
 };
 
 } // namespace mailgate::core::events

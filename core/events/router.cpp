@@ -87,7 +87,7 @@ std::optional<gateway_event> make_event(const plugin::driver_event& e, const std
     return ev;
 }
 
-routed_event route(gateway_event ev)
+routed_event route(gateway_event ev, const suppression_policy& policy)
 {
     routed_event r;
     const std::string& why = ev.description;
@@ -95,53 +95,32 @@ routed_event route(gateway_event ev)
     case event_kind::hard_bounce:
         r.system_events = {notification_failed("hard bounce", why),
                            channel_unsubscribed("hard bounce", why)};
-        r.suppression = suppression_change::suppress;
-        r.suppression_reason = "hard_bounce";
         break;
     case event_kind::soft_bounce:
         r.system_events = {notification_failed("soft bounce", why)};
         break;
     case event_kind::spam:
         r.system_events = {channel_unsubscribed("spam", why)};
-        r.suppression = suppression_change::suppress;
-        r.suppression_reason = "spam";
         break;
     case event_kind::unsubscribed:
         r.system_events = {channel_unsubscribed("unsubscribed", why)};
-        r.suppression = suppression_change::suppress;
-        r.suppression_reason = "unsubscribed";
         break;
     case event_kind::dropped:
         r.system_events = {notification_failed(why.empty() ? "dropped" : why, why)};
-        if (ev.permanent) {
-            r.suppression = suppression_change::suppress;
-            r.suppression_reason = "dropped";
-        }
-        break;
-    case event_kind::list_sync:
-        // The ESP put the address on its own deny list for a hard bounce or a complaint: the
-        // gateway suppresses it as it would on the bounce or the complaint.
-        if (ev.permanent) {
-            r.suppression = suppression_change::suppress;
-            r.suppression_reason = ev.reason == reasons::reason::feedback ? "spam" : "hard_bounce";
-        }
-        break;
-    case event_kind::resubscribed:
-        // A resubscribe undoes an unsubscribe only, never a bounce or a spam complaint.
-        r.suppression = suppression_change::lift;
-        r.suppression_reason = "unsubscribed";
         break;
     default:
         break;
     }
     r.ev = std::move(ev);
+    policy.decide(r);
     return r;
 }
 
 std::vector<routed_event> route_callback(plugin::parsed_callback& result,
                                          const std::string& provider, const std::string& driver,
                                          int64_t received_at,
-                                         const core::attribution::meta_codec* codec)
+                                         const core::attribution::meta_codec* codec,
+                                         const suppression_policy& policy)
 {
     std::vector<routed_event> batch;
     batch.reserve(result.events.size());
@@ -156,7 +135,7 @@ std::vector<routed_event> route_callback(plugin::parsed_callback& result,
             ev->attributed =
                 codec->decode(ev->meta, ev->email).value_or(attribution::meta_fields{});
         }
-        batch.push_back(route(std::move(*ev)));
+        batch.push_back(route(std::move(*ev), policy));
     }
     return batch;
 }

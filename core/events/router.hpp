@@ -5,6 +5,7 @@
 // on its own; storage applies the result atomically and at most once.
 
 #include "core/events/event.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/plugin/parsed_callback.hpp"
 
 #include <optional>
@@ -27,8 +28,9 @@ std::string event_key(const plugin::driver_event& e);
 std::optional<gateway_event> make_event(const plugin::driver_event& e, const std::string& provider,
                                         const std::string& driver, int64_t received_at);
 
-/// Derives the system events and the suppression change (docs/architecture.md).
-routed_event route(gateway_event ev);
+/// Derives the system events, and the suppression change that `policy` decides
+/// (docs/suppression.md).
+routed_event route(gateway_event ev, const suppression_policy& policy);
 
 /// Routes every event of a parsed callback. An event whose email is not an address moves to
 /// `result.rejected` as "invalid email", like any item the gateway cannot use.
@@ -36,6 +38,7 @@ routed_event route(gateway_event ev);
 std::vector<routed_event> route_callback(plugin::parsed_callback& result,
                                          const std::string& provider, const std::string& driver,
                                          int64_t received_at,
-                                         const core::attribution::meta_codec* codec);
+                                         const core::attribution::meta_codec* codec,
+                                         const suppression_policy& policy);
 
 } // namespace mailgate::core::events

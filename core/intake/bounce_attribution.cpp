@@ -34,7 +34,8 @@ bounce_attribution of_message(attribution_method method, const storage::queued_m
     out.method = method;
     out.provider = m.provider;
     out.recipient = addressing::canonical_email(m.recipient).value_or(m.recipient);
-    out.fields = {m.id, m.campaign_id, profile.empty() ? out.recipient : std::move(profile)};
+    out.fields = {m.id, m.campaign_id, profile.empty() ? out.recipient : std::move(profile),
+                  m.stream};
     return out;
 }
 

@@ -165,7 +165,8 @@ events::gateway_event event_of(events::event_kind kind, const std::string& email
 std::vector<events::routed_event> bounce_events(const bounces::bounce_result& bounce,
                                                 const bounce_attribution& attributed,
                                                 const bounce_source& source,
-                                                bool suppress_unattributed)
+                                                bool suppress_unattributed,
+                                                const events::suppression_policy& policy)
 {
     std::vector<events::routed_event> out;
     std::vector<std::string> seen;
@@ -178,10 +179,12 @@ std::vector<events::routed_event> bounce_events(const bounces::bounce_result& bo
             continue;
         }
         seen.push_back(*email);
-        auto routed = events::route(event_of(*kind, *email, bounce, r, attributed, source));
+        auto routed = events::route(event_of(*kind, *email, bounce, r, attributed, source), policy);
         if (attributed.method == attribution_method::none && !suppress_unattributed) {
+            // What an unauthenticated sender claims never suppresses (nor counts towards it).
             routed.suppression = events::suppression_change::none;
             routed.suppression_reason.clear();
+            routed.rule.clear();
         }
         out.push_back(std::move(routed));
     }

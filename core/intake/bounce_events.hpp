@@ -7,6 +7,7 @@
 
 #include "core/bounces/bounce_result.hpp"
 #include "core/events/event.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/intake/bounce_attribution.hpp"
 
 #include <cstdint>
@@ -30,11 +31,13 @@ struct bounce_source {
 /// The routed events of `bounce` (none for auto-replies, "delivered" reports, ordinary mail,
 /// and complaints of a kind that is not about the recipient). Each event's key is the same for
 /// every copy of the same bounce mail, so storing a copy again stores nothing.
-/// An unattributed event is stored but suppresses nobody unless `suppress_unattributed`.
+/// An unattributed event is stored but suppresses nobody unless `suppress_unattributed`; the
+/// others do what `policy` decides.
 std::vector<events::routed_event> bounce_events(const bounces::bounce_result& bounce,
                                                 const bounce_attribution& attributed,
                                                 const bounce_source& source,
-                                                bool suppress_unattributed);
+                                                bool suppress_unattributed,
+                                                const events::suppression_policy& policy);
 
 /// What stays the same when the same bounce arrives again, hashed: its Message-ID and body (the
 /// trace fields each hop adds at the top differ).

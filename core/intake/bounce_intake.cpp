@@ -26,6 +26,7 @@ bounce_intake::bounce_intake(storage::store& store, workers::blocking_pool& pool
         messages_.emplace(*metrics, "mailgate_bounce_messages_total",
                           "Bounce mail handled, by way in, kind and attribution",
                           std::vector<std::string>{"channel", "kind", "attribution"});
+        refusals_.emplace(*metrics);
     }
 }
 
@@ -36,6 +37,7 @@ void bounce_intake::count(const std::string& channel, const intake_report& repor
             ->with({channel, bounces::to_string(report.bounce.kind),
                     to_string(report.attributed.method)})
             .add();
+        refusals_->report(report.events);
     }
 }
 
@@ -52,7 +54,7 @@ intake_report bounce_intake::inspect(std::string_view raw, std::string_view enve
         [this](const std::string& id) { return store_.find_message(id); });
     report.events = bounce_events(report.bounce, report.attributed,
                                   {channel, bounce_key(raw), base::unix_ms_now()},
-                                  settings_.suppress_unattributed);
+                                  settings_.suppress_unattributed, settings_.policy);
     return report;
 }
 

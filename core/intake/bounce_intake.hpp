@@ -5,7 +5,9 @@
 // (bounce_events) and apply them through the store like a webhook's, so suppression, system
 // events and campaign reports need no path of their own.
 
+#include "core/alerts/sender_refusals.hpp"
 #include "core/bounces/message_sink.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/intake/bounce_attribution.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/storage/store.hpp"
@@ -38,6 +40,7 @@ using report_handler = std::function<void(std::error_code, intake_report)>;
 struct intake_settings {
     attribution_keys keys;
     bool suppress_unattributed = false;
+    events::suppression_policy policy;
 };
 
 class bounce_intake {
@@ -75,6 +78,7 @@ private:
     workers::blocking_pool& pool_;
     intake_settings settings_;
     std::optional<metrics::counter_family> messages_;
+    mutable std::optional<alerts::sender_refusals> refusals_;
 };
 
 } // namespace mailgate::core::intake

@@ -113,8 +113,10 @@ std::string event_key(const attribution::unsubscribe_target& target, events::eve
 } // namespace
 
 preference_center::preference_center(const attribution::unsubscribe_codec* codec,
-                                     storage::store& store, workers::blocking_pool& workers)
-    : codec_(codec), store_(store), workers_(workers)
+                                     storage::store& store,
+                                     const events::suppression_policy& policy,
+                                     workers::blocking_pool& workers)
+    : codec_(codec), store_(store), policy_(policy), workers_(workers)
 {
 }
 
@@ -134,7 +136,9 @@ boost::asio::awaitable<http::response> preference_center::handle(const http::req
     if (!post) {
         auto lookup = workers::run_blocking(
             workers_, "route /u/{token}: suppression lookup",
-            [&store = store_, email = target->email] { return store.find_suppression(email); });
+            [&store = store_, email = target->email, &stream = policy_.default_stream()] {
+                return store.find_suppression(email, stream, base::unix_ms_now());
+            });
         const auto suppressed = co_await std::move(lookup);
         if (suppressed.index() != 0) {
             co_return workers::unavailable_response(req);
@@ -186,7 +190,7 @@ preference_center::change(const http::request& req, const attribution::unsubscri
     }
     ev.event_key = event_key(target, kind, std::get<0>(follows));
     std::vector<events::routed_event> batch;
-    batch.push_back(events::route(std::move(ev)));
+    batch.push_back(events::route(std::move(ev), policy_));
     auto [ec, committed] = co_await storage::async_apply(
         store_, std::move(batch), boost::asio::as_tuple(boost::asio::use_awaitable));
     if (ec) {

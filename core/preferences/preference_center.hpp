@@ -9,6 +9,7 @@
 // before the answer, with an idempotency key so a repeated click is one event.
 
 #include "core/attribution/unsubscribe_token.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/http/handler.hpp"
 #include "core/storage/store.hpp"
 #include "core/workers/blocking_pool.hpp"
@@ -24,8 +25,9 @@ public:
 
     /// `codec` null (no attribution.key): every token is refused. References must outlive
     /// the preference center; `store` also the work on `workers`, where it is read.
+    /// Its links carry no stream: an unsubscribe is from `policy`'s default stream.
     preference_center(const attribution::unsubscribe_codec* codec, storage::store& store,
-                      workers::blocking_pool& workers);
+                      const events::suppression_policy& policy, workers::blocking_pool& workers);
 
     /// THREAD: any I/O thread; concurrent calls are fine.
     boost::asio::awaitable<http::response> handle(const http::request& req,
@@ -38,6 +40,7 @@ private:
 
     const attribution::unsubscribe_codec* codec_;
     storage::store& store_;
+    const events::suppression_policy& policy_;
     workers::blocking_pool& workers_;
 };
 

@@ -56,12 +56,13 @@ gateway_handler::gateway_handler(const callbacks::callback_endpoint& callbacks,
                                  const admin::admin_api& admin,
                                  const outbound::api::sending_api& sending,
                                  const storage::store& store, metrics::registry& metrics,
-                                 std::string admin_token, workers::blocking_pool& workers)
+                                 std::vector<admin_token> admin_tokens,
+                                 workers::blocking_pool& workers)
     : callbacks_(callbacks), preferences_(preferences), admin_(admin), sending_(sending),
       store_(store), metrics_(metrics),
       requests_(metrics, "mailgate_http_requests_total", "HTTP requests by route and status",
                 {"route", "status"}),
-      admin_token_(std::move(admin_token)), workers_(workers), logger_(log::get("http"))
+      admin_tokens_(std::move(admin_tokens)), workers_(workers), logger_(log::get("http"))
 {
 }
 
@@ -138,7 +139,8 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
         co_return http::error_response(bh::status::not_found, "no such route", req);
     }
     summary.route = metrics ? "/metrics" : sending_route ? *sending_route : *admin_route;
-    if (!authorised(req)) {
+    const auto who = authorised(req);
+    if (!who) {
         auto res = http::error_response(bh::status::unauthorized, "admin token required", req);
         res.set(bh::field::www_authenticate, "Bearer");
         co_return res;
@@ -159,9 +161,8 @@ boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::req
     // The routes read and write the store synchronously: on a worker, with a copy of the
     // request, since at the deadline this one is answered and destroyed first.
     auto run = workers::run_blocking(workers_, "route " + summary.route,
-                                     [&admin = admin_, req, v1, query = std::move(target->query)] {
-                                         return *admin.handle(req, v1, query);
-                                     });
+                                     [&admin = admin_, req, v1, query = std::move(target->query),
+                                      who = *who] { return *admin.handle(req, v1, query, who); });
     auto done = co_await std::move(run);
     if (done.index() != 0) {
         co_return workers::unavailable_response(req);
@@ -182,18 +183,25 @@ http::response gateway_handler::health(const http::request& req) const
     return http::json_response(bh::status::ok, boost::json::object{{"status", "ok"}}, req);
 }
 
-bool gateway_handler::authorised(const http::request& req) const
+std::optional<std::string> gateway_handler::authorised(const http::request& req) const
 {
     constexpr std::string_view scheme = "Bearer ";
     auto it = req.find(bh::field::authorization);
-    if (admin_token_.empty() || it == req.end()) {
-        return false;
+    if (it == req.end()) {
+        return std::nullopt;
     }
     std::string_view value(it->value().data(), it->value().size());
     if (value.size() <= scheme.size() || !sdk::iequals(value.substr(0, scheme.size()), scheme)) {
-        return false;
+        return std::nullopt;
     }
-    return sdk::constant_time_equals(value.substr(scheme.size()), admin_token_);
+    // Every token is compared, whichever matches: the time taken says nothing of which.
+    std::optional<std::string> who;
+    for (const auto& token : admin_tokens_) {
+        if (sdk::constant_time_equals(value.substr(scheme.size()), token.secret) && !who) {
+            who = token.name;
+        }
+    }
+    return who;
 }
 
 } // namespace mailgate::core::service

@@ -17,20 +17,28 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mailgate::core::service {
 
+/// A bearer token of the admin API and the name the changes made with it are recorded under.
+struct admin_token {
+    std::string name;
+    std::string secret;
+};
+
 class gateway_handler {
 public:
-    /// `admin_token` empty: every admin route answers 401. References must outlive the handler;
+    /// `admin_tokens` empty: every admin route answers 401. References must outlive the handler;
     /// `admin` must outlive the work on `workers`, where its routes run (they read and write
     /// the store synchronously). `store`: /healthz fails while its writes do.
     gateway_handler(const callbacks::callback_endpoint& callbacks,
                     const preferences::preference_center& preferences,
                     const admin::admin_api& admin, const outbound::api::sending_api& sending,
                     const storage::store& store, metrics::registry& metrics,
-                    std::string admin_token, workers::blocking_pool& workers);
+                    std::vector<admin_token> admin_tokens, workers::blocking_pool& workers);
 
     boost::asio::awaitable<http::response> operator()(http::request req,
                                                       http::connection_info info) const;
@@ -46,7 +54,8 @@ private:
     boost::asio::awaitable<http::response> dispatch(const http::request& req,
                                                     request_summary& summary) const;
     http::response health(const http::request& req) const;
-    bool authorised(const http::request& req) const;
+    /// The name of the token the request bears, or nothing.
+    std::optional<std::string> authorised(const http::request& req) const;
     void log_request(const http::request& req, const http::response& res,
                      const request_summary& summary, const http::connection_info& info,
                      std::chrono::steady_clock::duration elapsed) const;
@@ -58,7 +67,7 @@ private:
     const storage::store& store_;
     metrics::registry& metrics_;
     metrics::counter_family requests_;
-    std::string admin_token_;
+    std::vector<admin_token> admin_tokens_;
     workers::blocking_pool& workers_;
     std::shared_ptr<spdlog::logger> logger_;
 };

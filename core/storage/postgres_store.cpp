@@ -1,5 +1,6 @@
 #include "core/storage/postgres_store.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/log/log.hpp"
 #include "core/storage/postgres/connection.hpp"
 #include "core/storage/postgres/connection_pool.hpp"
@@ -47,10 +48,33 @@ public:
         writer_.submit(postgres::make_batch_job(std::move(batch), std::move(done)));
     }
 
-    std::optional<suppression> find_suppression(const std::string& email) override
+    std::optional<suppression> find_suppression(const std::string& email, std::string_view stream,
+                                                int64_t now) override
+    {
+        return read([&](postgres::connection& db) {
+            return postgres::select_suppression(db, email, stream, now);
+        });
+    }
+
+    std::vector<suppression> address_suppressions(const std::string& email) override
+    {
+        return read([&](postgres::connection& db) {
+            return postgres::select_address_suppressions(db, email);
+        });
+    }
+
+    std::vector<suppression_record> suppression_history(const std::string& email,
+                                                        std::size_t limit) override
+    {
+        return read([&](postgres::connection& db) {
+            return postgres::select_suppression_history(db, email, limit);
+        });
+    }
+
+    std::vector<rule_counter> rule_counters(const std::string& email) override
     {
         return read(
-            [&](postgres::connection& db) { return postgres::select_suppression(db, email); });
+            [&](postgres::connection& db) { return postgres::select_rule_counters(db, email); });
     }
 
     std::vector<suppression> list_suppressions(const suppression_filter& filter) override
@@ -59,20 +83,24 @@ public:
             [&](postgres::connection& db) { return postgres::select_suppressions(db, filter); });
     }
 
-    void put_suppression(const suppression& s) override
+    void put_suppression(const suppression& s) override { put_suppressions({s}); }
+
+    void put_suppressions(const std::vector<suppression>& entries) override
     {
         std::promise<void> done;
         auto committed = done.get_future();
-        writer_.submit(postgres::make_put_suppression_job(s, std::move(done)));
+        writer_.submit(postgres::make_put_suppressions_job(entries, std::move(done)));
         committed.get();
     }
 
-    bool remove_suppression(const std::string& email) override
+    std::size_t remove_suppression(const std::string& email, std::string_view stream,
+                                   const std::string& source, const std::string& note) override
     {
-        std::promise<bool> done;
-        auto existed = done.get_future();
-        writer_.submit(postgres::make_remove_suppression_job(email, std::move(done)));
-        return existed.get();
+        std::promise<std::size_t> done;
+        auto removed = done.get_future();
+        writer_.submit(postgres::make_remove_suppression_job(
+            {email, std::string(stream), source, note, base::unix_ms_now()}, std::move(done)));
+        return removed.get();
     }
 
     std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) override

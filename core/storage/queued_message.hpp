@@ -25,6 +25,9 @@ struct queued_message {
     std::string id; ///< the gateway's message id (one per recipient)
     std::string provider;
     std::string campaign_id;
+    /// The stream it is sent in ("transactional", "marketing", ...): suppressions of that stream
+    /// and of every stream stop it.
+    std::string stream;
     std::string mail_from; ///< the envelope sender
     std::string recipient; ///< the envelope recipient
     bool smtputf8 = false;

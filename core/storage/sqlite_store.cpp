@@ -81,9 +81,26 @@ public:
         writer_.submit(sqlite::make_batch_job(std::move(batch), std::move(done)));
     }
 
-    std::optional<suppression> find_suppression(const std::string& email) override
+    std::optional<suppression> find_suppression(const std::string& email, std::string_view stream,
+                                                int64_t now) override
     {
-        return sqlite::select_suppression(*readers_.acquire(), email);
+        return sqlite::select_suppression(*readers_.acquire(), email, stream, now);
+    }
+
+    std::vector<suppression> address_suppressions(const std::string& email) override
+    {
+        return sqlite::select_address_suppressions(*readers_.acquire(), email);
+    }
+
+    std::vector<suppression_record> suppression_history(const std::string& email,
+                                                        std::size_t limit) override
+    {
+        return sqlite::select_suppression_history(*readers_.acquire(), email, limit);
+    }
+
+    std::vector<rule_counter> rule_counters(const std::string& email) override
+    {
+        return sqlite::select_rule_counters(*readers_.acquire(), email);
     }
 
     std::vector<suppression> list_suppressions(const suppression_filter& filter) override
@@ -91,20 +108,24 @@ public:
         return sqlite::select_suppressions(*readers_.acquire(), filter);
     }
 
-    void put_suppression(const suppression& s) override
+    void put_suppression(const suppression& s) override { put_suppressions({s}); }
+
+    void put_suppressions(const std::vector<suppression>& entries) override
     {
         std::promise<void> done;
         auto committed = done.get_future();
-        writer_.submit(sqlite::make_put_suppression_job(s, std::move(done)));
+        writer_.submit(sqlite::make_put_suppressions_job(entries, std::move(done)));
         committed.get();
     }
 
-    bool remove_suppression(const std::string& email) override
+    std::size_t remove_suppression(const std::string& email, std::string_view stream,
+                                   const std::string& source, const std::string& note) override
     {
-        std::promise<bool> done;
-        auto existed = done.get_future();
-        writer_.submit(sqlite::make_remove_suppression_job(email, std::move(done)));
-        return existed.get();
+        std::promise<std::size_t> done;
+        auto removed = done.get_future();
+        writer_.submit(sqlite::make_remove_suppression_job(
+            {email, std::string(stream), source, note, base::unix_ms_now()}, std::move(done)));
+        return removed.get();
     }
 
     std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) override

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -30,11 +31,40 @@ using commit_handler = std::function<void(std::error_code, commit_result)>;
 using done_handler = std::function<void(std::error_code)>;
 using claim_handler = std::function<void(std::error_code, std::vector<queued_message>)>;
 
+/// One entry of the suppression list: no mail to `email` in `stream` while it holds.
 struct suppression {
+    /// The canonical address, or "*@domain" for every address of the domain (manual only).
     std::string email;
-    std::string reason;     ///< hard_bounce, spam, unsubscribed, dropped, manual
-    std::string provider;   ///< who reported it, or empty (manual)
-    int64_t created_at = 0; ///< Unix milliseconds
+    /// hard_bounce, spam, unsubscribed, dropped, soft_bounce (rules); manual or the operator's
+    /// own word (the API, imports).
+    std::string reason;
+    std::string provider;                    ///< who reported it, or empty (manual, import)
+    int64_t created_at = 0;                  ///< Unix milliseconds
+    std::string stream{events::all_streams}; ///< the stream suppressed, or "*": every stream
+    int64_t expires_at = 0; ///< Unix milliseconds when it lapses by itself; 0: never
+    /// Who or what made it: "rule:<name>" (the policy), "admin:<token name>", "import:<token
+    /// name>".
+    std::string source;
+    std::string note; ///< why, in the words of whoever made it; may be empty
+};
+
+/// One change in an address's suppression history, oldest first.
+struct suppression_record {
+    std::string email;
+    std::string stream;
+    std::string action; ///< "suppress" or "lift"
+    std::string reason;
+    std::string source; ///< as suppression::source
+    std::string note;
+    int64_t at = 0;         ///< Unix milliseconds
+    int64_t expires_at = 0; ///< suppress: when it lapses; 0: never
+};
+
+/// What a count rule keeps for one address: the times (occurred_at, Unix ms, oldest first) of
+/// the events it counted that are still within its window of the newest.
+struct rule_counter {
+    std::string rule;
+    std::vector<int64_t> hits;
 };
 
 struct stored_event {
@@ -59,7 +89,10 @@ struct event_filter {
 
 struct suppression_filter {
     std::optional<std::string> reason;
-    std::string after_email; ///< paging: emails > after_email
+    std::optional<std::string> stream;
+    /// paging: entries after (after_email, after_stream) in (email, stream) order
+    std::string after_email;
+    std::string after_stream;
     std::size_t limit = 100;
 };
 
@@ -80,12 +113,29 @@ public:
     /// THREAD: any.
     virtual void apply(std::vector<events::routed_event> batch, commit_handler done) = 0;
 
-    virtual std::optional<suppression> find_suppression(const std::string& email) = 0;
+    /// The entry that stops mail to `email` in `stream` at `now` (Unix ms): the address's own
+    /// for that stream or for "*", else its domain's ("*@domain"); entries that expired at or
+    /// before `now` do not count. Nothing when it may be mailed.
+    virtual std::optional<suppression> find_suppression(const std::string& email,
+                                                        std::string_view stream, int64_t now) = 0;
+    /// Every entry of the address and of its domain, expired ones too, in stream order.
+    virtual std::vector<suppression> address_suppressions(const std::string& email) = 0;
+    /// The address's suppression history, oldest first, at most `limit` of the newest changes.
+    virtual std::vector<suppression_record> suppression_history(const std::string& email,
+                                                                std::size_t limit) = 0;
+    /// The address's counters, one per count rule that counted an event of it.
+    virtual std::vector<rule_counter> rule_counters(const std::string& email) = 0;
+    /// In (email, stream) order; expired entries too (their expires_at says so).
     virtual std::vector<suppression> list_suppressions(const suppression_filter& filter) = 0;
-    /// Durable when it returns. `put` replaces any existing entry for the address.
+    /// Replaces any entry for (email, stream) and records the change in the history, durably
+    /// when it returns.
     virtual void put_suppression(const suppression& s) = 0;
-    /// True when there was one.
-    virtual bool remove_suppression(const std::string& email) = 0;
+    /// put_suppression for each, in one transaction: all or none. Durable when it returns.
+    virtual void put_suppressions(const std::vector<suppression>& entries) = 0;
+    /// Removes the address's entry for `stream`, or every entry of it when `stream` is empty,
+    /// recording each lift with `source` and `note`. How many there were.
+    virtual std::size_t remove_suppression(const std::string& email, std::string_view stream,
+                                           const std::string& source, const std::string& note) = 0;
 
     /// Where the IMAP poller of `mailbox` (its configured name) stopped, or nothing yet.
     virtual std::optional<mailbox_cursor> find_mailbox_cursor(const std::string& mailbox) = 0;

@@ -7,13 +7,18 @@
 # BENCH_SUSTAINED_ROUNDS rounds (default 3) and prints each round's events/s beside the events
 # already stored: the random-key indexes cost more as the database grows.
 # Usage: scripts/bench/run_callbacks.sh [DURATION_SECONDS]   (after scripts/run.sh built it)
+# BENCH_BUILD=DIR runs another build's gateway; BENCH_BATCHES="1000" only some batch sizes;
+# BENCH_SUSTAINED_ROUNDS=0 no sustained run; BENCH_YAML appends its text to the configuration (a
+# suppression section, say); BENCH_NGINX=0 skips nginx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${1:-10}
 rounds=${BENCH_SUSTAINED_ROUNDS:-3}
+build=$(realpath "${BENCH_BUILD:-build}")
+batches=${BENCH_BATCHES:-1 100 1000}
 token=bench-admin-token-0123456789
 scripts/bootstrap.sh wrk nginx-light
-cmake --build build --target mailgate_runtime >/dev/null
+cmake --build "$build" --target mailgate_runtime >/dev/null
 # shellcheck source=scripts/lib/local_servers.sh
 source scripts/lib/local_servers.sh
 
@@ -39,11 +44,12 @@ storage:
 admin:
   token: $token
 plugins:
-  directory: $PWD/build/lib/mailgate/plugins
+  directory: $build/lib/mailgate/plugins
 providers:
   - {nickname: legacy, driver: legacy, host: 127.0.0.1, port: 2525, scheme: smtp}
+${BENCH_YAML:-}
 YAML
-    start_gateway build/bin/mailgate "$dir/mailgate.yaml" "$dir" --log-level warn
+    start_gateway "$build/bin/mailgate" "$dir/mailgate.yaml" "$dir" --log-level warn
 }
 
 cat >"$work/nginx.conf" <<NGINX
@@ -87,18 +93,20 @@ stored_events() { # the events the gateway has counted, duplicates included
 
 printf "%-10s %-8s %12s %12s %10s %10s %8s %12s\n" target batch "requests/s" "events/s" \
     "p50_ms" "p99_ms" errors "peak_rss_kB"
-for batch in 1 100 1000; do
+for batch in $batches; do
     start_fresh_gateway "batch-$batch"
     post "http://127.0.0.1:$gateway_port/v1/callbacks/legacy" legacy_post.lua "$batch"
     printf "%-10s %-8s %12s %12s %10s %10s %8s %12s\n" mailgate "$batch" "$rps" "$eps" "$p50" \
         "$p99" "$errors" "$(peak_rss_kb)"
     stop_process "$gateway_pid"
     gateway_pid=""
+    [ "${BENCH_NGINX:-1}" = 0 ] && continue
     post "http://127.0.0.1:18099/" static_post.lua "$batch"
     printf "%-10s %-8s %12s %12s %10s %10s %8s\n" nginx "$batch" "$rps" "$eps" "$p50" "$p99" \
         "$errors"
 done
 
+[ "$rounds" = 0 ] && exit 0
 echo
 echo "sustained: 1000-event batches, one database, ${duration} s a round"
 printf "%-6s %16s %12s %10s %10s %12s\n" round "stored_before" "events/s" "p50_ms" "p99_ms" \

@@ -118,6 +118,22 @@ YAML
     expect_out '3 problem\(s\)'
     expect_no_out 'hunter2-secret'
     ;;
+check_config_rules)
+    # The policy's rules are checked as serve checks them: every mistake, at its rule.
+    cat >"$work/rules.yaml" <<YAML
+plugins:
+  directory: $plugins
+suppression:
+  rules:
+    - {name: full, kind: soft_bounce, reason: mailbox_full, action: count, threshold: 3, window: 7d}
+    - {name: typo, kind: hardbounce, action: suppress}
+YAML
+    run check-config --config "$work/rules.yaml"
+    expect_rc 1
+    expect_out "rules.yaml:5:7: suppression.rules.full.reason: 'mailbox_full' is not a reason"
+    expect_out "rules.yaml:6:7: suppression.rules.typo.kind: 'hardbounce' is not an event kind"
+    expect_out '2 problem\(s\)'
+    ;;
 check_config_postgres)
     cat >"$work/pg.yaml" <<YAML
 storage:
@@ -190,6 +206,49 @@ YAML
     run replay --config "$work/replay.yaml" --provider legacy "$work/bad.json"
     expect_rc 1
     expect_out 'refused \(status 1\): Exception occurred while reading input stream'
+    ;;
+suppressions_import_export)
+    cat >"$work/list.yaml" <<YAML
+storage:
+  path: $work/var/mailgate.db
+plugins:
+  directory: $plugins
+YAML
+    printf '%s\r\n' 'email,stream,reason,expires_at,note' \
+        'Ann@Example.com,marketing,manual,2027-01-31T00:00:00Z,"moved, ""left"""' \
+        'not an address,,,,' \
+        '*@Example.org,,spam,,' \
+        'bob@example.com,newsletter,,,' \
+        'cy@example.com,transactional,,1801353600000,' >"$work/list.csv"
+    run suppressions import "$work/list.csv" --config "$work/list.yaml" --by ops
+    expect_rc 1
+    expect_out '^taken 3, refused 2$'
+    expect_out "^line 3: not an e-mail address 'not an address'"
+    expect_out "^line 5: unknown stream 'newsletter'"
+    run suppressions export "$work/out.jsonl" --config "$work/list.yaml"
+    expect_rc 0
+    expect_out 'exported 3 entries'
+    grep -q '"email":"ann@example.com","stream":"marketing","reason":"manual","expires_at":"2027-01-31T00:00:00.000Z","note":"moved, \\"left\\"","provider":"","source":"import:ops"' \
+        "$work/out.jsonl" || fail "export: $(cat "$work/out.jsonl")"
+    [ "$(wc -l <"$work/out.jsonl")" = 3 ] || fail "export has $(wc -l <"$work/out.jsonl") lines"
+    # The export re-imports without a refusal; --from-line skips what an earlier run applied.
+    run suppressions import "$work/out.jsonl" --config "$work/list.yaml"
+    expect_rc 0
+    expect_out '^taken 3, refused 0$'
+    run suppressions import "$work/list.csv" --config "$work/list.yaml" --from-line 4
+    expect_rc 1
+    expect_out '^taken 2, refused 1, skipped 2'
+    run suppressions export - --format csv --stream transactional --config "$work/list.yaml"
+    expect_rc 0
+    expect_out '^email,stream,reason,expires_at,note,provider,source,created_at'
+    expect_out '^cy@example.com,transactional,manual,2027-01-31T00:00:00.000Z,'
+    expect_no_out '^ann@'
+    run suppressions import "$work/list.txt" --config "$work/list.yaml"
+    expect_rc 2
+    expect_out 'say --format csv or --format jsonl'
+    run suppressions frobnicate --config "$work/list.yaml"
+    expect_rc 2
+    expect_out '^usage: mailgate suppressions import'
     ;;
 bounces_parse)
     printf '%s\r\n' 'From: MAILER-DAEMON@mx.example.org' 'Subject: Undelivered Mail Returned to Sender' \

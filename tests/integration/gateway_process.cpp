@@ -64,7 +64,7 @@ void gateway_process::write_config() const
                 : options_.storage_yaml)
         << options_.extra_sections_yaml << "admin:\n"
         << "  token: " << options_.admin_token << "\n"
-        << "plugins:\n"
+        << options_.extra_admin_yaml << "plugins:\n"
         << "  directory: " << MAILGATE_PLUGIN_DIR << "\n"
         << "providers:\n"
         << "  - nickname: legacy\n"

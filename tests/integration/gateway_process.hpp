@@ -23,6 +23,7 @@ struct gateway_options {
     std::string extra_server_yaml;    ///< more lines under `server:` (indented by 2)
     std::string extra_providers_yaml; ///< more provider entries (indented by 2)
     std::string extra_sections_yaml;  ///< more top-level sections
+    std::string extra_admin_yaml;     ///< more lines under `admin:` (indented by 2)
     /// The storage section; empty: SQLite in the process's own folder.
     std::string storage_yaml;
     std::vector<std::string> extra_args; ///< after `serve --config F --port-file P`

@@ -249,7 +249,7 @@ TEST_F(PreferenceCenter, ABadLinkIsA400PageAndChangesNothing)
     std::string altered = good;
     altered[good.size() / 2] = altered[good.size() / 2] == 'A' ? 'B' : 'A';
     const std::string meta = "/u/" + core::attribution::meta_codec(attribution_key())
-                                         .encode({"m1", "spring", "p"}, "gi@example.com");
+                                         .encode({"m1", "spring", "p", ""}, "gi@example.com");
     const std::string other_key =
         "/u/" + core::attribution::unsubscribe_codec(std::array<unsigned char, 32>{})
                     .encode({"gi@example.com", "spring", "esp"});

@@ -302,7 +302,7 @@ TEST_F(Sending, ASuppressionHoldsForEveryWrittenFormOfTheAddress)
     auto test =
         gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "\"zoe\"@b\u00fccher.example"})");
     EXPECT_EQ(test.status, 422) << test.body;
-    EXPECT_THAT(test.body, HasSubstr("suppressed (reason: manual)"));
+    EXPECT_THAT(test.body, HasSubstr("suppressed in every stream (reason: manual)"));
     EXPECT_EQ(server_.command_count("RCPT"), 0u);
     EXPECT_EQ(gw_.admin("POST", "/v1/providers/relay/test", R"({"to": "zoe@example.com",
                                                                "allow_suppressed": "yes"})")
@@ -317,6 +317,62 @@ TEST_F(Sending, ASuppressionHoldsForEveryWrittenFormOfTheAddress)
 }
 
 // A quoted local part is an address like any other: it is accepted, sent and can be suppressed.
+// A domain entry refuses every address of the domain, at acceptance and right before the
+// transaction, and no address of another domain (a subdomain is another domain).
+TEST_F(Sending, ADomainSuppressionRefusesEveryAddressOfTheDomain)
+{
+    auto put = gw_.admin("PUT", "/v1/suppressions/*@Blocked.example",
+                         R"({"reason": "customer left", "note": "ticket 4711"})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    auto body = send(R"({"provider": "relay", "text": "hi",
+                         "to": ["a@blocked.example", "B@BLOCKED.example", "c@sub.blocked.example"]})");
+    ASSERT_EQ(body.at("messages").as_array().size(), 1u);
+    EXPECT_EQ(body.at("messages").at(0).at("to").as_string(), "c@sub.blocked.example");
+    ASSERT_EQ(body.at("refused").as_array().size(), 2u);
+    EXPECT_EQ(body.at("refused").at(0).at("suppressed").as_string(), "*@blocked.example");
+    EXPECT_EQ(body.at("refused").at(1).at("reason").as_string(), "customer left");
+    wait_for_state(std::string(body.at("messages").at(0).at("id").as_string()), "sent");
+    EXPECT_EQ(server_.command_count("RCPT"), 1u);
+
+    ASSERT_EQ(gw_.admin("DELETE", "/v1/suppressions/*@blocked.example").status, 204);
+    auto after = send(R"({"provider": "relay", "text": "hi", "to": "a@blocked.example"})");
+    EXPECT_EQ(after.at("refused").as_array().size(), 0u);
+}
+
+// Manual changes record who made them: each admin token has a name, and the address's history
+// says which token suppressed it, and why.
+TEST(NamedAdminTokens, AManualChangeRecordsTheTokensNameAndNote)
+{
+    gateway_options o;
+    o.extra_admin_yaml = "  tokens:\n"
+                         "    - {name: support-desk, token: support-token-0123456789}\n";
+    gateway_process gw(o);
+    gw.start();
+    const std::map<std::string, std::string> support{
+        {"Authorization", "Bearer support-token-0123456789"}};
+    auto put = gw.request("PUT", "/v1/suppressions/ann@example.com",
+                          R"({"reason": "asked by phone", "note": "ticket 4711"})", support);
+    ASSERT_EQ(put.status, 200) << put.body;
+    auto wrong = gw.request("PUT", "/v1/suppressions/bob@example.com", "",
+                            {{"Authorization", "Bearer support-token-0123456780"}});
+    EXPECT_EQ(wrong.status, 401);
+
+    auto page = json::parse(gw.admin("GET", "/v1/addresses/ann@example.com").body);
+    const auto& change = page.at("history").at(0);
+    EXPECT_EQ(change.at("source").as_string(), "admin:support-desk");
+    EXPECT_EQ(change.at("reason").as_string(), "asked by phone");
+    EXPECT_EQ(change.at("note").as_string(), "ticket 4711");
+    EXPECT_EQ(json::serialize(page.at("suppressed_in")), R"(["*"])");
+
+    ASSERT_EQ(gw.admin("DELETE", "/v1/suppressions/ann@example.com?note=called%20back").status,
+              204);
+    page = json::parse(gw.admin("GET", "/v1/addresses/ann@example.com").body);
+    EXPECT_EQ(page.at("history").at(1).at("action").as_string(), "lift");
+    EXPECT_EQ(page.at("history").at(1).at("source").as_string(), "admin:admin");
+    EXPECT_EQ(page.at("history").at(1).at("note").as_string(), "called back");
+    EXPECT_EQ(page.at("suppressed_in").as_array().size(), 0u);
+}
+
 TEST_F(Sending, AQuotedLocalPartIsSentAndSuppressible)
 {
     auto ids = send_to({"\"john smith\"@example.com"});
@@ -341,7 +397,7 @@ TEST_F(Sending, TheSendTestCommandRefusesASuppressedRecipientUnlessAllowed)
     EXPECT_NE(std::system(command.c_str()), 0);
     std::ifstream in(out);
     std::string printed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_THAT(printed, HasSubstr("is suppressed (reason: manual)"));
+    EXPECT_THAT(printed, HasSubstr("is suppressed in every stream (reason: manual)"));
     EXPECT_EQ(server_.command_count("RCPT"), 0u);
 
     const std::string allowed = std::string(MAILGATE_BINARY) + " send-test --config " + config +
@@ -381,7 +437,7 @@ protected:
         m = wait_for_state(ids[0], "failed");
         EXPECT_EQ(m.at("failure").as_string(), "recipient suppressed");
         EXPECT_THAT(std::string(m.at("last_reply").as_string()),
-                    HasSubstr("suppressed (reason: " + reason + ")"));
+                    HasSubstr("suppressed in marketing (reason: " + reason + ")"));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         EXPECT_EQ(message(ids[0]).at("state").as_string(), "failed");
         EXPECT_EQ(server_.command_count("RCPT"), 0u);
@@ -702,6 +758,63 @@ TEST_F(DriverRoundTrip, SmtpV2CallbackWithTheCapturedMetaIsAttributedAndSuppress
     ASSERT_EQ(reply.status, 200) << reply.body;
     expect_attributed("v2@example.com", id, "hard_bounce");
     EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/v2@example.com").status, 200);
+}
+
+// Streams end to end (docs/suppression.md): the stream rides in the token the ESP echoes, so an
+// unsubscribe from a newsletter suppresses the newsletters only; the password reset still goes.
+TEST_F(DriverRoundTrip, AnUnsubscribeFromMarketingStopsMarketingAndNotTransactionalMail)
+{
+    const auto before = server_.messages().size();
+    auto sent = send(R"({"provider": "esp-smtp", "stream": "marketing", "subject": "News",
+                         "text": "Our spring offers", "to": "reader@example.com"})");
+    const std::string id(sent.at("messages").at(0).at("id").as_string());
+    wait_for_state(id, "sent");
+    ASSERT_TRUE(server_.wait_for_messages(before + 1, patience));
+    const auto meta = header_of(server_.messages().back().data, "X-Mailgate-Meta");
+    ASSERT_FALSE(meta.empty());
+
+    const auto body = json::serialize(json::object{
+        {"version", "v2"},
+        {"events", json::object{{"failed", json::array{json::object{{"type", "unsubscribed"},
+                                                                    {"email", "reader@example.com"},
+                                                                    {"meta", meta}}}}}}});
+    auto reply = gw_.request("POST", "/v1/callbacks/esp-smtp?token=cb-token-0123456789", body,
+                             {{"Content-Type", "application/json"}});
+    ASSERT_EQ(reply.status, 200) << reply.body;
+
+    auto refused = send(R"({"provider": "esp-smtp", "stream": "marketing", "text": "More offers",
+                            "to": "reader@example.com"})",
+                        422);
+    EXPECT_EQ(refused.at("refused").at(0).at("stream").as_string(), "marketing");
+    EXPECT_EQ(refused.at("refused").at(0).at("reason").as_string(), "unsubscribed");
+    // A message that names no stream goes in the default one, marketing: refused too.
+    send(R"({"provider": "esp-smtp", "text": "More offers", "to": "reader@example.com"})", 422);
+
+    auto reset = send(R"({"provider": "esp-smtp", "stream": "transactional",
+                          "subject": "Reset your password", "text": "Your code: 1234",
+                          "to": "reader@example.com"})");
+    wait_for_state(std::string(reset.at("messages").at(0).at("id").as_string()), "sent");
+    ASSERT_TRUE(server_.wait_for_messages(before + 2, patience));
+    EXPECT_THAT(server_.messages().back().data, HasSubstr("Reset your password"));
+
+    // The address's page says why, by which rule, in which stream.
+    auto address = json::parse(gw_.admin("GET", "/v1/addresses/Reader@example.com").body);
+    EXPECT_EQ(json::serialize(address.at("suppressed_in")), R"(["marketing"])");
+    const auto& change = address.at("history").at(0);
+    EXPECT_EQ(change.at("action").as_string(), "suppress");
+    EXPECT_EQ(change.at("source").as_string(), "rule:unsubscribe");
+    EXPECT_EQ(change.at("stream").as_string(), "marketing");
+    EXPECT_EQ(address.at("events").as_array().size(), 1u);
+}
+
+TEST_F(DriverRoundTrip, AnUnknownStreamIsABadRequest)
+{
+    auto reply = gw_.admin("POST", "/v1/messages",
+                           R"({"provider": "esp-smtp", "stream": "digest", "text": "t",
+                               "to": "a@example.com"})");
+    EXPECT_EQ(reply.status, 400) << reply.body;
+    EXPECT_THAT(reply.body, HasSubstr("'digest' is not a configured stream"));
+    EXPECT_EQ(server_.connections_accepted(), 0u);
 }
 
 TEST_F(DriverRoundTrip, SendgridXSmtpApiCarriesTheMetaAndTheWebhookIsAttributed)

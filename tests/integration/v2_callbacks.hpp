@@ -28,15 +28,16 @@ inline const std::string v2_provider_yaml = "  - nickname: esp\n"
 
 inline const std::string v2_callback_url = "/v1/callbacks/esp?token=esp-callback-token-0123456789";
 
-/// The token the gateway stamps on `message` of campaign `campaign` to `email`.
+/// The token the gateway stamps on `message` of campaign `campaign` in `stream` to `email`.
 inline std::string v2_token(const std::string& message, const std::string& email,
-                            const std::string& campaign = "spring")
+                            const std::string& campaign = "spring", const std::string& stream = "")
 {
     std::array<unsigned char, 32> key{};
     for (std::size_t i = 0; i < key.size(); ++i) {
         key[i] = static_cast<unsigned char>(i);
     }
-    return core::attribution::meta_codec(key).encode({message, campaign, "p-" + message}, email);
+    return core::attribution::meta_codec(key).encode({message, campaign, "p-" + message, stream},
+                                                     email);
 }
 
 inline std::string v2_item(const std::string& type, const std::string& email,

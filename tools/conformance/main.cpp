@@ -111,7 +111,8 @@ int print_meta(const po::variables_map& vm)
     auto get = [&vm](const char* name) {
         return vm.count(name) != 0 ? vm[name].as<std::string>() : std::string();
     };
-    const core::attribution::meta_fields fields{get("message"), get("campaign"), get("profile")};
+    const core::attribution::meta_fields fields{get("message"), get("campaign"), get("profile"),
+                                                ""};
     std::cout << test_meta_codec()->encode(fields, get("meta")) << "\n";
     return 0;
 }

@@ -94,6 +94,7 @@ storage::queued_message message_composer::compose_one(const request::message_req
     m.id = mime::time_ordered_token(now);
     m.provider = provider.instance->provider();
     m.campaign_id = request.campaign_id;
+    m.stream = request.stream;
     m.mail_from = from.addr.str();
     m.recipient = to.to.addr.str();
     m.smtputf8 = from.addr.needs_smtputf8() || to.to.addr.needs_smtputf8();
@@ -102,7 +103,7 @@ storage::queued_message message_composer::compose_one(const request::message_req
 
     const std::string meta = codec_ == nullptr
                                  ? std::string()
-                                 : codec_->encode({m.id, m.campaign_id, to.profile},
+                                 : codec_->encode({m.id, m.campaign_id, to.profile, m.stream},
                                                   addressing::canonical_email(to.to.addr));
     mime::message_spec spec;
     spec.from = from;

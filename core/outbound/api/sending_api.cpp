@@ -55,18 +55,43 @@ struct prepared_messages {
     int64_t now = 0;
 };
 
-/// The recipients the suppression list refuses, as {"to", "reason"}; they leave `request`.
+json::object refusal_json(const addressing::address& to, const storage::suppression& s)
+{
+    return json::object{
+        {"to", to.str()}, {"reason", s.reason}, {"stream", s.stream}, {"suppressed", s.email}};
+}
+
+/// The recipients the suppression list refuses in the request's stream, as {"to", "reason",
+/// "stream", "suppressed" (the entry: the address or "*@domain")}; they leave `request`.
 json::array take_suppressed(request::message_request& request, storage::store& store)
 {
     json::array refused;
+    const auto now = base::unix_ms_now();
     std::erase_if(request.to, [&](const request::recipient& r) {
-        auto s = store.find_suppression(addressing::canonical_email(r.to.addr));
+        auto s =
+            store.find_suppression(addressing::canonical_email(r.to.addr), request.stream, now);
         if (s) {
-            refused.push_back(json::object{{"to", r.to.addr.str()}, {"reason", s->reason}});
+            refused.push_back(refusal_json(r.to.addr, *s));
         }
         return s.has_value();
     });
     return refused;
+}
+
+/// The request's stream, the default when it names none; request_error when the configuration
+/// does not know it.
+void settle_stream(request::message_request& request, const events::suppression_policy& policy)
+{
+    if (request.stream.empty()) {
+        request.stream = policy.default_stream();
+    } else if (!policy.has_stream(request.stream)) {
+        std::string known;
+        for (const auto& s : policy.streams()) {
+            known += (known.empty() ? "" : ", ") + s;
+        }
+        throw request::request_error("stream: '" + request.stream +
+                                     "' is not a configured stream (known: " + known + ")");
+    }
 }
 
 struct test_body {
@@ -102,13 +127,13 @@ test_body parse_test_body(std::string_view text)
 }
 
 std::optional<http::response> refuse_suppressed(const test_body& body, storage::store& store,
-                                                const http::request& req)
+                                                const std::string& stream, const http::request& req)
 {
     const auto& to = body.to.to.addr;
     if (body.allow_suppressed) {
         return std::nullopt;
     }
-    auto s = store.find_suppression(addressing::canonical_email(to));
+    auto s = store.find_suppression(addressing::canonical_email(to), stream, base::unix_ms_now());
     if (!s) {
         return std::nullopt;
     }
@@ -116,7 +141,7 @@ std::optional<http::response> refuse_suppressed(const test_body& body, storage::
         bh::status::unprocessable_entity,
         json::object{
             {"error", suppressed_refusal(to, *s) + " (\"allow_suppressed\": true sends anyway)"},
-            {"refused", json::array{json::object{{"to", to.str()}, {"reason", s->reason}}}}},
+            {"refused", json::array{refusal_json(to, *s)}}},
         req);
 }
 
@@ -176,6 +201,7 @@ asio::awaitable<http::response> sending_api::handle(const http::request& req,
 asio::awaitable<http::response> sending_api::accept(const http::request& req) const
 {
     auto request = request::parse_message_request(req.body());
+    settle_stream(request, delivery_.suppression());
     const auto* provider = find(request.provider);
     if (provider == nullptr) {
         throw request::request_error("provider: no provider named '" + request.provider +
@@ -257,7 +283,8 @@ asio::awaitable<http::response> sending_api::test(const http::request& req,
         co_return http::error_response(bh::status::not_found,
                                        "no provider named '" + nickname + "' sends mail here", req);
     }
-    if (auto refusal = refuse_suppressed(parse_test_body(req.body()), store_, req)) {
+    if (auto refusal = refuse_suppressed(parse_test_body(req.body()), store_,
+                                         delivery_.suppression().default_stream(), req)) {
         co_return std::move(*refusal);
     }
     const test_email_result result = co_await test_with_body(*provider, req.body());

@@ -54,7 +54,10 @@ send_test_email(const delivery::sending_provider& provider, const message_compos
 
 std::string suppressed_refusal(const addressing::address& to, const storage::suppression& s)
 {
-    return "the recipient " + to.str() + " is suppressed (reason: " + s.reason + ")";
+    const std::string stream = s.stream == events::all_streams ? "every stream" : s.stream;
+    const std::string by = s.email.starts_with("*@") ? ", by " + s.email : "";
+    return "the recipient " + to.str() + " is suppressed in " + stream + " (reason: " + s.reason +
+           by + ")";
 }
 
 json::object to_json(const test_email_result& result)

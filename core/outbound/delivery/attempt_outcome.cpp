@@ -12,7 +12,8 @@ namespace {
 
 events::routed_event in_band_bounce(const storage::queued_message& message,
                                     const std::string& email, const smtp::send_outcome& sent,
-                                    const std::string& driver, int64_t now)
+                                    const std::string& driver, int64_t now,
+                                    const events::suppression_policy& suppression)
 {
     // A refusal at RCPT is a bounce, but a hard one only when it says the address is bad: the
     // receiver refusing the sender (reputation, policy, a blocklist) says nothing about it.
@@ -29,14 +30,14 @@ events::routed_event in_band_bounce(const storage::queued_message& message,
     ev.email = email;
     ev.occurred_at_ms = now;
     ev.received_at_ms = now;
-    ev.attributed = {message.id, message.campaign_id, ev.email};
+    ev.attributed = {message.id, message.campaign_id, ev.email, message.stream};
     ev.description = reply;
     // One refusal per message: the key makes a recorded outcome replayed after a crash a
     // duplicate rather than a second bounce.
     ev.event_key = "smtp-rcpt:" + message.id;
     ev.detail_json = boost::json::serialize(boost::json::object{
         {"phase", sent.phase}, {"smtp_code", sent.reply.code}, {"enhanced", sent.reply.enhanced}});
-    return events::route(std::move(ev));
+    return events::route(std::move(ev), suppression);
 }
 
 bool refused_recipient(const smtp::send_outcome& sent)
@@ -54,6 +55,7 @@ std::string reply_or_error(const smtp::send_outcome& sent)
 storage::delivery_outcome outcome_of(const storage::queued_message& message,
                                      const smtp::send_outcome& sent, const std::string& driver,
                                      int64_t now, const retry_policy& policy,
+                                     const events::suppression_policy& suppression,
                                      std::mt19937_64& random)
 {
     storage::delivery_outcome out;
@@ -70,7 +72,7 @@ storage::delivery_outcome outcome_of(const storage::queued_message& message,
         out.state = storage::delivery_state::failed;
         const auto email = addressing::canonical_email(message.recipient);
         if (refused_recipient(sent) && email) {
-            out.events.push_back(in_band_bounce(message, *email, sent, driver, now));
+            out.events.push_back(in_band_bounce(message, *email, sent, driver, now, suppression));
         }
         return out;
     }

@@ -60,7 +60,7 @@ delivery_service::delivery_service(storage::store& store, std::vector<sending_pr
                 "Delivery attempts by provider and resulting state", {"provider", "state"}),
       failures_(metrics, "mailgate_outbound_failures_total",
                 "Failed delivery attempts by provider and failure class", {"provider", "class"}),
-      random_(std::random_device{}()), signal_timer_(io_), record_timer_(io_)
+      refusals_(metrics), random_(std::random_device{}()), signal_timer_(io_), record_timer_(io_)
 {
     for (auto& p : providers) {
         auto pool = std::make_unique<smtp::smtp_pool>(io_.get_executor(), p.smtp);
@@ -203,13 +203,15 @@ asio::awaitable<void> delivery_service::deliver(storage::queued_message message)
     auto* slot = find(message.provider);
     const smtp::send_outcome sent = co_await attempt(message, slot);
     const std::string driver = slot != nullptr ? slot->provider.instance->library().label() : "";
-    auto outcome = outcome_of(message, sent, driver, base::unix_ms_now(), options_.retry, random_);
+    auto outcome = outcome_of(message, sent, driver, base::unix_ms_now(), options_.retry,
+                              options_.suppression, random_);
     if (!sent.ok()) {
         log::get("outbound")
             ->info("message {} to provider '{}': {} at {}: {}", message.id, message.provider,
                    describe(sent.failure), sent.phase, outcome.last_reply);
     }
     count(outcome, message.provider);
+    refusals_.report(outcome.events);
     queue_record(std::move(outcome));
     --in_flight_;
     signal();
@@ -244,9 +246,13 @@ delivery_service::suppression_check(const storage::queued_message& message)
                         "the recipient '" + message.recipient + "' is not an address");
     }
     try {
-        if (auto s = store_.find_suppression(*key)) {
+        // A message queued before streams names none: it goes as the default stream's.
+        const auto& stream =
+            message.stream.empty() ? options_.suppression.default_stream() : message.stream;
+        if (auto s = store_.find_suppression(*key, stream, base::unix_ms_now())) {
             return not_sent(smtp::failure_class::suppressed, true,
-                            "not sent: the recipient is suppressed (reason: " + s->reason + ")");
+                            "not sent: the recipient is suppressed in " + stream +
+                                " (reason: " + s->reason + ")");
         }
     } catch (const std::exception& e) {
         return not_sent(smtp::failure_class::dispatch_failed, false,

@@ -9,7 +9,9 @@
 // that outcome. A node that dies between the two sends the message again after its restart;
 // nothing committed as sent is ever sent again.
 
+#include "core/alerts/sender_refusals.hpp"
 #include "core/config/gateway_config.hpp"
+#include "core/events/suppression_policy.hpp"
 #include "core/metrics/registry.hpp"
 #include "core/outbound/delivery/retry_policy.hpp"
 #include "core/outbound/delivery/sending_provider.hpp"
@@ -38,6 +40,8 @@ struct delivery_options {
     /// Attempts under way at once, all providers.
     std::size_t max_in_flight = config::outbound_config{}.max_in_flight;
     retry_policy retry;
+    /// Decides what an in-band bounce does to its address; names the streams.
+    events::suppression_policy suppression;
     std::chrono::milliseconds lease = config::outbound_config{}.lease;
     std::chrono::milliseconds poll_interval = config::outbound_config{}.poll_interval;
     /// At stop, how long attempts under way may take before their connections are closed.
@@ -51,6 +55,9 @@ public:
                      delivery_options options, metrics::registry& metrics);
     /// Stops, if still running.
     ~delivery_service();
+    /// The policy the service was given: its streams and default stream. THREAD: any.
+    const events::suppression_policy& suppression() const noexcept { return options_.suppression; }
+
     delivery_service(const delivery_service&) = delete;
     delivery_service& operator=(const delivery_service&) = delete;
 
@@ -98,6 +105,7 @@ private:
     storage::store& store_;
     delivery_options options_;
     metrics::counter_family attempts_, failures_;
+    alerts::sender_refusals refusals_;
     std::mt19937_64 random_;
 
     boost::asio::io_context io_;

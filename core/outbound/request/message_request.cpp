@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 namespace mailgate::core::outbound::request {
@@ -181,8 +182,8 @@ message_request parse_message_request(std::string_view text)
 {
     const auto body = body_of(text);
     only_keys(body,
-              {"provider", "from", "to", "subject", "text", "html", "campaign_id", "headers",
-               "attachments"},
+              {"provider", "from", "to", "subject", "text", "html", "campaign_id", "stream",
+               "headers", "attachments"},
               "");
     message_request r;
     r.provider = optional_string(body, "provider", "provider");
@@ -207,6 +208,11 @@ message_request parse_message_request(std::string_view text)
     if (std::any_of(r.campaign_id.begin(), r.campaign_id.end(),
                     [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
         refuse("campaign_id", "must not contain control characters");
+    }
+    r.stream = optional_string(body, "stream", "stream");
+    static const std::regex stream_name("[a-z0-9][a-z0-9_-]{0,19}");
+    if (!r.stream.empty() && !std::regex_match(r.stream, stream_name)) {
+        refuse("stream", "must be a stream name (a-z, 0-9, '_', '-'; at most 20)");
     }
     r.headers = headers_of(body);
     r.attachments = attachments_of(body);

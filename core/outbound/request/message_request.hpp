@@ -34,6 +34,9 @@ struct message_request {
     std::string text;
     std::string html;
     std::string campaign_id;
+    /// The stream it is sent in; empty: the configured default. The name's form is checked
+    /// here, whether the configuration knows it by the API.
+    std::string stream;
     std::vector<std::pair<std::string, std::string>> headers;
     std::vector<mime::attachment> attachments;
 };

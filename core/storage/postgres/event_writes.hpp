@@ -7,7 +7,9 @@
 #include "core/events/event.hpp"
 #include "core/storage/postgres/connection.hpp"
 #include "core/storage/prepared_event.hpp"
+#include "core/storage/store.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,23 +34,34 @@ statement insert_events(std::span<const event_ref> events);
 std::vector<bool> stored_events(const result& inserted, std::size_t count);
 
 struct suppression_change {
-    enum class kind { suppress, lift, put, remove };
+    enum class kind { suppress, lift, count, remove };
     kind what = kind::suppress;
-    std::string email;
-    std::string reason;
-    std::string provider;
-    int64_t created_at = 0;
-    /// For remove: told whether there was an entry.
-    std::function<void(bool existed)> removed;
+    /// suppress and count: the entry made (count: once the threshold is reached). lift and
+    /// remove: the address, the stream (remove: empty for every stream), the reason (lift), and
+    /// the source, note and time (created_at) the history records.
+    suppression entry;
+    /// count: the rule, the event's time, its window and threshold.
+    std::string rule;
+    int64_t hit = 0;
+    int64_t window = 0;
+    int64_t threshold = 0;
+    /// For remove: told how many entries there were.
+    std::function<void(std::size_t removed)> removed;
 };
 
 /// The change a new event makes to the suppression list, if any.
 std::optional<suppression_change> change_of(const events::routed_event& routed);
 
-/// The statements for `changes`, ordered by address and, for one address, as given; a run of
-/// suppress changes goes in one multi-row insert. Each comes with what takes its result.
+/// One statement per change, ordered by address and, for one address, its count changes first
+/// (by rule), then the others as given: every node locks an address's counters before its
+/// entries. Each comes with what takes its result.
 std::vector<std::pair<statement, std::function<void(const result&)>>>
 suppression_statements(std::vector<suppression_change> changes);
+
+/// Replaces the entries (the last of each (email, stream) when one comes twice) and records them
+/// in the history: one statement, all or none. `entries` outlives nothing: the statement holds
+/// its own copies.
+statement put_suppressions(const std::vector<suppression>& entries);
 
 /// (campaign_id, counter) -> how much to add.
 using counter_deltas = std::map<std::pair<std::string, std::string>, int64_t>;

@@ -9,8 +9,8 @@ namespace {
 constexpr std::string_view enqueue_sql =
     "INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, recipient, smtputf8, "
     "content, state, attempts, created_at, next_attempt_at, updated_at, lease_owner, "
-    "last_reply, failure, provider_message_id) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $8, $11, $8, $12, '', '', '')";
+    "last_reply, failure, provider_message_id, stream) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, $8, $11, $8, $12, '', '', '', $13)";
 
 // The rows are locked in the CTE, skipping those another transaction holds, so concurrent
 // claims (on this node's writer or another node's) split the due messages between them.
@@ -25,7 +25,7 @@ SET state = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, lease_ow
     updated_at = $1
 FROM due WHERE m.id = due.id
 RETURNING m.id, m.provider, m.campaign_id, m.mail_from, m.recipient, m.smtputf8, m.content,
-          m.attempts, m.created_at)sql";
+          m.attempts, m.created_at, m.stream)sql";
 
 // A message's content goes once it is final: the queue keeps its history, not its bytes.
 constexpr std::string_view record_sql =
@@ -68,7 +68,8 @@ public:
                     .text(to_string(leased ? delivery_state::sending : delivery_state::queued))
                     .integer(leased ? m.attempts : 0)
                     .integer(leased ? m.next_attempt_at : m.created_at)
-                    .text(leased ? m.lease_owner : ""));
+                    .text(leased ? m.lease_owner : "")
+                    .text(m.stream));
         }
     }
 
@@ -131,6 +132,7 @@ private:
         m.state = delivery_state::sending;
         m.attempts = r.integer(row, 7);
         m.created_at = r.integer(row, 8);
+        m.stream = r.text(row, 9);
         m.next_attempt_at = lease_until_;
         m.updated_at = now_;
         return m;

@@ -2,6 +2,7 @@
 
 #include "core/storage/campaign_counters.hpp"
 #include "core/storage/prepared_event.hpp"
+#include "core/storage/suppression_policy.hpp"
 #include "core/storage/system_events_column.hpp"
 
 #include <algorithm>
@@ -61,7 +62,8 @@ std::string events_sql(const std::vector<condition>& conditions)
     }
     return "SELECT id, provider, driver, kind, permanent, email, occurred_at, received_at, meta, "
            "message_id, campaign_id, profile, description, provider_event_id, event_key, "
-           "detail_json, system_events, reason, smtp_code, status, remote_mta FROM events WHERE " +
+           "detail_json, system_events, reason, smtp_code, status, remote_mta, stream FROM events "
+           "WHERE " +
            where + " ORDER BY id LIMIT $" + std::to_string(parameter + 1);
 }
 
@@ -92,7 +94,7 @@ stored_event event_of(const result& r, int row)
     ev.occurred_at_ms = r.integer(row, 6);
     ev.received_at_ms = r.integer(row, 7);
     ev.meta = r.text(row, 8);
-    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11)};
+    ev.attributed = {r.text(row, 9), r.text(row, 10), r.text(row, 11), r.text(row, 21)};
     ev.description = r.text(row, 12);
     ev.provider_event_id = r.text(row, 13);
     ev.event_key = r.text(row, 14);
@@ -105,11 +107,30 @@ stored_event event_of(const result& r, int row)
     return out;
 }
 
+#define MAILGATE_SUPPRESSION_COLUMNS                                                               \
+    "SELECT email, reason, provider, created_at, stream, expires_at, source, note FROM "           \
+    "suppressions "
+
 std::vector<suppression> suppressions_of(const result& r)
 {
     std::vector<suppression> out;
     for (int row = 0; row < r.rows(); ++row) {
-        out.push_back({r.text(row, 0), r.text(row, 1), r.text(row, 2), r.integer(row, 3)});
+        out.push_back({r.text(row, 0), r.text(row, 1), r.text(row, 2), r.integer(row, 3),
+                       r.text(row, 4), r.integer(row, 5), r.text(row, 6), r.text(row, 7)});
+    }
+    return out;
+}
+
+std::vector<int64_t> hits_of(const std::string& text)
+{
+    std::vector<int64_t> out;
+    for (std::size_t from = 0; from < text.size();) {
+        auto comma = text.find(',', from);
+        if (comma == std::string::npos) {
+            comma = text.size();
+        }
+        out.push_back(std::stoll(text.substr(from, comma - from)));
+        from = comma + 1;
     }
     return out;
 }
@@ -142,28 +163,77 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
 
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter)
 {
+    // Every filter is in the text, an absent one as a NULL that matches all: one statement.
     params values;
-    if (filter.reason) {
-        values.text(*filter.reason);
-    }
-    values.text(filter.after_email).integer(page_size(filter.limit));
-    return suppressions_of(
-        db.query(filter.reason ? "SELECT email, reason, provider, created_at FROM suppressions "
-                                 "WHERE reason = $1 AND email > $2 ORDER BY email LIMIT $3"
-                               : "SELECT email, reason, provider, created_at FROM suppressions "
-                                 "WHERE email > $1 ORDER BY email LIMIT $2",
-                 values));
+    values.text(filter.reason.value_or(""))
+        .boolean(filter.reason.has_value())
+        .text(filter.stream.value_or(""))
+        .boolean(filter.stream.has_value())
+        .text(filter.after_email)
+        .text(filter.after_stream)
+        .integer(page_size(filter.limit));
+    return suppressions_of(db.query(
+        MAILGATE_SUPPRESSION_COLUMNS
+        "WHERE (NOT $2::boolean OR reason = $1::text) AND (NOT $4::boolean OR stream = $3::text) "
+        "AND (email, stream) > ($5::text COLLATE \"C\", $6::text COLLATE \"C\") "
+        "ORDER BY email, stream LIMIT $7",
+        values));
 }
 
-std::optional<suppression> select_suppression(connection& db, const std::string& email)
+// On the sending path, once per recipient: at most four primary-key lookups. The address's own
+// entry first, and of its entries the one for every stream.
+std::optional<suppression> select_suppression(connection& db, const std::string& email,
+                                              std::string_view stream, int64_t now)
 {
-    auto found = suppressions_of(db.query("SELECT email, reason, provider, created_at "
-                                          "FROM suppressions WHERE email = $1",
-                                          params().text(email)));
+    const auto domain = domain_entry_of(email);
+    auto found = suppressions_of(db.query(
+        MAILGATE_SUPPRESSION_COLUMNS
+        "WHERE email IN ($1::text, $2::text) AND stream IN ($3::text, '*') "
+        "AND (expires_at = 0 OR expires_at > $4::bigint) "
+        "ORDER BY email <> $1::text, stream <> '*' LIMIT 1",
+        params().text(email).text(domain.empty() ? email : domain).text(stream).integer(now)));
     if (found.empty()) {
         return std::nullopt;
     }
     return std::move(found.front());
+}
+
+std::vector<suppression> select_address_suppressions(connection& db, const std::string& email)
+{
+    const auto domain = domain_entry_of(email);
+    return suppressions_of(db.query(MAILGATE_SUPPRESSION_COLUMNS
+                                    "WHERE email IN ($1::text, $2::text) "
+                                    "ORDER BY email, stream",
+                                    params().text(email).text(domain.empty() ? email : domain)));
+}
+
+std::vector<suppression_record> select_suppression_history(connection& db, const std::string& email,
+                                                           std::size_t limit)
+{
+    const auto r = db.query(
+        "SELECT * FROM (SELECT id, email, stream, action, reason, source, note, at, expires_at "
+        "FROM suppression_changes WHERE email = $1::text ORDER BY id DESC LIMIT $2) AS newest "
+        "ORDER BY id",
+        params().text(email).integer(
+            static_cast<int64_t>(std::min<std::size_t>(limit, INT64_MAX))));
+    std::vector<suppression_record> out;
+    for (int row = 0; row < r.rows(); ++row) {
+        out.push_back({r.text(row, 1), r.text(row, 2), r.text(row, 3), r.text(row, 4),
+                       r.text(row, 5), r.text(row, 6), r.integer(row, 7), r.integer(row, 8)});
+    }
+    return out;
+}
+
+std::vector<rule_counter> select_rule_counters(connection& db, const std::string& email)
+{
+    const auto r = db.query("SELECT rule, array_to_string(hits, ',') FROM rule_counts "
+                            "WHERE email = $1::text ORDER BY rule",
+                            params().text(email));
+    std::vector<rule_counter> out;
+    for (int row = 0; row < r.rows(); ++row) {
+        out.push_back({r.text(row, 0), hits_of(r.text(row, 1))});
+    }
+    return out;
 }
 
 std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox)
@@ -192,7 +262,7 @@ std::optional<queued_message> select_message(connection& db, const std::string& 
     const auto r =
         db.query("SELECT id, provider, campaign_id, mail_from, recipient, smtputf8, state, "
                  "attempts, created_at, next_attempt_at, updated_at, last_reply, failure, "
-                 "provider_message_id FROM outbound_messages WHERE id = $1",
+                 "provider_message_id, stream FROM outbound_messages WHERE id = $1",
                  params().text(id));
     if (r.rows() == 0) {
         return std::nullopt;
@@ -216,6 +286,7 @@ std::optional<queued_message> select_message(connection& db, const std::string& 
     m.last_reply = r.text(0, 11);
     m.failure = r.text(0, 12);
     m.provider_message_id = r.text(0, 13);
+    m.stream = r.text(0, 14);
     return m;
 }
 

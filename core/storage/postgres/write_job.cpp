@@ -44,31 +44,35 @@ private:
     commit_result result_;
 };
 
-class put_suppression_job final : public write_job {
+class put_suppressions_job final : public write_job {
 public:
-    put_suppression_job(suppression entry, std::promise<void> done)
-        : entry_(std::move(entry)), done_(std::move(done))
+    put_suppressions_job(std::vector<suppression> entries, std::promise<void> done)
+        : entries_(std::move(entries)), done_(std::move(done))
     {
     }
 
-    std::size_t weight() const noexcept override { return 1; }
+    std::size_t weight() const noexcept override { return entries_.size(); }
 
-    void plan(write_set& writes) override { writes.put_suppression(entry_); }
+    void plan(write_set& writes) override
+    {
+        auto s = put_suppressions(entries_);
+        writes.add_statement(s.sql, std::move(s.values));
+    }
 
     void finish(std::error_code error) noexcept override
     {
-        settle(done_, error, "storing the suppression failed", [this] { done_.set_value(); });
+        settle(done_, error, "storing the suppressions failed", [this] { done_.set_value(); });
     }
 
 private:
-    suppression entry_;
+    std::vector<suppression> entries_;
     std::promise<void> done_;
 };
 
 class remove_suppression_job final : public write_job {
 public:
-    remove_suppression_job(std::string email, std::promise<bool> done)
-        : email_(std::move(email)), done_(std::move(done))
+    remove_suppression_job(removal what, std::promise<std::size_t> done)
+        : what_(std::move(what)), done_(std::move(done))
     {
     }
 
@@ -76,20 +80,28 @@ public:
 
     void plan(write_set& writes) override
     {
-        existed_ = false;
-        writes.remove_suppression(email_, [this](bool existed) { existed_ = existed; });
+        removed_ = 0;
+        suppression_change change;
+        change.entry.email = what_.email;
+        change.entry.stream = what_.stream;
+        change.entry.reason.clear(); // whatever the reason
+        change.entry.source = what_.source;
+        change.entry.note = what_.note;
+        change.entry.created_at = what_.at;
+        change.removed = [this](std::size_t removed) { removed_ = removed; };
+        writes.remove_suppression(std::move(change));
     }
 
     void finish(std::error_code error) noexcept override
     {
         settle(done_, error, "removing the suppression failed",
-               [this] { done_.set_value(existed_); });
+               [this] { done_.set_value(removed_); });
     }
 
 private:
-    std::string email_;
-    std::promise<bool> done_;
-    bool existed_ = false;
+    removal what_;
+    std::promise<std::size_t> done_;
+    std::size_t removed_ = 0;
 };
 
 class put_mailbox_cursor_job final : public write_job {
@@ -131,14 +143,15 @@ std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batc
     return std::make_unique<batch_job>(std::move(batch), std::move(done));
 }
 
-std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::promise<void> done)
+std::unique_ptr<write_job> make_put_suppressions_job(std::vector<suppression> entries,
+                                                     std::promise<void> done)
 {
-    return std::make_unique<put_suppression_job>(std::move(entry), std::move(done));
+    return std::make_unique<put_suppressions_job>(std::move(entries), std::move(done));
 }
 
-std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done)
+std::unique_ptr<write_job> make_remove_suppression_job(removal what, std::promise<std::size_t> done)
 {
-    return std::make_unique<remove_suppression_job>(std::move(email), std::move(done));
+    return std::make_unique<remove_suppression_job>(std::move(what), std::move(done));
 }
 
 std::unique_ptr<write_job> make_put_mailbox_cursor_job(std::string mailbox, mailbox_cursor cursor,

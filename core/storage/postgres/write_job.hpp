@@ -33,9 +33,22 @@ public:
 
 std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batch,
                                           commit_handler done);
-std::unique_ptr<write_job> make_put_suppression_job(suppression entry, std::promise<void> done);
-/// The promise gets whether the address had a suppression.
-std::unique_ptr<write_job> make_remove_suppression_job(std::string email, std::promise<bool> done);
+/// All of `entries` or none.
+std::unique_ptr<write_job> make_put_suppressions_job(std::vector<suppression> entries,
+                                                     std::promise<void> done);
+
+/// What remove_suppression removes and how its history records it.
+struct removal {
+    std::string email;
+    std::string stream; ///< empty: every entry of the address
+    std::string source;
+    std::string note;
+    int64_t at = 0; ///< Unix ms
+};
+
+/// The promise gets how many entries there were.
+std::unique_ptr<write_job> make_remove_suppression_job(removal what,
+                                                       std::promise<std::size_t> done);
 std::unique_ptr<write_job> make_put_mailbox_cursor_job(std::string mailbox, mailbox_cursor cursor,
                                                        std::promise<void> done);
 

@@ -19,19 +19,10 @@ void write_set::add_statement(std::string_view sql, params values, result_handle
     statement_handlers_.push_back(std::move(done));
 }
 
-void write_set::put_suppression(const suppression& entry)
+void write_set::remove_suppression(suppression_change change)
 {
-    changes_.push_back({suppression_change::kind::put,
-                        entry.email,
-                        entry.reason,
-                        entry.provider,
-                        entry.created_at,
-                        {}});
-}
-
-void write_set::remove_suppression(const std::string& email, std::function<void(bool existed)> done)
-{
-    changes_.push_back({suppression_change::kind::remove, email, "", "", 0, std::move(done)});
+    change.what = suppression_change::kind::remove;
+    changes_.push_back(std::move(change));
 }
 
 void write_set::run(connection& db, std::string_view begin, std::string_view end)

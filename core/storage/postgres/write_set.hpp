@@ -1,13 +1,16 @@
 #pragma once
 
-// What one transaction writes, gathered from the jobs of a group so that each kind of write is
-// one statement and the transaction takes two round trips whatever the number of jobs: first
-// the events (one multi-row insert) and the queue's statements, then the suppression changes
-// and campaign counters of the events that turned out to be new.
+// What one transaction writes, gathered from the jobs of a group so that the transaction takes
+// two pipelined round trips whatever the number of jobs: first the events (one multi-row
+// insert), the queue's statements and bulk suppression puts, then the suppression changes
+// (a statement each: a suppress merges with the entry under its row's lock, a count rule's hit
+// and the suppression it may make are one statement) and the campaign counters of the events
+// that turned out to be new.
 //
-// Every node takes row locks in the same order (events by key hash, suppressions by address,
-// counters by campaign and name), so transactions of two nodes that write the same rows wait
-// for each other instead of deadlocking.
+// Every node takes row locks in the same order (events by key hash; per address, its rule
+// counters by rule, then its suppression entries; counters by campaign and name), so
+// transactions of two nodes that write the same rows wait for each other instead of
+// deadlocking.
 
 #include "core/events/event.hpp"
 #include "core/storage/postgres/connection.hpp"
@@ -36,9 +39,8 @@ public:
                     const std::vector<prepared_event>& prepared, stored_handler stored = {});
     /// A statement of the first round trip; `sql` outlives run().
     void add_statement(std::string_view sql, params values, result_handler done = {});
-    /// Replaces any entry for the address.
-    void put_suppression(const suppression& entry);
-    void remove_suppression(const std::string& email, std::function<void(bool existed)> done);
+    /// Removes `change`'s entries (kind remove), telling `change.removed` how many there were.
+    void remove_suppression(suppression_change change);
 
     /// Writes everything between `begin` and `end` (BEGIN and COMMIT, or a savepoint's),
     /// calling the handlers as the results come. Throws postgres_error: then nothing of it is

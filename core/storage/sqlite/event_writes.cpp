@@ -1,6 +1,11 @@
 #include "core/storage/sqlite/event_writes.hpp"
 
 #include "core/storage/campaign_counters.hpp"
+#include "core/storage/suppression_policy.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
 
 namespace mailgate::core::storage::sqlite {
 namespace {
@@ -8,8 +13,8 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta, stream) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The new row's id.
 int64_t insert_event(connection& db, const events::gateway_event& ev,
@@ -37,6 +42,7 @@ int64_t insert_event(connection& db, const events::gateway_event& ev,
         .bind(int64_t{ev.smtp_code})
         .bind(ev.status)
         .bind(ev.remote_mta)
+        .bind(ev.attributed.stream)
         .run();
     return db.last_insert_rowid();
 }
@@ -49,10 +55,12 @@ void count_lift(connection& db, const std::string& email)
         .run();
 }
 
-// The key the event is stored under: see key_after_lifts.
+// The key the event is stored under: see key_after_lifts. Events that may suppress count lifts,
+// so an opt-out repeated after a lift is a new event.
 key_hash stored_key(connection& db, const events::routed_event& routed, const key_hash& key)
 {
-    if (routed.suppression != events::suppression_change::suppress) {
+    if (routed.suppression != events::suppression_change::suppress &&
+        routed.suppression != events::suppression_change::count) {
         return key;
     }
     auto q = db.prepare("SELECT lifts FROM address_lifts WHERE email = ?");
@@ -60,30 +68,185 @@ key_hash stored_key(connection& db, const events::routed_event& routed, const ke
     return q.step() ? key_after_lifts(key, q.integer(0)) : key;
 }
 
-void change_suppression(connection& db, const events::routed_event& routed)
+void record_change(connection& db, const suppression_record& r)
+{
+    db.prepare("INSERT INTO suppression_changes (email, stream, action, reason, source, note, at, "
+               "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(r.email)
+        .bind(r.stream)
+        .bind(r.action)
+        .bind(r.reason)
+        .bind(r.source)
+        .bind(r.note)
+        .bind(r.at)
+        .bind(r.expires_at)
+        .run();
+}
+
+suppression_record suppress_record(const suppression& entry)
+{
+    return {entry.email,  entry.stream, "suppress",       entry.reason,
+            entry.source, entry.note,   entry.created_at, entry.expires_at};
+}
+
+void write_entry(connection& db, const suppression& entry)
+{
+    db.prepare("INSERT OR REPLACE INTO suppressions (email, stream, reason, provider, created_at, "
+               "expires_at, source, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(entry.email)
+        .bind(entry.stream)
+        .bind(entry.reason)
+        .bind(entry.provider)
+        .bind(entry.created_at)
+        .bind(entry.expires_at)
+        .bind(entry.source)
+        .bind(entry.note)
+        .run();
+}
+
+std::optional<suppression> entry_at(connection& db, const std::string& email,
+                                    const std::string& stream)
+{
+    auto q = db.prepare("SELECT reason, provider, created_at, expires_at, source, note "
+                        "FROM suppressions WHERE email = ? AND stream = ?");
+    if (!q.bind(email).bind(stream).step()) {
+        return std::nullopt;
+    }
+    return suppression{email,  q.text(0),    q.text(1), q.integer(2),
+                       stream, q.integer(3), q.text(4), q.text(5)};
+}
+
+// The first reason stays (a later spam report does not hide the hard bounce) unless the entry
+// lapsed; a longer-lasting suppress extends it. Only a change is recorded.
+void suppress(connection& db, const suppression& incoming)
+{
+    const auto existing = entry_at(db, incoming.email, incoming.stream);
+    if (!existing) {
+        write_entry(db, incoming);
+        record_change(db, suppress_record(incoming));
+        return;
+    }
+    switch (merge(*existing, incoming)) {
+    case merge_outcome::keep:
+        return;
+    case merge_outcome::replace:
+        write_entry(db, incoming);
+        record_change(db, suppress_record(incoming));
+        return;
+    case merge_outcome::extend: {
+        db.prepare("UPDATE suppressions SET expires_at = ? WHERE email = ? AND stream = ?")
+            .bind(incoming.expires_at)
+            .bind(incoming.email)
+            .bind(incoming.stream)
+            .run();
+        auto record = suppress_record(incoming);
+        record.reason = existing->reason;
+        record_change(db, record);
+        return;
+    }
+    }
+}
+
+struct removed_entry {
+    std::string stream;
+    std::string reason;
+};
+
+// Collected before anything else runs on the connection.
+std::vector<removed_entry> take_removed(query& q)
+{
+    std::vector<removed_entry> out;
+    while (q.step()) {
+        out.push_back({q.text(0), q.text(1)});
+    }
+    return out;
+}
+
+std::size_t record_lifts(connection& db, const std::string& email,
+                         const std::vector<removed_entry>& removed, const std::string& source,
+                         const std::string& note, int64_t at)
+{
+    for (const auto& r : removed) {
+        record_change(db, {email, r.stream, "lift", r.reason, source, note, at, 0});
+    }
+    if (!removed.empty()) {
+        count_lift(db, email);
+    }
+    return removed.size();
+}
+
+// Only what was suppressed for that reason, in that stream or every stream: a resubscribe
+// never lifts a hard bounce.
+void lift(connection& db, const events::routed_event& routed)
 {
     const auto& ev = routed.ev;
+    auto q = db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ? "
+                        "AND stream IN (?, '*') RETURNING stream, reason");
+    q.bind(ev.email).bind(routed.suppression_reason).bind(routed.suppression_stream);
+    const auto removed = take_removed(q);
+    record_lifts(db, ev.email, removed, rule_source(routed, "resubscribe"), ev.description,
+                 ev.received_at_ms);
+}
+
+std::vector<int64_t> parse_hits(const std::string& text)
+{
+    std::vector<int64_t> out;
+    for (std::size_t from = 0; from < text.size();) {
+        auto comma = text.find(',', from);
+        if (comma == std::string::npos) {
+            comma = text.size();
+        }
+        out.push_back(std::stoll(text.substr(from, comma - from)));
+        from = comma + 1;
+    }
+    return out;
+}
+
+std::string format_hits(const std::vector<int64_t>& hits)
+{
+    std::string out;
+    for (auto h : hits) {
+        out += (out.empty() ? "" : ",") + std::to_string(h);
+    }
+    return out;
+}
+
+// The one writer reads and rewrites the row: no other transaction runs between.
+void count_hit(connection& db, const events::routed_event& routed)
+{
+    const auto& ev = routed.ev;
+    std::vector<int64_t> hits;
+    {
+        auto q = db.prepare("SELECT hits FROM rule_counts WHERE email = ? AND rule = ?");
+        if (q.bind(ev.email).bind(routed.rule).step()) {
+            hits = parse_hits(q.text(0));
+        }
+    }
+    hits = add_hit(std::move(hits), ev.occurred_at_ms, routed.count_window_ms);
+    db.prepare("INSERT OR REPLACE INTO rule_counts (email, rule, hits) VALUES (?, ?, ?)")
+        .bind(ev.email)
+        .bind(routed.rule)
+        .bind(format_hits(hits))
+        .run();
+    if (hits_within(hits, ev.occurred_at_ms, routed.count_window_ms) >=
+        static_cast<std::size_t>(std::max<int64_t>(routed.count_threshold, 1))) {
+        suppress(db, entry_of(routed));
+    }
+}
+
+void change_suppression(connection& db, const events::routed_event& routed)
+{
     switch (routed.suppression) {
     case events::suppression_change::none:
         return;
     case events::suppression_change::suppress:
-        // The first reason stays: a later spam report does not hide the hard bounce.
-        db.prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
-                   "VALUES (?, ?, ?, ?) ON CONFLICT (email) DO NOTHING")
-            .bind(ev.email)
-            .bind(routed.suppression_reason)
-            .bind(ev.provider)
-            .bind(ev.received_at_ms)
-            .run();
+        suppress(db, entry_of(routed));
         return;
     case events::suppression_change::lift:
-        // Only what was suppressed for that reason: a resubscribe never lifts a hard bounce.
-        if (db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ? RETURNING email")
-                .bind(ev.email)
-                .bind(routed.suppression_reason)
-                .step()) {
-            count_lift(db, ev.email);
-        }
+        lift(db, routed);
+        return;
+    case events::suppression_change::count:
+        count_hit(db, routed);
         return;
     }
 }
@@ -121,15 +284,25 @@ bool apply_event(connection& db, event_indexes& indexes, const events::routed_ev
     return true;
 }
 
-bool remove_suppression(connection& db, const std::string& email)
+void put_suppression(connection& db, const suppression& entry)
 {
-    if (!db.prepare("DELETE FROM suppressions WHERE email = ? RETURNING email")
-             .bind(email)
-             .step()) {
-        return false;
+    write_entry(db, entry);
+    record_change(db, suppress_record(entry));
+}
+
+std::size_t remove_suppression(connection& db, const std::string& email, std::string_view stream,
+                               const std::string& source, const std::string& note, int64_t at)
+{
+    auto q = db.prepare(stream.empty()
+                            ? "DELETE FROM suppressions WHERE email = ? RETURNING stream, reason"
+                            : "DELETE FROM suppressions WHERE email = ? AND stream = ? "
+                              "RETURNING stream, reason");
+    q.bind(email);
+    if (!stream.empty()) {
+        q.bind(stream);
     }
-    count_lift(db, email);
-    return true;
+    const auto removed = take_removed(q);
+    return record_lifts(db, email, removed, source, note, at);
 }
 
 } // namespace mailgate::core::storage::sqlite

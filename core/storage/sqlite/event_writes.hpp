@@ -8,8 +8,12 @@
 #include "core/storage/prepared_event.hpp"
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/event_indexes.hpp"
+#include "core/storage/store.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace mailgate::core::storage::sqlite {
 
@@ -18,8 +22,13 @@ namespace mailgate::core::storage::sqlite {
 bool apply_event(connection& db, event_indexes& indexes, const events::routed_event& routed,
                  const prepared_event& prepared);
 
-/// Removes the address's suppression, whatever its reason, and counts the lift when there was
-/// one (address_lifts). True when there was one. Throws sqlite_error.
-bool remove_suppression(connection& db, const std::string& email);
+/// Replaces the entry for (email, stream) and records it in the history. Throws sqlite_error.
+void put_suppression(connection& db, const suppression& entry);
+
+/// Removes the address's entry for `stream` (every entry when empty), whatever its reason,
+/// recording each lift at `at`, and counts the lift when there was one (address_lifts). How
+/// many there were. Throws sqlite_error.
+std::size_t remove_suppression(connection& db, const std::string& email, std::string_view stream,
+                               const std::string& source, const std::string& note, int64_t at);
 
 } // namespace mailgate::core::storage::sqlite

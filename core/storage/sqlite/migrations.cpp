@@ -219,7 +219,87 @@ CREATE TABLE IF NOT EXISTS mailbox_cursors (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 10> migrations{{
+// The suppression policy (docs/suppression.md): an entry per (address, stream), "*" for every
+// stream, which may lapse by itself (expires_at; 0: never) and says who made it and why. Entries
+// from before cover every stream, as strict as they were. Every change is kept in
+// suppression_changes (the address's history), and count rules keep their recent hits per
+// address in rule_counts (comma-separated Unix ms: read and written whole by the one writer).
+// The CHECK keeps an entry that no stream could match out. Re-runnable, as version 10 (a test
+// re-runs the versions from the backfill on): the tables IF NOT EXISTS, the changes to existing
+// tables (upgrade_to_streams) only where their columns are missing.
+constexpr std::string_view suppression_policy_schema = R"sql(
+CREATE TABLE IF NOT EXISTS suppression_changes (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('suppress', 'lift')),
+    reason TEXT NOT NULL,
+    source TEXT NOT NULL,
+    note TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS suppression_changes_email ON suppression_changes (email, id);
+CREATE TABLE IF NOT EXISTS rule_counts (
+    email TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    hits TEXT NOT NULL,
+    PRIMARY KEY (email, rule)
+) WITHOUT ROWID;
+)sql";
+
+// SQLite cannot change a primary key in place: the table is rebuilt.
+constexpr std::string_view suppressions_by_stream_sql = R"sql(
+CREATE TABLE suppressions_11 (
+    email TEXT NOT NULL,
+    stream TEXT NOT NULL CHECK (stream <> ''),
+    reason TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (email, stream)
+) WITHOUT ROWID;
+INSERT INTO suppressions_11 (email, stream, reason, provider, created_at, expires_at, source, note)
+SELECT email, '*', reason, provider, created_at, 0,
+       CASE WHEN provider <> '' THEN 'rule:' || reason ELSE 'admin' END, ''
+FROM suppressions;
+DROP TABLE suppressions;
+ALTER TABLE suppressions_11 RENAME TO suppressions;
+CREATE INDEX suppressions_reason ON suppressions (reason, email, stream);
+)sql";
+
+bool has_column(connection& db, std::string_view table, std::string_view column)
+{
+    auto q = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+    q.bind(table).bind(column).step();
+    return q.integer(0) > 0;
+}
+
+void upgrade_to_streams(connection& db)
+{
+    if (!has_column(db, "suppressions", "stream")) {
+        db.execute_script(std::string(suppressions_by_stream_sql));
+    }
+    if (!has_column(db, "outbound_messages", "stream")) {
+        db.execute_script(
+            "ALTER TABLE outbound_messages ADD COLUMN stream TEXT NOT NULL DEFAULT ''");
+    }
+}
+
+// Each event's stream (meta_fields::stream): what `mailgate suppressions rebuild` replays the
+// policy with. Events stored before have none (''). With a constant default, ADD COLUMN only
+// changes the schema (old rows read the default), so a large log upgrades at once. Re-runnable,
+// as version 11 (a test re-runs the versions from the backfill on): only where it is missing.
+void add_event_streams(connection& db)
+{
+    if (!has_column(db, "events", "stream")) {
+        db.execute_script("ALTER TABLE events ADD COLUMN stream TEXT NOT NULL DEFAULT ''");
+    }
+}
+
+constexpr std::array<migration, 12> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -231,6 +311,8 @@ constexpr std::array<migration, 10> migrations{{
     {8, event_causes_schema},
     {9, reason_counters_backfill},
     {10, mailbox_cursors_schema},
+    {11, suppression_policy_schema, &upgrade_to_streams},
+    {12, "", &add_event_streams},
 }};
 
 int recorded_version(connection& db)

@@ -25,11 +25,12 @@ public:
         for (const auto& m : messages_) {
             const auto entity = entity_ids.find(m.entity.get());
             const bool leased = m.state == delivery_state::sending;
-            db.prepare("INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
-                       "recipient, smtputf8, head, entity_id, state, attempts, created_at, "
-                       "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
-                       "provider_message_id) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, '', '', '')")
+            db.prepare(
+                  "INSERT INTO outbound_messages (id, provider, campaign_id, mail_from, "
+                  "recipient, smtputf8, head, entity_id, state, attempts, created_at, "
+                  "next_attempt_at, updated_at, lease_owner, last_reply, failure, "
+                  "provider_message_id, stream) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?, '', '', '', ?)")
                 .bind(m.id)
                 .bind(m.provider)
                 .bind(m.campaign_id)
@@ -44,6 +45,7 @@ public:
                 .bind(leased ? m.next_attempt_at : m.created_at)
                 .bind(m.created_at)
                 .bind(leased ? std::string_view(m.lease_owner) : std::string_view())
+                .bind(m.stream)
                 .run();
         }
     }
@@ -98,7 +100,7 @@ public:
             "WHERE state IN ('queued', 'sending', 'deferred') AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at LIMIT ?) "
             "RETURNING id, provider, campaign_id, mail_from, recipient, smtputf8, attempts, "
-            "created_at, head, entity_id, content_id");
+            "created_at, head, entity_id, content_id, stream");
         q.bind(lease_until_).bind(owner_).bind(now_).bind(now_).bind(static_cast<int64_t>(max_));
         std::map<int64_t, std::shared_ptr<const std::string>> entities;
         std::vector<std::pair<std::size_t, int64_t>> whole_texts; // rows from before version 5
@@ -154,6 +156,7 @@ private:
         m.state = delivery_state::sending;
         m.attempts = row.integer(6);
         m.created_at = row.integer(7);
+        m.stream = row.text(11);
         m.next_attempt_at = lease_until_;
         m.updated_at = now_;
         return m;

@@ -2,9 +2,11 @@
 
 #include "core/storage/campaign_counters.hpp"
 #include "core/storage/prepared_event.hpp"
+#include "core/storage/suppression_policy.hpp"
 #include "core/storage/system_events_column.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string_view>
 #include <variant>
@@ -63,7 +65,7 @@ std::string events_sql(const std::vector<condition>& conditions)
     return "SELECT e.id, e.provider, e.driver, e.kind, e.permanent, e.email, e.occurred_at, "
            "e.received_at, e.meta, e.message_id, e.campaign_id, e.profile, e.description, "
            "e.provider_event_id, e.event_key, e.detail_json, e.system_events, e.reason, "
-           "e.smtp_code, e.status, e.remote_mta "
+           "e.smtp_code, e.status, e.remote_mta, e.stream "
            "FROM events AS e WHERE " +
            where + " ORDER BY e.id LIMIT ?";
 }
@@ -95,7 +97,7 @@ stored_event event_of(const query& row)
     ev.occurred_at_ms = row.integer(6);
     ev.received_at_ms = row.integer(7);
     ev.meta = row.text(8);
-    ev.attributed = {row.text(9), row.text(10), row.text(11)};
+    ev.attributed = {row.text(9), row.text(10), row.text(11), row.text(21)};
     ev.description = row.text(12);
     ev.provider_event_id = row.text(13);
     ev.event_key = row.text(14);
@@ -108,9 +110,36 @@ stored_event event_of(const query& row)
     return out;
 }
 
+constexpr std::string_view suppression_columns =
+    "email, reason, provider, created_at, stream, expires_at, source, note";
+
 suppression suppression_of(const query& row)
 {
-    return {row.text(0), row.text(1), row.text(2), row.integer(3)};
+    return {row.text(0), row.text(1),    row.text(2), row.integer(3),
+            row.text(4), row.integer(5), row.text(6), row.text(7)};
+}
+
+std::vector<suppression> suppressions_of(query& q)
+{
+    std::vector<suppression> out;
+    while (q.step()) {
+        out.push_back(suppression_of(q));
+    }
+    return out;
+}
+
+std::vector<int64_t> hits_of(const std::string& text)
+{
+    std::vector<int64_t> out;
+    for (std::size_t from = 0; from < text.size();) {
+        auto comma = text.find(',', from);
+        if (comma == std::string::npos) {
+            comma = text.size();
+        }
+        out.push_back(std::stoll(text.substr(from, comma - from)));
+        from = comma + 1;
+    }
+    return out;
 }
 
 } // namespace
@@ -132,29 +161,70 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
 
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter)
 {
-    auto q =
-        db.prepare(std::string("SELECT email, reason, provider, created_at FROM suppressions "
-                               "WHERE ") +
-                   (filter.reason ? "reason = ? AND " : "") + "email > ? ORDER BY email LIMIT ?");
+    auto q = db.prepare("SELECT " + std::string(suppression_columns) + " FROM suppressions WHERE " +
+                        (filter.reason ? "reason = ? AND " : "") +
+                        (filter.stream ? "stream = ? AND " : "") +
+                        "(email, stream) > (?, ?) ORDER BY email, stream LIMIT ?");
     if (filter.reason) {
         q.bind(*filter.reason);
     }
-    q.bind(filter.after_email).bind(page_size(filter.limit));
-    std::vector<suppression> out;
+    if (filter.stream) {
+        q.bind(*filter.stream);
+    }
+    q.bind(filter.after_email).bind(filter.after_stream).bind(page_size(filter.limit));
+    return suppressions_of(q);
+}
+
+// On the sending path, once per recipient: at most four primary-key lookups. The address's own
+// entry first, and of its entries the one for every stream.
+std::optional<suppression> select_suppression(connection& db, const std::string& email,
+                                              std::string_view stream, int64_t now)
+{
+    const auto domain = domain_entry_of(email);
+    auto q = db.prepare("SELECT " + std::string(suppression_columns) +
+                        " FROM suppressions WHERE email IN (?1, ?2) AND stream IN (?3, '*') "
+                        "AND (expires_at = 0 OR expires_at > ?4) "
+                        "ORDER BY email <> ?1, stream <> '*' LIMIT 1");
+    q.bind(email).bind(domain.empty() ? email : domain).bind(stream).bind(now);
+    if (!q.step()) {
+        return std::nullopt;
+    }
+    return suppression_of(q);
+}
+
+std::vector<suppression> select_address_suppressions(connection& db, const std::string& email)
+{
+    const auto domain = domain_entry_of(email);
+    auto q = db.prepare("SELECT " + std::string(suppression_columns) +
+                        " FROM suppressions WHERE email IN (?, ?) ORDER BY email, stream");
+    q.bind(email).bind(domain.empty() ? email : domain);
+    return suppressions_of(q);
+}
+
+std::vector<suppression_record> select_suppression_history(connection& db, const std::string& email,
+                                                           std::size_t limit)
+{
+    auto q = db.prepare("SELECT * FROM (SELECT id, email, stream, action, reason, source, note, "
+                        "at, expires_at FROM suppression_changes WHERE email = ? "
+                        "ORDER BY id DESC LIMIT ?) ORDER BY id");
+    q.bind(email).bind(static_cast<int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    std::vector<suppression_record> out;
     while (q.step()) {
-        out.push_back(suppression_of(q));
+        out.push_back({q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6),
+                       q.integer(7), q.integer(8)});
     }
     return out;
 }
 
-std::optional<suppression> select_suppression(connection& db, const std::string& email)
+std::vector<rule_counter> select_rule_counters(connection& db, const std::string& email)
 {
-    auto q = db.prepare("SELECT email, reason, provider, created_at FROM suppressions "
-                        "WHERE email = ?");
-    if (!q.bind(email).step()) {
-        return std::nullopt;
+    auto q = db.prepare("SELECT rule, hits FROM rule_counts WHERE email = ? ORDER BY rule");
+    q.bind(email);
+    std::vector<rule_counter> out;
+    while (q.step()) {
+        out.push_back({q.text(0), hits_of(q.text(1))});
     }
-    return suppression_of(q);
+    return out;
 }
 
 std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox)
@@ -181,7 +251,7 @@ std::optional<queued_message> select_message(connection& db, const std::string& 
 {
     auto q = db.prepare("SELECT id, provider, campaign_id, mail_from, recipient, smtputf8, state, "
                         "attempts, created_at, next_attempt_at, updated_at, last_reply, failure, "
-                        "provider_message_id FROM outbound_messages WHERE id = ?");
+                        "provider_message_id, stream FROM outbound_messages WHERE id = ?");
     if (!q.bind(id).step()) {
         return std::nullopt;
     }
@@ -204,6 +274,7 @@ std::optional<queued_message> select_message(connection& db, const std::string& 
     m.last_reply = q.text(11);
     m.failure = q.text(12);
     m.provider_message_id = q.text(13);
+    m.stream = q.text(14);
     return m;
 }
 

@@ -8,13 +8,19 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mailgate::core::storage::sqlite {
 
 std::vector<stored_event> select_events(connection& db, const event_filter& filter);
 std::vector<suppression> select_suppressions(connection& db, const suppression_filter& filter);
-std::optional<suppression> select_suppression(connection& db, const std::string& email);
+std::optional<suppression> select_suppression(connection& db, const std::string& email,
+                                              std::string_view stream, int64_t now);
+std::vector<suppression> select_address_suppressions(connection& db, const std::string& email);
+std::vector<suppression_record> select_suppression_history(connection& db, const std::string& email,
+                                                           std::size_t limit);
+std::vector<rule_counter> select_rule_counters(connection& db, const std::string& email);
 std::optional<mailbox_cursor> select_mailbox_cursor(connection& db, const std::string& mailbox);
 campaign_report select_report(connection& db, const std::string& campaign_id);
 /// The message without its content.

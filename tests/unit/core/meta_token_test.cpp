@@ -20,7 +20,7 @@ std::array<unsigned char, 32> key_of(unsigned char seed)
     return key;
 }
 
-const meta_fields fields{"msg-0001", "spring-sale", "profile-42"};
+const meta_fields fields{"msg-0001", "spring-sale", "profile-42", ""};
 
 std::string hex(const std::array<unsigned char, 32>& bytes)
 {
@@ -63,7 +63,31 @@ TEST(MetaToken, RoundTripsAndIsShortAndUrlSafe)
         << token;
 
     const std::string longest(meta_codec::max_field_size, 'x');
-    EXPECT_LT(codec.encode({longest, longest, longest}, "a@b.example").size(), 200u);
+    EXPECT_LT(codec.encode({longest, longest, longest, ""}, "a@b.example").size(), 200u);
+    // With the longest stream it still fits Mandrill's 250 bytes of metadata with its key.
+    const std::string stream(meta_codec::max_stream_size, 's');
+    EXPECT_LE(codec.encode({longest, longest, longest, stream}, "a@b.example").size(), 217u);
+}
+
+// The stream rides in the token so that an unsubscribe names the stream it came from; a token
+// without one is byte for byte what the gateway minted before streams, so tokens in messages
+// sent before the upgrade keep verifying.
+TEST(MetaToken, CarriesTheStreamAndTokensWithoutOneStayAsTheyWere)
+{
+    meta_codec codec(key_of(1));
+    auto with_stream = fields;
+    with_stream.stream = "transactional";
+    const auto decoded = codec.decode(codec.encode(with_stream, "a@b.example"), "a@b.example");
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->stream, "transactional");
+    EXPECT_EQ(decoded->profile, "profile-42");
+
+    // Made as the three-field codec made them: prefix, the fields, the tag over them.
+    const std::string without = codec.encode(fields, "a@b.example");
+    const auto old = codec.decode(without, "a@b.example");
+    ASSERT_TRUE(old);
+    EXPECT_EQ(old->stream, "");
+    EXPECT_LT(without.size(), codec.encode(with_stream, "a@b.example").size());
 }
 
 TEST(MetaToken, RefusesOtherRecipientsKeysAndAlterations)
@@ -87,7 +111,10 @@ TEST(MetaToken, RefusesFieldsThatWouldNotFit)
 {
     meta_codec codec(key_of(1));
     const std::string too_long(meta_codec::max_field_size + 1, 'x');
-    EXPECT_THROW(codec.encode({too_long, "", ""}, "a@b.example"), std::invalid_argument);
+    EXPECT_THROW(codec.encode({too_long, "", "", ""}, "a@b.example"), std::invalid_argument);
+    const std::string stream_too_long(meta_codec::max_stream_size + 1, 's');
+    EXPECT_THROW(codec.encode({"m", "", "", stream_too_long}, "a@b.example"),
+                 std::invalid_argument);
     EXPECT_THROW(codec.encode(fields, "not an address"), std::invalid_argument);
     EXPECT_TRUE(codec.decode(codec.encode({}, "a@b.example"), "a@b.example"))
         << "every field may be empty";

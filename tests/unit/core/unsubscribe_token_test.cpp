@@ -71,7 +71,8 @@ TEST(UnsubscribeToken, MetaTokensAndUnsubscribeTokensDoNotStandInForEachOther)
 {
     meta_codec meta(key_of(1));
     unsubscribe_codec unsubscribe(key_of(1));
-    const std::string meta_token = meta.encode({"msg-1", "spring-sale", "p"}, "user@example.com");
+    const std::string meta_token =
+        meta.encode({"msg-1", "spring-sale", "p", ""}, "user@example.com");
     EXPECT_FALSE(unsubscribe.decode(meta_token));
     // The same bytes under the other prefix: only the key tells them apart.
     EXPECT_FALSE(unsubscribe.decode("u1" + meta_token.substr(2)));

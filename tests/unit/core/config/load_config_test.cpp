@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -67,6 +68,113 @@ TEST_F(LoadConfig, AKeyThatIsAListOrAMapIsAProblemWhereverItIs)
                 ElementsAre(":2:5: server: a key must be a single value",
                             ":5:30: providers[0]: a key must be a single value",
                             ":6:11: plugins: a key must be a single value"));
+}
+
+// docs/suppression.md: the section as an operator writes it.
+TEST_F(LoadConfig, TheSuppressionSectionIsReadAsWritten)
+{
+    const auto file = dir_ / "mailgate.yaml";
+    std::ofstream(file) << "suppression:\n"
+                           "  streams: [transactional, marketing, digest]\n"
+                           "  default_stream: digest\n"
+                           "  rules:\n"
+                           "    - name: full\n"
+                           "      kind: soft_bounce\n"
+                           "      reason: [mailboxfull, exceedlimit]\n"
+                           "      provider: relay\n"
+                           "      stream: [digest]\n"
+                           "      action: count\n"
+                           "      threshold: 3\n"
+                           "      window: 7d\n"
+                           "      for: 30d\n"
+                           "    - {name: drops, kind: dropped, permanent: true, action: suppress,"
+                           " scope: all}\n";
+    const auto config = load_config(file);
+    const auto& s = config.suppression;
+    EXPECT_THAT(s.streams, ElementsAre("transactional", "marketing", "digest"));
+    EXPECT_EQ(s.default_stream, "digest");
+    ASSERT_TRUE(s.rules);
+    ASSERT_EQ(s.rules->size(), 2u);
+    const auto& full = s.rules->at(0);
+    EXPECT_EQ(full.name, "full");
+    EXPECT_THAT(full.kinds, ElementsAre("soft_bounce"));
+    EXPECT_THAT(full.reasons, ElementsAre("mailboxfull", "exceedlimit"));
+    EXPECT_THAT(full.providers, ElementsAre("relay"));
+    EXPECT_THAT(full.streams, ElementsAre("digest"));
+    EXPECT_EQ(full.action, "count");
+    EXPECT_EQ(full.threshold, 3);
+    EXPECT_EQ(full.window, std::chrono::days(7));
+    EXPECT_EQ(full.duration, std::chrono::days(30));
+    EXPECT_EQ(full.where, file.string() + ":5:7");
+    EXPECT_EQ(s.rules->at(1).permanent, true);
+    EXPECT_EQ(s.rules->at(1).scope, "all");
+}
+
+TEST_F(LoadConfig, NoSuppressionSectionMeansTheDefaults)
+{
+    const auto file = dir_ / "mailgate.yaml";
+    std::ofstream(file) << "server:\n  threads: 2\n";
+    const auto config = load_config(file);
+    EXPECT_THAT(config.suppression.streams, ElementsAre("transactional", "marketing"));
+    EXPECT_EQ(config.suppression.default_stream, "marketing");
+    EXPECT_FALSE(config.suppression.rules);
+}
+
+// Every mistake at once, each where it is.
+TEST_F(LoadConfig, SuppressionRulesThatCannotWorkAreRefusedEachWhereItIs)
+{
+    EXPECT_THAT(problems("suppression:\n"
+                         "  streams: [Marketing, news, news]\n"
+                         "  default_stream: promo\n"
+                         "  rules:\n"
+                         "    - name: a\n"
+                         "      kind: hard_bounce\n"
+                         "      action: count\n"
+                         "    - name: a\n"
+                         "      action: alert\n"
+                         "      for: 1d\n"
+                         "      stream: weekly\n"
+                         "    - {action: block, frequency: 2}\n"),
+                ElementsAre(":2:12: suppression.streams: 'Marketing' is not a stream name (a-z, "
+                            "0-9, '_', '-'; at most 20)",
+                            ":2:12: suppression.streams: 'news' is listed twice",
+                            ":5:7: suppression.rules[0]: threshold and window go with action "
+                            "count, and it needs both",
+                            ":8:7: suppression.rules[1].for: goes with action suppress or count",
+                            ":8:7: suppression.rules: 'a' names another rule",
+                            ":12:23: suppression.rules[2].frequency: unknown field (known: name, "
+                            "kind, reason, provider, stream, permanent, action, scope, for, "
+                            "threshold, window)",
+                            ":12:7: suppression.rules[2].name: is required: letters, digits, '.', "
+                            "'_', '-'; at most 64",
+                            ":12:7: suppression.rules[2].action: must be suppress, count, ignore "
+                            "or alert",
+                            ":3:19: suppression.default_stream: 'promo' is not one of "
+                            "suppression.streams",
+                            ":8:7: suppression.rules.a.stream: 'weekly' is not one of "
+                            "suppression.streams"));
+}
+
+TEST_F(LoadConfig, AdminTokensHaveNames)
+{
+    const auto file = dir_ / "mailgate.yaml";
+    std::ofstream(file) << "admin:\n"
+                           "  token: env:ADMIN\n"
+                           "  tokens:\n"
+                           "    - {name: support, token: env:SUPPORT}\n";
+    const auto config = load_config(file);
+    ASSERT_EQ(config.admin_tokens.size(), 2u);
+    EXPECT_EQ(config.admin_tokens[0].name, "admin");
+    EXPECT_EQ(config.admin_tokens[1].name, "support");
+    EXPECT_EQ(config.admin_tokens[1].token.text, "env:SUPPORT");
+    EXPECT_THAT(problems("admin:\n"
+                         "  tokens:\n"
+                         "    - {name: admin, token: x}\n"
+                         "    - {token: y}\n"
+                         "  token: z\n"),
+                ElementsAre(":4:7: admin.tokens[1]: needs a name (letters, digits, '.', '_', '-'; "
+                            "at most 64) and a token",
+                            ":5:10: admin: the token name 'admin' is used twice"));
 }
 
 } // namespace

@@ -28,7 +28,7 @@ routed_event routed(const plugin::driver_event& e)
 {
     auto ev = make_event(e, "esp", "test@1.0.0", 1'700'000'000'000);
     EXPECT_TRUE(ev.has_value());
-    return route(std::move(*ev));
+    return route(std::move(*ev), suppression_policy());
 }
 
 TEST(EventCause, TheDriversReasonWinsWhenItIsATaxonomyName)

@@ -21,6 +21,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+const suppression_policy& defaults()
+{
+    static const suppression_policy policy;
+    return policy;
+}
+
 gateway_event event_of(event_kind kind, std::string description = "the provider's words")
 {
     gateway_event ev;
@@ -58,7 +64,11 @@ TEST(Router, EachKindDerivesItsSystemEventsAndSuppression)
          {"Notification Failed/hard bounce", "Channel Unsubscribed/hard bounce"},
          sc::suppress,
          "hard_bounce"},
-        {event_kind::soft_bounce, false, {"Notification Failed/soft bounce"}, sc::none, ""},
+        {event_kind::soft_bounce,
+         false,
+         {"Notification Failed/soft bounce"},
+         sc::count,
+         "soft_bounce"},
         {event_kind::spam, false, {"Channel Unsubscribed/spam"}, sc::suppress, "spam"},
         {event_kind::unsubscribed,
          false,
@@ -82,7 +92,7 @@ TEST(Router, EachKindDerivesItsSystemEventsAndSuppression)
     for (const auto& expected : rules) {
         auto ev = event_of(expected.kind);
         ev.permanent = expected.permanent;
-        const auto r = route(ev);
+        const auto r = route(ev, defaults());
         const std::string label =
             std::string(to_string(expected.kind)) + (expected.permanent ? " permanent" : "");
         EXPECT_EQ(names_of(r), expected.system_events) << label;
@@ -94,7 +104,7 @@ TEST(Router, EachKindDerivesItsSystemEventsAndSuppression)
 
 TEST(Router, SystemEventsCarryTheProvidersDescription)
 {
-    const auto r = route(event_of(event_kind::hard_bounce, "550 5.1.1 no such user"));
+    const auto r = route(event_of(event_kind::hard_bounce, "550 5.1.1 no such user"), defaults());
     ASSERT_EQ(r.system_events.size(), 2u);
     EXPECT_EQ(r.system_events[0].reason, "550 5.1.1 no such user");
     EXPECT_EQ(r.system_events[1].reason, "550 5.1.1 no such user");
@@ -102,7 +112,7 @@ TEST(Router, SystemEventsCarryTheProvidersDescription)
 
 TEST(Router, ADropWithoutADescriptionIsNamedDropped)
 {
-    const auto r = route(event_of(event_kind::dropped, ""));
+    const auto r = route(event_of(event_kind::dropped, ""), defaults());
     EXPECT_EQ(names_of(r), std::vector<std::string>{"Notification Failed/dropped"});
 }
 
@@ -159,7 +169,8 @@ TEST(Router, ACallbacksUnusableItemsAreRejectedAndTheRestRouted)
     plugin::parsed_callback result;
     result.events = {driver_event_of("good@example.com", "1"), driver_event_of("bad", "2")};
 
-    const auto batch = route_callback(result, "esp", "esp@1.0.0", 1'700'000'000'000, nullptr);
+    const auto batch =
+        route_callback(result, "esp", "esp@1.0.0", 1'700'000'000'000, nullptr, defaults());
 
     ASSERT_EQ(batch.size(), 1u);
     EXPECT_EQ(batch[0].ev.email, "good@example.com");
@@ -175,12 +186,12 @@ TEST(Router, EventsWithTheGatewaysTokenAreAttributedAndOthersAreNot)
     const core::attribution::meta_codec codec(key);
     plugin::parsed_callback result;
     auto mine = driver_event_of("ann@example.com", "1");
-    mine.meta = codec.encode({"m-1", "spring", "p-1"}, "ann@example.com");
+    mine.meta = codec.encode({"m-1", "spring", "p-1", ""}, "ann@example.com");
     auto for_someone_else = driver_event_of("bob@example.com", "2");
     for_someone_else.meta = mine.meta;
     result.events = {mine, for_someone_else};
 
-    const auto batch = route_callback(result, "esp", "esp@1.0.0", 0, &codec);
+    const auto batch = route_callback(result, "esp", "esp@1.0.0", 0, &codec, defaults());
 
     ASSERT_EQ(batch.size(), 2u);
     EXPECT_EQ(batch[0].ev.attributed.message_id, "m-1");

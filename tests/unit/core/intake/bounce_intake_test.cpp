@@ -1,6 +1,7 @@
 // Bounce mail from a way in to stored events, against a real SQLite store: attribution by each
 // kind of evidence, suppression only when attributed, idempotence, and what is not a bounce.
 
+#include "core/base/clock.hpp"
 #include "core/intake/bounce_events.hpp"
 #include "core/intake/bounce_intake.hpp"
 
@@ -66,7 +67,7 @@ protected:
     {
         return bounce_intake(
             *store_, pool_,
-            {{&meta_, &return_path_, {"bounces.example.com"}}, suppress_unattributed});
+            {{&meta_, &return_path_, {"bounces.example.com"}}, suppress_unattributed, {}});
     }
 
     std::string verp(const attribution::return_path_codec& codec) const
@@ -76,7 +77,7 @@ protected:
 
     bool suppressed(const std::string& email)
     {
-        return store_->find_suppression(email).has_value();
+        return store_->find_suppression(email, "marketing", base::unix_ms_now()).has_value();
     }
 
     temp_folder dir_;
@@ -151,7 +152,7 @@ TEST_F(BounceIntake, UnattributedBouncesSuppressOnlyWhenTheOperatorSaysSo)
 TEST_F(BounceIntake, TheSignedMetaHeaderInTheReturnedHeadersAttributes)
 {
     auto in = intake();
-    const std::string token = meta_.encode({message_id, "spring", "p-42"}, recipient);
+    const std::string token = meta_.encode({message_id, "spring", "p-42", ""}, recipient);
     const auto report =
         in.process(dsn(recipient, returned("X-Mailgate-Meta: " + token + "\r\n")), "", "imap:x");
     EXPECT_EQ(report.attributed.method, attribution_method::meta_header);

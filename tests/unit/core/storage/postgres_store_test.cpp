@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -233,6 +234,86 @@ TEST_F(PostgresStore, UpgradesAVersion2DatabaseToCanonicalAddresses)
     test::expect_canonical_addresses(*s);
 }
 
+// Version 8 brought streams: entries from before cover every stream.
+TEST_F(PostgresStore, UpgradesAVersion7DatabaseToEntriesForEveryStream)
+{
+    {
+        postgres::connection db(url());
+        postgres::migrate(db, postgres::all_migrations().first(7));
+        db.execute(test::pre_stream_suppressions_sql);
+    }
+    auto s = open();
+
+    test::expect_every_stream_entries(*s);
+}
+
+// Version 9 gave events their stream, as SQLite's version 12 did.
+TEST_F(PostgresStore, UpgradesAVersion8EventLogToEventsWithoutAStream)
+{
+    {
+        postgres::connection db(url());
+        postgres::migrate(db, postgres::all_migrations().first(8));
+        for (const auto& key : test::pre_stream_event_keys) {
+            db.query("INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, "
+                     "received_at, meta, message_id, campaign_id, profile, description, "
+                     "provider_event_id, event_key, detail_json, system_events, email_hash, "
+                     "key_hash, reason) VALUES ('postal', 'postal@1.0.0', 'delivered', false, "
+                     "'a@x.org', 1, 2, '', $1, 'camp', '', '', '', $2, '', '[]', $3, $4, "
+                     "'delivered')",
+                     postgres::params()
+                         .text("msg-" + key)
+                         .text(key)
+                         .integer(email_hash("a@x.org"))
+                         .bytes(bytes_of(prepare_event(routed(key)).key)));
+        }
+    }
+    auto s = open();
+
+    test::expect_events_without_stream(*s);
+}
+
+// Two nodes count hits of one address at once: the counter's row lock serialises them, so no hit
+// is lost and the suppression is made once the threshold is reached.
+TEST_F(PostgresStore, CountsEveryHitOfConcurrentNodes)
+{
+    auto node_a = open();
+    auto node_b = open();
+    constexpr int threads_per_node = 3;
+    constexpr int events_per_thread = 10;
+    auto hit = [](int thread, int i) {
+        auto r = test::counting(routed("t" + std::to_string(thread) + "-" + std::to_string(i),
+                                       event_kind::soft_bounce, "a@x.org"),
+                                "soft_bounces", "soft_bounce", 20, 3'600'000);
+        r.ev.occurred_at_ms = base_time + thread * 100 + i;
+        return r;
+    };
+
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 2 * threads_per_node; ++t) {
+        threads.emplace_back([&, t] {
+            auto& node = t % 2 == 0 ? *node_a : *node_b;
+            for (int i = 0; i < events_per_thread; ++i) {
+                if (apply_and_wait(node, {hit(t, i)}).error) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+
+    EXPECT_EQ(failures.load(), 0);
+    const auto counters = node_a->rule_counters("a@x.org");
+    ASSERT_THAT(counters, SizeIs(1));
+    EXPECT_THAT(counters[0].hits, SizeIs(2 * threads_per_node * events_per_thread));
+    EXPECT_TRUE(std::is_sorted(counters[0].hits.begin(), counters[0].hits.end()));
+    EXPECT_EQ(test::found(*node_b, "a@x.org").value().reason, "soft_bounce");
+    EXPECT_THAT(node_b->suppression_history("a@x.org", 100), SizeIs(1))
+        << "suppressed once, at the threshold";
+}
+
 TEST_F(PostgresStore, GivesAFailedBatchThePostgresError)
 {
     auto s = open();
@@ -258,7 +339,7 @@ TEST_F(PostgresStore, KeepsEverythingAcrossCloseAndReopen)
     auto s = open();
 
     EXPECT_THAT(keys_of(all_events(*s)), ElementsAre("k1"));
-    EXPECT_EQ(s->find_suppression("a@x.org").value().reason, "hard_bounce");
+    EXPECT_EQ(test::found(*s, "a@x.org").value().reason, "hard_bounce");
     EXPECT_EQ(s->report("c").by_kind.at("hard_bounce"), 1);
     EXPECT_EQ(apply_and_wait(*s, {routed("k1")}).result.duplicates, 1u);
 }

@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <future>
 #include <set>
 #include <thread>
@@ -102,6 +104,25 @@ protected:
     test::temp_folder folder_;
     std::unique_ptr<store> store_;
 };
+
+TEST_P(QueueContract, KeepsEachMessagesStream)
+{
+    auto marketing = message("m1");
+    marketing.stream = "marketing";
+    auto transactional = message("m2");
+    transactional.stream = "transactional";
+    ASSERT_FALSE(enqueue({marketing, transactional, message("m3")}));
+
+    EXPECT_EQ(store_->find_message("m1").value().stream, "marketing");
+    EXPECT_EQ(store_->find_message("m2").value().stream, "transactional");
+    EXPECT_EQ(store_->find_message("m3").value().stream, "");
+    std::map<std::string, std::string> claimed;
+    for (const auto& m : claim(10, base_time)) {
+        claimed[m.id] = m.stream;
+    }
+    EXPECT_EQ(claimed, (std::map<std::string, std::string>{
+                           {"m1", "marketing"}, {"m2", "transactional"}, {"m3", ""}}));
+}
 
 TEST_P(QueueContract, AcceptedMessagesAreQueuedWithEveryField)
 {
@@ -318,7 +339,7 @@ TEST_P(QueueContract, AnOutcomeAppliesItsBounceEventAtomically)
     failed.events.push_back(bounce);
     ASSERT_FALSE(record({failed}));
 
-    auto s = store_->find_suppression("gone@example.com");
+    auto s = test::found(*store_, "gone@example.com");
     ASSERT_TRUE(s);
     EXPECT_EQ(s->reason, "hard_bounce");
     EXPECT_THAT(test::all_events(*store_), SizeIs(1));

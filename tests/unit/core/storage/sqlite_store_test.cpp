@@ -266,6 +266,42 @@ TEST_F(SqliteStore, UpgradesAVersion3EventLogKeepingItsIndexes)
     EXPECT_EQ(single_integer(db, "SELECT count(*) FROM event_keys"), 3);
 }
 
+// Version 11 brought streams: entries from before cover every stream.
+TEST_F(SqliteStore, UpgradesAVersion10DatabaseToEntriesForEveryStream)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(10));
+        db.execute_script(test::pre_stream_suppressions_sql);
+    }
+    auto s = open();
+
+    test::expect_every_stream_entries(*s);
+}
+
+// Version 12 gave events their stream: those stored before have none.
+TEST_F(SqliteStore, UpgradesAVersion11EventLogToEventsWithoutAStream)
+{
+    {
+        sqlite::connection db(file(), sqlite::access::read_write);
+        sqlite::migrate(db, sqlite::all_migrations().first(11));
+        for (const auto& key : test::pre_stream_event_keys) {
+            db.prepare("INSERT INTO events (provider, driver, kind, permanent, email, "
+                       "occurred_at, received_at, meta, message_id, campaign_id, profile, "
+                       "description, provider_event_id, event_key, detail_json, system_events, "
+                       "key_hash, reason) VALUES ('postal', 'postal@1.0.0', 'delivered', 0, "
+                       "'a@x.org', 1, 2, '', ?, 'camp', '', '', '', ?, '', '[]', ?, 'delivered')")
+                .bind("msg-" + key)
+                .bind(key)
+                .bind_blob(key_blob(key))
+                .run();
+        }
+    }
+    auto s = open();
+
+    test::expect_events_without_stream(*s);
+}
+
 // Version 6 brought every stored address to the canonical form: suppressions and events written
 // in other forms of one address become one key (the earliest suppression stays), found by any
 // form; an address the parser refuses stays as it was.
@@ -467,7 +503,7 @@ TEST_F(SqliteStore, KeepsEverythingAcrossCloseAndReopen)
             {in_campaign(
                  suppressing(routed("k1", event_kind::hard_bounce, "a@x.org"), "hard_bounce"), "c"),
              in_campaign(routed("k2"), "c")});
-        s->put_suppression({"m@x.org", "manual", "", test::base_time});
+        s->put_suppression(test::entry("m@x.org", "manual", "", test::base_time));
         events_before = all_events(*s);
     }
 
@@ -555,13 +591,13 @@ TEST_F(SqliteStore, ReadsDoNotWaitForAnotherWriter)
     auto other = raw(sqlite::access::read_write);
     other.prepare("BEGIN IMMEDIATE").run();
     other
-        .prepare("INSERT INTO suppressions (email, reason, provider, created_at) "
-                 "VALUES ('x@x.org', 'manual', '', 0)")
+        .prepare("INSERT INTO suppressions (email, stream, reason, provider, created_at, "
+                 "expires_at, source, note) VALUES ('x@x.org', '*', 'manual', '', 0, 0, '', '')")
         .run();
 
     auto started = std::chrono::steady_clock::now();
     EXPECT_THAT(keys_of(s->list_events({})), ElementsAre("k1"));
-    EXPECT_FALSE(s->find_suppression("x@x.org")) << "not committed yet";
+    EXPECT_FALSE(test::found(*s, "x@x.org")) << "not committed yet";
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 
     other.prepare("ROLLBACK").run();

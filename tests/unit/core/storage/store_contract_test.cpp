@@ -110,7 +110,7 @@ events::routed_event every_field_set()
     r.ev.occurred_at_ms = base_time + 123;
     r.ev.received_at_ms = base_time + 456;
     r.ev.meta = "v1.token-of-attribution";
-    r.ev.attributed = {"msg-1", "camp-1", "profile-1"};
+    r.ev.attributed = {"msg-1", "camp-1", "profile-1", "newsletters"};
     r.ev.description = "550 5.1.1 no such user";
     r.ev.provider_event_id = "prov-evt-1";
     r.ev.event_key = "key-1";
@@ -139,6 +139,7 @@ void expect_same_event(const stored_event& actual, const events::routed_event& e
     EXPECT_EQ(a.attributed.message_id, e.attributed.message_id);
     EXPECT_EQ(a.attributed.campaign_id, e.attributed.campaign_id);
     EXPECT_EQ(a.attributed.profile, e.attributed.profile);
+    EXPECT_EQ(a.attributed.stream, e.attributed.stream);
     EXPECT_EQ(a.description, e.description);
     EXPECT_EQ(a.provider_event_id, e.provider_event_id);
     EXPECT_EQ(a.event_key, e.event_key);
@@ -231,7 +232,7 @@ TEST_P(StoreContract, ADuplicateWithinOneBatchChangesNothing)
     EXPECT_EQ(applied.result.duplicates, 1u);
     EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("k1", "k2"));
     EXPECT_EQ(all_events(*store_)[0].ev.kind, event_kind::delivered) << "the first one stays";
-    EXPECT_FALSE(store_->find_suppression("x@example.com"));
+    EXPECT_FALSE(test::found(*store_, "x@example.com"));
     EXPECT_EQ(store_->report("c").by_kind, (std::map<std::string, int64_t>{{"delivered", 1}}));
 }
 
@@ -255,12 +256,12 @@ TEST_P(StoreContract, SuppressesWhatTheRoutedEventSays)
 
     ASSERT_FALSE(apply_and_wait(*store_, {hard, spam, unsubscribed, soft}).error);
 
-    auto found = store_->find_suppression("hard@example.com");
+    auto found = test::found(*store_, "hard@example.com");
     ASSERT_TRUE(found);
-    expect_same(*found, {"hard@example.com", "hard_bounce", "postal", base_time + 1});
-    EXPECT_EQ(store_->find_suppression("spam@example.com").value().reason, "spam");
-    EXPECT_EQ(store_->find_suppression("unsub@example.com").value().reason, "unsubscribed");
-    EXPECT_FALSE(store_->find_suppression("soft@example.com"));
+    expect_same(*found, test::entry("hard@example.com", "hard_bounce", "postal", base_time + 1));
+    EXPECT_EQ(test::found(*store_, "spam@example.com").value().reason, "spam");
+    EXPECT_EQ(test::found(*store_, "unsub@example.com").value().reason, "unsubscribed");
+    EXPECT_FALSE(test::found(*store_, "soft@example.com"));
 }
 
 TEST_P(StoreContract, KeepsTheFirstSuppressionReason)
@@ -274,9 +275,10 @@ TEST_P(StoreContract, KeepsTheFirstSuppressionReason)
     apply_and_wait(*store_, {bounce});
     apply_and_wait(*store_, {complaint});
 
-    auto found = store_->find_suppression("a@example.com");
+    auto found = test::found(*store_, "a@example.com");
     ASSERT_TRUE(found);
-    expect_same(*found, {"a@example.com", "hard_bounce", "postal", bounce.ev.received_at_ms});
+    expect_same(*found,
+                test::entry("a@example.com", "hard_bounce", "postal", bounce.ev.received_at_ms));
 }
 
 TEST_P(StoreContract, LiftsOnlyASuppressionWithTheSameReason)
@@ -294,8 +296,8 @@ TEST_P(StoreContract, LiftsOnlyASuppressionWithTheSameReason)
 
     EXPECT_FALSE(lifted.error);
     EXPECT_EQ(lifted.result.stored, 3u);
-    EXPECT_FALSE(store_->find_suppression("unsub@example.com"));
-    EXPECT_EQ(store_->find_suppression("hard@example.com").value().reason, "hard_bounce");
+    EXPECT_FALSE(test::found(*store_, "unsub@example.com"));
+    EXPECT_EQ(test::found(*store_, "hard@example.com").value().reason, "hard_bounce");
 }
 
 TEST_P(StoreContract, AnOptOutRepeatedAfterTheOperatorsLiftSuppressesAgain)
@@ -303,13 +305,13 @@ TEST_P(StoreContract, AnOptOutRepeatedAfterTheOperatorsLiftSuppressesAgain)
     const auto opt_out = in_campaign(
         suppressing(routed("k1", event_kind::unsubscribed, "a@example.com"), "unsubscribed"), "c");
     ASSERT_EQ(apply_and_wait(*store_, {opt_out}).result.stored, 1u);
-    ASSERT_TRUE(store_->remove_suppression("a@example.com"));
+    ASSERT_TRUE(test::lift_all(*store_, "a@example.com"));
 
     auto again = apply_and_wait(*store_, {opt_out});
 
     EXPECT_EQ(again.result.stored, 1u);
     EXPECT_EQ(again.result.duplicates, 0u);
-    EXPECT_EQ(store_->find_suppression("a@example.com").value().reason, "unsubscribed");
+    EXPECT_EQ(test::found(*store_, "a@example.com").value().reason, "unsubscribed");
     EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("k1", "k1"));
     EXPECT_EQ(store_->report("c").by_kind.at("unsubscribed"), 2);
 
@@ -327,10 +329,10 @@ TEST_P(StoreContract, AnOptOutRepeatedAfterAResubscribeSuppressesAgain)
     apply_and_wait(*store_, {opt_out});
     apply_and_wait(*store_, {lifting(routed("k2", event_kind::resubscribed, "a@example.com"),
                                      "unsubscribed")});
-    ASSERT_FALSE(store_->find_suppression("a@example.com"));
+    ASSERT_FALSE(test::found(*store_, "a@example.com"));
 
     EXPECT_EQ(apply_and_wait(*store_, {opt_out}).result.stored, 1u);
-    EXPECT_TRUE(store_->find_suppression("a@example.com"));
+    EXPECT_TRUE(test::found(*store_, "a@example.com"));
     EXPECT_EQ(apply_and_wait(*store_, {opt_out}).result.duplicates, 1u);
     EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("k1", "k2", "k1"));
 }
@@ -342,8 +344,8 @@ TEST_P(StoreContract, ARetryStaysADuplicateWhenNothingOfItsAddressWasLifted)
     const auto delivered = in_campaign(routed("k2", event_kind::delivered, "a@example.com"), "c");
     apply_and_wait(*store_, {opt_out, delivered});
     apply_and_wait(*store_, {suppressing(routed("k3", event_kind::spam, "b@example.com"), "spam")});
-    ASSERT_TRUE(store_->remove_suppression("b@example.com")) << "another address's lift";
-    ASSERT_FALSE(store_->remove_suppression("c@example.com")) << "nothing to lift";
+    ASSERT_TRUE(test::lift_all(*store_, "b@example.com")) << "another address's lift";
+    ASSERT_FALSE(test::lift_all(*store_, "c@example.com")) << "nothing to lift";
     // A resubscribe that lifts nothing: the address's suppression is a hard bounce.
     apply_and_wait(*store_, {suppressing(routed("k4", event_kind::hard_bounce, "d@example.com"),
                                          "hard_bounce")});
@@ -359,7 +361,7 @@ TEST_P(StoreContract, ARetryStaysADuplicateWhenNothingOfItsAddressWasLifted)
             .result.duplicates,
         1u);
     // After a lift, only what suppresses is new again: a delivery's retry still counts once.
-    ASSERT_TRUE(store_->remove_suppression("a@example.com"));
+    ASSERT_TRUE(test::lift_all(*store_, "a@example.com"));
     EXPECT_EQ(apply_and_wait(*store_, {delivered}).result.duplicates, 1u);
     EXPECT_EQ(store_->report("c").by_kind.at("delivered"), 1);
 }
@@ -560,7 +562,7 @@ TEST_P(StoreContract, AFailedBatchIsUndoneAloneAndTheOthersCommit)
     EXPECT_FALSE(outcomes[2].error);
     EXPECT_EQ(outcomes[2].result.stored, 2u) << "the failed batch's copy of 'shared' is undone";
     EXPECT_THAT(keys_of(all_events(*store_)), ElementsAre("a1", "c1", "shared"));
-    EXPECT_FALSE(store_->find_suppression("b@example.com"));
+    EXPECT_FALSE(test::found(*store_, "b@example.com"));
     EXPECT_EQ(store_->report("c").by_kind, (std::map<std::string, int64_t>{{"delivered", 2}}));
 }
 
@@ -707,6 +709,7 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) { f.limit = 2; }), ElementsAre("a@x.org", "b@x.org"));
     EXPECT_THAT(suppressed([](auto& f) {
                     f.after_email = "b@x.org";
+                    f.after_stream = "*";
                     f.limit = 2;
                 }),
                 ElementsAre("c@x.org", "d@x.org"));
@@ -715,13 +718,14 @@ TEST_P(StoreContract, FiltersAndPagesSuppressions)
     EXPECT_THAT(suppressed([](auto& f) {
                     f.reason = "hard_bounce";
                     f.after_email = "a@x.org";
+                    f.after_stream = "*";
                     f.limit = 1;
                 }),
                 ElementsAre("c@x.org"));
     EXPECT_THAT(suppressed([](auto& f) { f.reason = "manual"; }), IsEmpty());
     auto first = suppressions([](auto& f) { f.limit = 1; });
     ASSERT_EQ(first.size(), 1u);
-    expect_same(first[0], {"a@x.org", "hard_bounce", "postal", base_time + 500});
+    expect_same(first[0], test::entry("a@x.org", "hard_bounce", "postal", base_time + 500));
 }
 
 TEST_P(StoreContract, CapsASuppressionPageAtOneThousand)
@@ -739,24 +743,24 @@ TEST_P(StoreContract, CapsASuppressionPageAtOneThousand)
 
 TEST_P(StoreContract, PutsFindsAndRemovesSuppressions)
 {
-    suppression manual{"a@x.org", "manual", "", base_time};
-    suppression replaced{"a@x.org", "spam", "sendgrid", base_time + 1};
+    const auto manual = test::entry("a@x.org", "manual", "", base_time);
+    const auto replaced = test::entry("a@x.org", "spam", "sendgrid", base_time + 1);
 
     store_->put_suppression(manual);
-    auto found = store_->find_suppression("a@x.org");
+    auto found = test::found(*store_, "a@x.org");
     ASSERT_TRUE(found);
     expect_same(*found, manual);
 
     store_->put_suppression(replaced);
-    found = store_->find_suppression("a@x.org");
+    found = test::found(*store_, "a@x.org");
     ASSERT_TRUE(found);
     expect_same(*found, replaced);
     EXPECT_EQ(store_->list_suppressions({}).size(), 1u);
 
-    EXPECT_TRUE(store_->remove_suppression("a@x.org"));
-    EXPECT_FALSE(store_->find_suppression("a@x.org"));
-    EXPECT_FALSE(store_->remove_suppression("a@x.org"));
-    EXPECT_FALSE(store_->find_suppression("nobody@x.org"));
+    EXPECT_TRUE(test::lift_all(*store_, "a@x.org"));
+    EXPECT_FALSE(test::found(*store_, "a@x.org"));
+    EXPECT_FALSE(test::lift_all(*store_, "a@x.org"));
+    EXPECT_FALSE(test::found(*store_, "nobody@x.org"));
 }
 
 TEST_P(StoreContract, FlushWaitsForEverySubmittedBatch)

@@ -13,8 +13,10 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -79,6 +81,48 @@ inline events::routed_event lifting(events::routed_event r, std::string reason)
     return r;
 }
 
+/// In `stream` instead of every stream.
+inline events::routed_event in_stream(events::routed_event r, std::string stream)
+{
+    r.suppression_stream = std::move(stream);
+    return r;
+}
+
+/// Suppressing for `ms` from its receipt instead of until lifted.
+inline events::routed_event lasting(events::routed_event r, int64_t ms)
+{
+    r.suppress_for_ms = ms;
+    return r;
+}
+
+/// Received (and occurred) `offset` ms after base_time.
+inline events::routed_event at_time(events::routed_event r, int64_t offset)
+{
+    r.ev.occurred_at_ms = base_time + offset;
+    r.ev.received_at_ms = base_time + offset;
+    return r;
+}
+
+/// Decided by `rule`, which gives `note` as the event's description.
+inline events::routed_event by_rule(events::routed_event r, std::string rule, std::string note = "")
+{
+    r.rule = std::move(rule);
+    r.ev.description = std::move(note);
+    return r;
+}
+
+/// One hit for a count rule: `threshold` hits within `window` ms suppress for `reason`.
+inline events::routed_event counting(events::routed_event r, std::string rule, std::string reason,
+                                     int64_t threshold, int64_t window)
+{
+    r.suppression = events::suppression_change::count;
+    r.suppression_reason = std::move(reason);
+    r.rule = std::move(rule);
+    r.count_threshold = threshold;
+    r.count_window_ms = window;
+    return r;
+}
+
 inline events::routed_event in_campaign(events::routed_event r, std::string campaign_id)
 {
     r.ev.attributed.campaign_id = std::move(campaign_id);
@@ -101,6 +145,23 @@ inline events::routed_event from_provider(events::routed_event r, std::string pr
 {
     r.ev.provider = std::move(provider);
     return r;
+}
+
+/// A time after every event the builders make: what find_suppression is asked at unless a test
+/// says otherwise.
+inline constexpr int64_t later = base_time + 60'000;
+
+/// The entry that stops mail to `email` in `stream` at `now`.
+inline std::optional<suppression> found(store& s, const std::string& email,
+                                        std::string_view stream = "marketing", int64_t now = later)
+{
+    return s.find_suppression(email, stream, now);
+}
+
+/// Removes every entry of the address, as the operator does. True when there was one.
+inline bool lift_all(store& s, const std::string& email)
+{
+    return s.remove_suppression(email, "", "admin:test", "") > 0;
 }
 
 struct outcome {
@@ -193,12 +254,72 @@ inline void expect_canonical_addresses(store& s)
         << "no event keeps an old form";
 }
 
+// A database from before streams: one event-made entry and one manual one.
+inline constexpr const char* pre_stream_suppressions_sql =
+    "INSERT INTO suppressions (email, reason, provider, created_at) VALUES "
+    "('a@example.com', 'hard_bounce', 'postal', 100),"
+    "('m@example.com', 'manual', '', 200)";
+
+/// After the migration: each entry covers every stream, says who made it, and keeps working.
+inline void expect_every_stream_entries(store& s)
+{
+    std::vector<std::string> rows;
+    for (const auto& row : s.list_suppressions({})) {
+        rows.push_back(row.email + " " + row.stream + " " + row.reason + " " + row.source + " " +
+                       std::to_string(row.expires_at));
+    }
+    EXPECT_THAT(rows, ::testing::ElementsAre("a@example.com * hard_bounce rule:hard_bounce 0",
+                                             "m@example.com * manual admin 0"));
+    EXPECT_TRUE(s.find_suppression("a@example.com", "marketing", later));
+    EXPECT_TRUE(s.find_suppression("m@example.com", "transactional", later));
+    EXPECT_EQ(s.remove_suppression("m@example.com", "", "admin:test", ""), 1u);
+    EXPECT_FALSE(s.find_suppression("m@example.com", "transactional", later));
+    EXPECT_EQ(s.suppression_history("m@example.com", 10).size(), 1u);
+}
+
+// A database from before events kept their stream: attributed events, stored without one.
+inline const std::vector<std::string> pre_stream_event_keys{"k1", "k2"};
+
+/// After the migration: the events from before read back whole, with no stream, and a new one
+/// keeps its own.
+inline void expect_events_without_stream(store& s)
+{
+    const auto before = all_events(s);
+    ASSERT_EQ(keys_of(before), pre_stream_event_keys);
+    for (const auto& e : before) {
+        EXPECT_EQ(e.ev.attributed.message_id, "msg-" + e.ev.event_key);
+        EXPECT_EQ(e.ev.attributed.campaign_id, "camp");
+        EXPECT_EQ(e.ev.attributed.stream, "") << e.ev.event_key;
+    }
+    auto next = routed("k3", events::event_kind::unsubscribed);
+    next.ev.attributed = {"msg-k3", "camp", "", "newsletters"};
+    ASSERT_FALSE(apply_and_wait(s, {next}).error);
+    const auto after = all_events(s);
+    ASSERT_EQ(after.size(), 3u);
+    EXPECT_EQ(after[2].ev.attributed.stream, "newsletters");
+    EXPECT_EQ(after[0].ev.attributed.stream, "");
+}
+
+/// An entry for every stream, until lifted.
+inline suppression entry(std::string email, std::string reason, std::string provider,
+                         int64_t created_at)
+{
+    suppression out;
+    out.email = std::move(email);
+    out.reason = std::move(reason);
+    out.provider = std::move(provider);
+    out.created_at = created_at;
+    return out;
+}
+
 inline void expect_same(const suppression& actual, const suppression& expected)
 {
     EXPECT_EQ(actual.email, expected.email);
     EXPECT_EQ(actual.reason, expected.reason);
     EXPECT_EQ(actual.provider, expected.provider);
     EXPECT_EQ(actual.created_at, expected.created_at);
+    EXPECT_EQ(actual.stream, expected.stream);
+    EXPECT_EQ(actual.expires_at, expected.expires_at);
 }
 
 /// Holds the store's writer inside a `done` handler, so that what is submitted meanwhile

@@ -43,10 +43,11 @@ protected:
     storage::delivery_outcome outcome(const smtp::send_outcome& sent, int64_t now = created + 1'000,
                                       storage::queued_message m = queued())
     {
-        return outcome_of(m, sent, "smtp@1.0.0", now, policy_, random_);
+        return outcome_of(m, sent, "smtp@1.0.0", now, policy_, suppression_, random_);
     }
 
     retry_policy policy_{1min, 1h, 72h};
+    events::suppression_policy suppression_;
     std::mt19937_64 random_{7};
 };
 
