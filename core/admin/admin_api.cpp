@@ -5,9 +5,9 @@
 #include "core/addressing/address.hpp"
 #include "core/admin/suppression_list_api.hpp"
 #include "core/base/clock.hpp"
+#include "core/base/iso_time.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
-#include "core/intake/report_json.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
@@ -30,18 +30,6 @@ constexpr std::size_t max_page = 1000;
 struct bad_parameter {
     std::string message;
 };
-
-std::string iso_time(int64_t ms)
-{
-    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
-    char out[40];
-    std::snprintf(out, sizeof out, "%s.%03dZ", text, static_cast<int>(ms % 1000));
-    return out;
-}
 
 std::optional<int64_t> to_int(const std::string& text)
 {
@@ -97,7 +85,7 @@ std::optional<std::string> param(const std::map<std::string, std::string>& query
 
 json::value time_or_null(int64_t ms)
 {
-    return ms == 0 ? json::value(nullptr) : json::value(iso_time(ms));
+    return ms == 0 ? json::value(nullptr) : json::value(base::format_iso_time(ms));
 }
 
 json::object to_json(const storage::suppression& s)
@@ -106,7 +94,7 @@ json::object to_json(const storage::suppression& s)
             {"stream", s.stream},
             {"reason", s.reason},
             {"provider", s.provider},
-            {"created_at", iso_time(s.created_at)},
+            {"created_at", base::format_iso_time(s.created_at)},
             {"expires_at", time_or_null(s.expires_at)},
             {"source", s.source},
             {"note", s.note}};
@@ -119,7 +107,7 @@ json::object to_json(const storage::suppression_record& r)
             {"reason", r.reason},
             {"source", r.source},
             {"note", r.note},
-            {"at", iso_time(r.at)},
+            {"at", base::format_iso_time(r.at)},
             {"expires_at", time_or_null(r.expires_at)}};
 }
 
@@ -127,7 +115,7 @@ json::object to_json(const storage::rule_counter& c)
 {
     json::array hits;
     for (const auto at : c.hits) {
-        hits.push_back(json::value(iso_time(at)));
+        hits.push_back(json::value(base::format_iso_time(at)));
     }
     return {{"rule", c.rule}, {"count", c.hits.size()}, {"hits", std::move(hits)}};
 }
@@ -153,8 +141,8 @@ json::object to_json(const storage::stored_event& s)
             {"kind", events::to_string(e.kind)},
             {"permanent", e.permanent},
             {"email", e.email},
-            {"occurred_at", iso_time(e.occurred_at_ms)},
-            {"received_at", iso_time(e.received_at_ms)},
+            {"occurred_at", base::format_iso_time(e.occurred_at_ms)},
+            {"received_at", base::format_iso_time(e.received_at_ms)},
             {"message_id", e.attributed.message_id},
             {"campaign_id", e.attributed.campaign_id},
             {"profile", e.attributed.profile},

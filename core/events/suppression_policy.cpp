@@ -33,8 +33,8 @@ config::suppression_rule_config count_rule(std::string name, std::vector<std::st
     return r;
 }
 
-template <class T>
-bool listed(const std::vector<T>& list, const T& value)
+template <class T, class U>
+bool listed(const std::vector<T>& list, const U& value)
 {
     return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -157,7 +157,7 @@ const policy_rule* suppression_policy::match(const gateway_event& ev, std::strin
 {
     for (const auto& r : rules_) {
         if (listed(r.kinds, ev.kind) && listed(r.providers, ev.provider) &&
-            listed(r.streams, std::string(stream)) &&
+            listed(r.streams, stream) &&
             (r.reasons.empty() || (ev.reason && listed(r.reasons, *ev.reason))) &&
             (!r.permanent || *r.permanent == ev.permanent)) {
             return &r;

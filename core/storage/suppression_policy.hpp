@@ -9,8 +9,10 @@
 #include "core/storage/store.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mailgate::core::storage {
@@ -83,6 +85,39 @@ inline std::size_t hits_within(const std::vector<int64_t>& hits, int64_t hit, in
     return static_cast<std::size_t>(std::count_if(
         hits.begin(), hits.end(), [&](int64_t h) { return h >= hit - window && h <= hit; }));
 }
+
+/// A count rule's hits as SQLite keeps them (and PostgreSQL reads its array): "t1,t2,...".
+inline std::string format_hits(const std::vector<int64_t>& hits)
+{
+    std::string out;
+    for (auto h : hits) {
+        out += (out.empty() ? "" : ",") + std::to_string(h);
+    }
+    return out;
+}
+
+/// The hits of format_hits' text.
+inline std::vector<int64_t> hits_of(std::string_view text)
+{
+    std::vector<int64_t> out;
+    while (!text.empty()) {
+        const auto comma = std::min(text.find(','), text.size());
+        int64_t hit = 0;
+        std::from_chars(text.data(), text.data() + comma, hit);
+        out.push_back(hit);
+        text.remove_prefix(std::min(comma + 1, text.size()));
+    }
+    return out;
+}
+
+/// What remove_suppression removes and how its history records it.
+struct removal {
+    std::string email;
+    std::string stream; ///< empty: every entry of the address
+    std::string source;
+    std::string note;
+    int64_t at = 0; ///< Unix ms
+};
 
 /// The domain entry that covers `email`: "*@" and what follows its last '@', or empty when it
 /// has none.

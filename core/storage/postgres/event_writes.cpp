@@ -51,41 +51,49 @@ stored AS (
     RETURNING id)
 SELECT ord FROM input JOIN stored USING (id))sql";
 
-// The entry ($1 to $8) meets the one already there: the first reason stays (a later spam report
-// does not hide the hard bounce) unless that one lapsed (replaced whole) or the new one lasts
-// longer (its expiry only). The row's lock orders concurrent writers. Only a change is recorded.
-#define MAILGATE_MERGE_SUPPRESSION(FROM)                                                           \
-    "merged AS (\n"                                                                                \
-    "    INSERT INTO suppressions AS s (email, stream, reason, provider, created_at, "             \
-    "expires_at,\n"                                                                                \
-    "                                   source, note)\n"                                           \
-    "    SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::text,\n"       \
-    "           $8::text " FROM "\n"                                                               \
-    "    ON CONFLICT (email, stream) DO UPDATE SET\n"                                              \
-    "        reason = CASE WHEN " MAILGATE_EXPIRED " THEN excluded.reason ELSE s.reason END,\n"    \
-    "        provider = CASE WHEN " MAILGATE_EXPIRED                                               \
-    " THEN excluded.provider ELSE s.provider END,\n"                                               \
-    "        created_at = CASE WHEN " MAILGATE_EXPIRED                                             \
-    " THEN excluded.created_at ELSE s.created_at END,\n"                                           \
-    "        source = CASE WHEN " MAILGATE_EXPIRED " THEN excluded.source ELSE s.source END,\n"    \
-    "        note = CASE WHEN " MAILGATE_EXPIRED " THEN excluded.note ELSE s.note END,\n"          \
-    "        expires_at = excluded.expires_at\n"                                                   \
-    "    WHERE " MAILGATE_EXPIRED " OR (s.expires_at <> 0 AND (excluded.expires_at = 0\n"          \
-    "                                                 OR excluded.expires_at > s.expires_at))\n"   \
-    "    RETURNING s.email, s.stream, s.reason, s.expires_at)\n"                                   \
-    "INSERT INTO suppression_changes (email, stream, action, reason, source, note, at, "           \
-    "expires_at)\n"                                                                                \
-    "SELECT email, stream, 'suppress', reason, $7::text, $8::text, $5::bigint, expires_at "        \
-    "FROM merged"
-#define MAILGATE_EXPIRED "(s.expires_at <> 0 AND s.expires_at <= excluded.created_at)"
+// Whether the entry already there had lapsed when the new one came.
+constexpr std::string_view expired = "(s.expires_at <> 0 AND s.expires_at <= excluded.created_at)";
 
-constexpr std::string_view suppress_sql = "WITH " MAILGATE_MERGE_SUPPRESSION("");
+// The entry ($1 to $8, selected `from` a CTE or nothing) meets the one already there: the first
+// reason stays (a later spam report does not hide the hard bounce) unless that one lapsed
+// (replaced whole) or the new one lasts longer (its expiry only). The row's lock orders
+// concurrent writers. Only a change is recorded.
+std::string merge_suppression(std::string_view from)
+{
+    std::string sets;
+    for (std::string_view column : {"reason", "provider", "created_at", "source", "note"}) {
+        sets += "        " + std::string(column) + " = CASE WHEN " + std::string(expired) +
+                " THEN excluded." + std::string(column) + " ELSE s." + std::string(column) +
+                " END,\n";
+    }
+    return R"sql(merged AS (
+    INSERT INTO suppressions AS s (email, stream, reason, provider, created_at, expires_at,
+                                   source, note)
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::bigint, $6::bigint, $7::text, $8::text )sql" +
+           std::string(from) + R"sql(
+    ON CONFLICT (email, stream) DO UPDATE SET
+)sql" + sets +
+           R"sql(        expires_at = excluded.expires_at
+    WHERE )sql" +
+           std::string(expired) + R"sql( OR (s.expires_at <> 0 AND (excluded.expires_at = 0
+                                                 OR excluded.expires_at > s.expires_at))
+    RETURNING s.email, s.stream, s.reason, s.expires_at)
+INSERT INTO suppression_changes (email, stream, action, reason, source, note, at, expires_at)
+SELECT email, stream, 'suppress', reason, $7::text, $8::text, $5::bigint, expires_at FROM merged)sql";
+}
+
+const std::string& suppress_sql()
+{
+    static const std::string sql = "WITH " + merge_suppression("");
+    return sql;
+}
 
 // One more hit ($10) for the rule ($9), appended and pruned to the window ($11) under the
 // counter row's lock, so hits of concurrent nodes are all kept; at the threshold ($12) it
 // suppresses as suppress_sql does, in the same statement.
-constexpr std::string_view count_sql =
-    R"sql(WITH counted AS (
+const std::string& count_sql()
+{
+    static const std::string sql = R"sql(WITH counted AS (
     INSERT INTO rule_counts AS c (email, rule, hits) VALUES ($1::text, $9::text, ARRAY[$10::bigint])
     ON CONFLICT (email, rule) DO UPDATE SET hits = (
         SELECT array_agg(h ORDER BY h) FROM unnest(c.hits || $10::bigint) AS u(h)
@@ -96,10 +104,9 @@ reached AS (
     SELECT FROM counted
     WHERE (SELECT count(*) FROM unnest(counted.hits) AS w(h)
            WHERE h BETWEEN $10::bigint - $11::bigint AND $10::bigint) >= greatest($12::bigint, 1)),
-)sql" MAILGATE_MERGE_SUPPRESSION("FROM reached");
-
-#undef MAILGATE_EXPIRED
-#undef MAILGATE_MERGE_SUPPRESSION
+)sql" + merge_suppression("FROM reached");
+    return sql;
+}
 
 // Only what was suppressed for that reason ($2), in the stream ($3) or every stream: a
 // resubscribe never lifts a hard bounce. Each lift is recorded and the address's lifts counted
@@ -231,11 +238,11 @@ statement_with_handler single_change(const suppression_change& c)
 {
     switch (c.what) {
     case change_kind::suppress:
-        return {{suppress_sql, entry_params(c.entry)}, {}};
+        return {{suppress_sql(), entry_params(c.entry)}, {}};
     case change_kind::count: {
         auto values = entry_params(c.entry);
         values.text(c.rule).integer(c.hit).integer(c.window).integer(c.threshold);
-        return {{count_sql, std::move(values)}, {}};
+        return {{count_sql(), std::move(values)}, {}};
     }
     case change_kind::lift:
         return removal_statement(lift_sql, c);

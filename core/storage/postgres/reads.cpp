@@ -107,9 +107,13 @@ stored_event event_of(const result& r, int row)
     return out;
 }
 
-#define MAILGATE_SUPPRESSION_COLUMNS                                                               \
-    "SELECT email, reason, provider, created_at, stream, expires_at, source, note FROM "           \
-    "suppressions "
+// The entries `rest` (a WHERE clause and more) selects, in suppressions_of's columns.
+std::string select_entries(std::string_view rest)
+{
+    return "SELECT email, reason, provider, created_at, stream, expires_at, source, note FROM "
+           "suppressions " +
+           std::string(rest);
+}
 
 std::vector<suppression> suppressions_of(const result& r)
 {
@@ -117,20 +121,6 @@ std::vector<suppression> suppressions_of(const result& r)
     for (int row = 0; row < r.rows(); ++row) {
         out.push_back({r.text(row, 0), r.text(row, 1), r.text(row, 2), r.integer(row, 3),
                        r.text(row, 4), r.integer(row, 5), r.text(row, 6), r.text(row, 7)});
-    }
-    return out;
-}
-
-std::vector<int64_t> hits_of(const std::string& text)
-{
-    std::vector<int64_t> out;
-    for (std::size_t from = 0; from < text.size();) {
-        auto comma = text.find(',', from);
-        if (comma == std::string::npos) {
-            comma = text.size();
-        }
-        out.push_back(std::stoll(text.substr(from, comma - from)));
-        from = comma + 1;
     }
     return out;
 }
@@ -173,10 +163,10 @@ std::vector<suppression> select_suppressions(connection& db, const suppression_f
         .text(filter.after_stream)
         .integer(page_size(filter.limit));
     return suppressions_of(db.query(
-        MAILGATE_SUPPRESSION_COLUMNS
-        "WHERE (NOT $2::boolean OR reason = $1::text) AND (NOT $4::boolean OR stream = $3::text) "
-        "AND (email, stream) > ($5::text COLLATE \"C\", $6::text COLLATE \"C\") "
-        "ORDER BY email, stream LIMIT $7",
+        select_entries("WHERE (NOT $2::boolean OR reason = $1::text) AND (NOT $4::boolean OR "
+                       "stream = $3::text) "
+                       "AND (email, stream) > ($5::text COLLATE \"C\", $6::text COLLATE \"C\") "
+                       "ORDER BY email, stream LIMIT $7"),
         values));
 }
 
@@ -187,10 +177,9 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
 {
     const auto domain = domain_entry_of(email);
     auto found = suppressions_of(db.query(
-        MAILGATE_SUPPRESSION_COLUMNS
-        "WHERE email IN ($1::text, $2::text) AND stream IN ($3::text, '*') "
-        "AND (expires_at = 0 OR expires_at > $4::bigint) "
-        "ORDER BY email <> $1::text, stream <> '*' LIMIT 1",
+        select_entries("WHERE email IN ($1::text, $2::text) AND stream IN ($3::text, '*') "
+                       "AND (expires_at = 0 OR expires_at > $4::bigint) "
+                       "ORDER BY email <> $1::text, stream <> '*' LIMIT 1"),
         params().text(email).text(domain.empty() ? email : domain).text(stream).integer(now)));
     if (found.empty()) {
         return std::nullopt;
@@ -201,9 +190,8 @@ std::optional<suppression> select_suppression(connection& db, const std::string&
 std::vector<suppression> select_address_suppressions(connection& db, const std::string& email)
 {
     const auto domain = domain_entry_of(email);
-    return suppressions_of(db.query(MAILGATE_SUPPRESSION_COLUMNS
-                                    "WHERE email IN ($1::text, $2::text) "
-                                    "ORDER BY email, stream",
+    return suppressions_of(db.query(select_entries("WHERE email IN ($1::text, $2::text) "
+                                                   "ORDER BY email, stream"),
                                     params().text(email).text(domain.empty() ? email : domain)));
 }
 

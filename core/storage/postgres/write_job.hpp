@@ -7,6 +7,7 @@
 #include "core/events/event.hpp"
 #include "core/storage/postgres/write_set.hpp"
 #include "core/storage/store.hpp"
+#include "core/storage/suppression_policy.hpp"
 
 #include <cstddef>
 #include <future>
@@ -36,15 +37,6 @@ std::unique_ptr<write_job> make_batch_job(std::vector<events::routed_event> batc
 /// All of `entries` or none.
 std::unique_ptr<write_job> make_put_suppressions_job(std::vector<suppression> entries,
                                                      std::promise<void> done);
-
-/// What remove_suppression removes and how its history records it.
-struct removal {
-    std::string email;
-    std::string stream; ///< empty: every entry of the address
-    std::string source;
-    std::string note;
-    int64_t at = 0; ///< Unix ms
-};
 
 /// The promise gets how many entries there were.
 std::unique_ptr<write_job> make_remove_suppression_job(removal what,

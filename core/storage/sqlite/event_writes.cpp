@@ -188,29 +188,6 @@ void lift(connection& db, const events::routed_event& routed)
                  ev.received_at_ms);
 }
 
-std::vector<int64_t> parse_hits(const std::string& text)
-{
-    std::vector<int64_t> out;
-    for (std::size_t from = 0; from < text.size();) {
-        auto comma = text.find(',', from);
-        if (comma == std::string::npos) {
-            comma = text.size();
-        }
-        out.push_back(std::stoll(text.substr(from, comma - from)));
-        from = comma + 1;
-    }
-    return out;
-}
-
-std::string format_hits(const std::vector<int64_t>& hits)
-{
-    std::string out;
-    for (auto h : hits) {
-        out += (out.empty() ? "" : ",") + std::to_string(h);
-    }
-    return out;
-}
-
 // The one writer reads and rewrites the row: no other transaction runs between.
 void count_hit(connection& db, const events::routed_event& routed)
 {
@@ -219,7 +196,7 @@ void count_hit(connection& db, const events::routed_event& routed)
     {
         auto q = db.prepare("SELECT hits FROM rule_counts WHERE email = ? AND rule = ?");
         if (q.bind(ev.email).bind(routed.rule).step()) {
-            hits = parse_hits(q.text(0));
+            hits = hits_of(q.text(0));
         }
     }
     hits = add_hit(std::move(hits), ev.occurred_at_ms, routed.count_window_ms);

@@ -128,20 +128,6 @@ std::vector<suppression> suppressions_of(query& q)
     return out;
 }
 
-std::vector<int64_t> hits_of(const std::string& text)
-{
-    std::vector<int64_t> out;
-    for (std::size_t from = 0; from < text.size();) {
-        auto comma = text.find(',', from);
-        if (comma == std::string::npos) {
-            comma = text.size();
-        }
-        out.push_back(std::stoll(text.substr(from, comma - from)));
-        from = comma + 1;
-    }
-    return out;
-}
-
 } // namespace
 
 std::vector<stored_event> select_events(connection& db, const event_filter& filter)
