@@ -12,6 +12,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <ctime>
@@ -219,6 +220,15 @@ storage::suppression suppression_from_body(const http::request& req, std::string
     }
     if (s.reason.empty() || s.reason.size() > 64 || s.note.size() > 500) {
         throw bad_parameter{"reason must be 1 to 64 bytes, note at most 500"};
+    }
+    // They reach logs, CSV exports and terminals: no control characters, a line break aside.
+    const auto control = [](std::string_view text, bool lines) {
+        return std::any_of(text.begin(), text.end(), [lines](unsigned char c) {
+            return (c < 0x20 && !(lines && (c == '\n' || c == '\t'))) || c == 0x7f;
+        });
+    };
+    if (control(s.reason, false) || control(s.stream, false) || control(s.note, true)) {
+        throw bad_parameter{"reason, stream and note must not hold control characters"};
     }
     return s;
 }

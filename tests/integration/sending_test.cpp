@@ -373,6 +373,34 @@ TEST(NamedAdminTokens, AManualChangeRecordsTheTokensNameAndNote)
     EXPECT_EQ(page.at("suppressed_in").as_array().size(), 0u);
 }
 
+// A manual entry's body and path are the operator's, but a script's bug must not store what
+// breaks the list's exports or the logs: each is refused whole, with the reason, and nothing is
+// stored.
+TEST_F(Sending, AManualEntryRefusesMalformedBodiesAndNames)
+{
+    const std::string long_note = R"({"note": ")" + std::string(600, 'n') + R"("})";
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {"/v1/suppressions/x@example.com", "[1]"},
+        {"/v1/suppressions/x@example.com", R"({"reason": 5})"},
+        {"/v1/suppressions/x@example.com", R"({"reason": "a)"},
+        {"/v1/suppressions/x@example.com", R"({"expires_at": "tomorrow"})"},
+        {"/v1/suppressions/x@example.com", R"({"stream": "weekly"})"},
+        {"/v1/suppressions/x@example.com", R"({"reason": "bad\u0000reason"})"},
+        {"/v1/suppressions/x@example.com", "{\"reason\": \"caf\xc3\"}"},
+        {"/v1/suppressions/x@example.com", long_note},
+        {"/v1/suppressions/x@example.com?stream=weekly", ""},
+        {"/v1/suppressions/*@", ""},
+        {"/v1/suppressions/*@bad..example", ""},
+        {"/v1/suppressions/not-an-address", ""},
+    };
+    for (const auto& [target, body] : refused) {
+        auto reply = gw_.admin("PUT", target, body);
+        EXPECT_EQ(reply.status, 400) << target << " " << body << ": " << reply.body;
+    }
+    auto list = json::parse(gw_.admin("GET", "/v1/suppressions").body);
+    EXPECT_EQ(list.at("items").as_array().size(), 0u) << json::serialize(list);
+}
+
 TEST_F(Sending, AQuotedLocalPartIsSentAndSuppressible)
 {
     auto ids = send_to({"\"john smith\"@example.com"});
