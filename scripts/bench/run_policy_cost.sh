@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# What the suppression policy costs the callback path: 1000-event legacy batches of soft bounces
-# (each one counted by the default `repeated-soft-bounce` rule, so every event also writes its
-# address's counter) with no rules at all (the router decides nothing: the ceiling), with the
-# default rules, and with rules that suppress but count nothing. Interleaved, ROUNDS times
+# What the suppression policy costs the callback path: 1000-event legacy batches of soft bounces,
+# each to a new address and counted by the default `repeated-soft-bounce` rule, with no rules at
+# all (the router decides nothing: the ceiling), with the default rules, and with rules that
+# suppress but count nothing. Interleaved, ROUNDS times
 # (default 2), each on a new database; prints events/s and p99.
 # Usage: scripts/bench/run_policy_cost.sh [DURATION_SECONDS]   (after scripts/run.sh built it)
 set -euo pipefail

@@ -1,7 +1,8 @@
 #pragma once
 
 // The events' two indexes with random keys, the idempotency key (event_keys) and the address
-// (event_emails), kept in tables of their own and written in key order many entries at a time.
+// (event_emails), kept in tables of their own and written in key order many entries at a time;
+// with them, the count rules' hits per address (rule_counts.hpp).
 // Inserted one event at a time, each entry dirtied a leaf of its own, which the log took whole
 // at every commit: the two indexes cost the writer more than the event rows themselves. Written
 // together and sorted, many entries share each leaf they dirty.
@@ -14,12 +15,16 @@
 // address look up the table and scan the events after the mark, so they are exact throughout.
 
 #include "core/storage/prepared_event.hpp"
+#include "core/storage/sqlite/address_filter.hpp"
 #include "core/storage/sqlite/connection.hpp"
+#include "core/storage/sqlite/rule_counts.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace mailgate::core::storage::sqlite {
 
@@ -35,6 +40,16 @@ public:
     void begin_group(connection& db);
     /// Whether an event with `key` is stored already. Throws sqlite_error.
     bool contains(connection& db, const key_hash& key);
+    /// A stored event counted by `rule` for `email` (whose email_hash is `hash`) at `at`: the
+    /// address's hits for the rule, this one added (rule_counts::add). After contains(). Throws
+    /// sqlite_error.
+    const std::vector<int64_t>& counted(connection& db, const std::string& email, int64_t hash,
+                                        const std::string& rule, int64_t at, int64_t window);
+    /// Whether the address (its email_hash) may have had a suppression lifted (address_lifts,
+    /// which stored_key reads). Throws sqlite_error.
+    bool may_be_lifted(connection& db, int64_t hash);
+    /// A lift was counted for the address. Throws sqlite_error.
+    void lifted(connection& db, int64_t hash);
     /// An event with `key` was stored as `id`.
     void stored(const key_hash& key, int64_t id);
     /// A savepoint was rolled back: keys it held may have gone with it.
@@ -59,7 +74,10 @@ private:
     void reload(connection& db);
 
     std::unordered_set<key_hash, key_hasher> pending_; // keys of the events after the mark
-    int64_t newest_id_ = -1; // the newest event this writer knows of; -1: none read yet
+    rule_counts counts_;                               // their count rules' hits
+    address_filter lifted_{std::size_t{1} << 16};      // address_lifts
+    int64_t data_version_ = -1; // of the file, as another connection's commit changes it
+    int64_t newest_id_ = -1;    // the newest event this writer knows of; -1: none read yet
     bool stale_ = true;
     std::size_t write_at_;
     std::size_t since_write_ = 0;

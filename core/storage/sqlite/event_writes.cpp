@@ -13,13 +13,20 @@ namespace {
 constexpr std::string_view insert_event_sql =
     "INSERT INTO events (provider, driver, kind, permanent, email, occurred_at, received_at, "
     "meta, message_id, campaign_id, profile, description, provider_event_id, event_key, "
-    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta, stream) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "detail_json, system_events, key_hash, reason, smtp_code, status, remote_mta, stream, "
+    "count_rule, count_window) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+bool counted(const events::routed_event& routed)
+{
+    return routed.suppression == events::suppression_change::count;
+}
 
 /// The new row's id.
-int64_t insert_event(connection& db, const events::gateway_event& ev,
+int64_t insert_event(connection& db, const events::routed_event& routed,
                      const prepared_event& prepared, const key_hash& key)
 {
+    const auto& ev = routed.ev;
     db.prepare(insert_event_sql)
         .bind(ev.provider)
         .bind(ev.driver)
@@ -43,24 +50,29 @@ int64_t insert_event(connection& db, const events::gateway_event& ev,
         .bind(ev.status)
         .bind(ev.remote_mta)
         .bind(ev.attributed.stream)
+        .bind(counted(routed) ? std::string_view(routed.rule) : std::string_view())
+        .bind(counted(routed) ? routed.count_window_ms : int64_t{0})
         .run();
     return db.last_insert_rowid();
 }
 
-void count_lift(connection& db, const std::string& email)
+void count_lift(connection& db, event_indexes& indexes, const std::string& email)
 {
     db.prepare("INSERT INTO address_lifts (email, lifts) VALUES (?, 1) "
                "ON CONFLICT (email) DO UPDATE SET lifts = lifts + 1")
         .bind(email)
         .run();
+    indexes.lifted(db, email_hash(email));
 }
 
 // The key the event is stored under: see key_after_lifts. Events that may suppress count lifts,
 // so an opt-out repeated after a lift is a new event.
-key_hash stored_key(connection& db, const events::routed_event& routed, const key_hash& key)
+key_hash stored_key(connection& db, event_indexes& indexes, const events::routed_event& routed,
+                    const prepared_event& prepared)
 {
-    if (routed.suppression != events::suppression_change::suppress &&
-        routed.suppression != events::suppression_change::count) {
+    const auto& key = prepared.key;
+    if ((routed.suppression != events::suppression_change::suppress && !counted(routed)) ||
+        !indexes.may_be_lifted(db, prepared.email_hash)) {
         return key;
     }
     auto q = db.prepare("SELECT lifts FROM address_lifts WHERE email = ?");
@@ -162,7 +174,7 @@ std::vector<removed_entry> take_removed(query& q)
     return out;
 }
 
-std::size_t record_lifts(connection& db, const std::string& email,
+std::size_t record_lifts(connection& db, event_indexes& indexes, const std::string& email,
                          const std::vector<removed_entry>& removed, const std::string& source,
                          const std::string& note, int64_t at)
 {
@@ -170,48 +182,38 @@ std::size_t record_lifts(connection& db, const std::string& email,
         record_change(db, {email, r.stream, "lift", r.reason, source, note, at, 0});
     }
     if (!removed.empty()) {
-        count_lift(db, email);
+        count_lift(db, indexes, email);
     }
     return removed.size();
 }
 
 // Only what was suppressed for that reason, in that stream or every stream: a resubscribe
 // never lifts a hard bounce.
-void lift(connection& db, const events::routed_event& routed)
+void lift(connection& db, event_indexes& indexes, const events::routed_event& routed)
 {
     const auto& ev = routed.ev;
     auto q = db.prepare("DELETE FROM suppressions WHERE email = ? AND reason = ? "
                         "AND stream IN (?, '*') RETURNING stream, reason");
     q.bind(ev.email).bind(routed.suppression_reason).bind(routed.suppression_stream);
     const auto removed = take_removed(q);
-    record_lifts(db, ev.email, removed, rule_source(routed, "resubscribe"), ev.description,
+    record_lifts(db, indexes, ev.email, removed, rule_source(routed, "resubscribe"), ev.description,
                  ev.received_at_ms);
 }
 
-// The one writer reads and rewrites the row: no other transaction runs between.
-void count_hit(connection& db, const events::routed_event& routed)
+void count_hit(connection& db, event_indexes& indexes, const events::routed_event& routed,
+               const prepared_event& prepared)
 {
     const auto& ev = routed.ev;
-    std::vector<int64_t> hits;
-    {
-        auto q = db.prepare("SELECT hits FROM rule_counts WHERE email = ? AND rule = ?");
-        if (q.bind(ev.email).bind(routed.rule).step()) {
-            hits = hits_of(q.text(0));
-        }
-    }
-    hits = add_hit(std::move(hits), ev.occurred_at_ms, routed.count_window_ms);
-    db.prepare("INSERT OR REPLACE INTO rule_counts (email, rule, hits) VALUES (?, ?, ?)")
-        .bind(ev.email)
-        .bind(routed.rule)
-        .bind(format_hits(hits))
-        .run();
+    const auto& hits = indexes.counted(db, ev.email, prepared.email_hash, routed.rule,
+                                       ev.occurred_at_ms, routed.count_window_ms);
     if (hits_within(hits, ev.occurred_at_ms, routed.count_window_ms) >=
         static_cast<std::size_t>(std::max<int64_t>(routed.count_threshold, 1))) {
         suppress(db, entry_of(routed));
     }
 }
 
-void change_suppression(connection& db, const events::routed_event& routed)
+void change_suppression(connection& db, event_indexes& indexes, const events::routed_event& routed,
+                        const prepared_event& prepared)
 {
     switch (routed.suppression) {
     case events::suppression_change::none:
@@ -220,10 +222,10 @@ void change_suppression(connection& db, const events::routed_event& routed)
         suppress(db, entry_of(routed));
         return;
     case events::suppression_change::lift:
-        lift(db, routed);
+        lift(db, indexes, routed);
         return;
     case events::suppression_change::count:
-        count_hit(db, routed);
+        count_hit(db, indexes, routed, prepared);
         return;
     }
 }
@@ -251,12 +253,12 @@ bool apply_event(connection& db, event_indexes& indexes, const events::routed_ev
                  const prepared_event& prepared)
 {
     // By an earlier transaction, an earlier job of this group, or earlier in this batch.
-    const auto key = stored_key(db, routed, prepared.key);
+    const auto key = stored_key(db, indexes, routed, prepared);
     if (indexes.contains(db, key)) {
         return false;
     }
-    indexes.stored(key, insert_event(db, routed.ev, prepared, key));
-    change_suppression(db, routed);
+    indexes.stored(key, insert_event(db, routed, prepared, key));
+    change_suppression(db, indexes, routed, prepared);
     count_for_campaign(db, routed);
     return true;
 }
@@ -267,19 +269,18 @@ void put_suppression(connection& db, const suppression& entry)
     record_change(db, suppress_record(entry));
 }
 
-std::size_t remove_suppression(connection& db, const std::string& email, std::string_view stream,
-                               const std::string& source, const std::string& note, int64_t at)
+std::size_t remove_suppression(connection& db, event_indexes& indexes, const removal& what)
 {
-    auto q = db.prepare(stream.empty()
+    auto q = db.prepare(what.stream.empty()
                             ? "DELETE FROM suppressions WHERE email = ? RETURNING stream, reason"
                             : "DELETE FROM suppressions WHERE email = ? AND stream = ? "
                               "RETURNING stream, reason");
-    q.bind(email);
-    if (!stream.empty()) {
-        q.bind(stream);
+    q.bind(what.email);
+    if (!what.stream.empty()) {
+        q.bind(what.stream);
     }
     const auto removed = take_removed(q);
-    return record_lifts(db, email, removed, source, note, at);
+    return record_lifts(db, indexes, what.email, removed, what.source, what.note, what.at);
 }
 
 } // namespace mailgate::core::storage::sqlite

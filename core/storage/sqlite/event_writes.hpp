@@ -9,6 +9,7 @@
 #include "core/storage/sqlite/connection.hpp"
 #include "core/storage/sqlite/event_indexes.hpp"
 #include "core/storage/store.hpp"
+#include "core/storage/suppression_policy.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +29,6 @@ void put_suppression(connection& db, const suppression& entry);
 /// Removes the address's entry for `stream` (every entry when empty), whatever its reason,
 /// recording each lift at `at`, and counts the lift when there was one (address_lifts). How
 /// many there were. Throws sqlite_error.
-std::size_t remove_suppression(connection& db, const std::string& email, std::string_view stream,
-                               const std::string& source, const std::string& note, int64_t at);
+std::size_t remove_suppression(connection& db, event_indexes& indexes, const removal& what);
 
 } // namespace mailgate::core::storage::sqlite

@@ -299,7 +299,24 @@ void add_event_streams(connection& db)
     }
 }
 
-constexpr std::array<migration, 12> migrations{{
+// Count rules' hits are the counted events themselves (rule_counts.hpp): each keeps its rule and
+// window, and counted_addresses lists the addresses counted (a row of their hashes with each
+// write of the event indexes).
+// rule_counts goes: written per hit, it cost the writer as much as the event. Events stored
+// before have neither, so counts begun before this version start again.
+// Re-runnable, as version 11 (a test re-runs the versions from the backfill on).
+void count_events(connection& db)
+{
+    if (!has_column(db, "events", "count_rule")) {
+        db.execute_script("ALTER TABLE events ADD COLUMN count_rule TEXT NOT NULL DEFAULT '';"
+                          "ALTER TABLE events ADD COLUMN count_window INTEGER NOT NULL DEFAULT 0;");
+    }
+    db.execute_script("CREATE TABLE IF NOT EXISTS counted_addresses ("
+                      "id INTEGER PRIMARY KEY, hashes BLOB NOT NULL);"
+                      "DROP TABLE IF EXISTS rule_counts;");
+}
+
+constexpr std::array<migration, 13> migrations{{
     {1, initial_schema},
     {2, outbound_queue_schema},
     {3, outbound_contents_schema},
@@ -313,6 +330,7 @@ constexpr std::array<migration, 12> migrations{{
     {10, mailbox_cursors_schema},
     {11, suppression_policy_schema, &upgrade_to_streams},
     {12, "", &add_event_streams},
+    {13, "", &count_events},
 }};
 
 int recorded_version(connection& db)

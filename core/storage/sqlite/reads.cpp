@@ -7,12 +7,21 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 #include <variant>
 
 namespace mailgate::core::storage::sqlite {
 namespace {
+
+// The events of an address (with `email = ?`): the hash finds the rows through the address
+// index, and the newest events, which the index does not cover yet, are scanned; the address
+// itself rules out collisions. (As one list: with an OR, SQLite scans every event.)
+constexpr std::string_view of_address =
+    "id IN (SELECT event_id FROM event_emails WHERE email_hash = ? "
+    "UNION ALL SELECT id FROM events WHERE id > "
+    "(SELECT up_to FROM index_marks WHERE name = 'event_indexes'))";
 
 /// One `column op ?` term of a WHERE clause with the value it binds.
 struct condition {
@@ -24,13 +33,7 @@ std::vector<condition> conditions_of(const event_filter& filter)
 {
     std::vector<condition> out{{"id > ?", filter.after_id}};
     if (filter.email) {
-        // The hash finds the rows through the address index, and the newest events, which the
-        // index does not cover yet, are scanned; the address itself rules out collisions.
-        // (As one list: with an OR, SQLite scans every event.)
-        out.push_back({"e.id IN (SELECT event_id FROM event_emails WHERE email_hash = ? "
-                       "UNION ALL SELECT id FROM events WHERE id > "
-                       "(SELECT up_to FROM index_marks WHERE name = 'event_indexes'))",
-                       email_hash(*filter.email)});
+        out.push_back({of_address, email_hash(*filter.email)});
         out.push_back({"email = ?", *filter.email});
     }
     if (filter.campaign_id) {
@@ -204,11 +207,20 @@ std::vector<suppression_record> select_suppression_history(connection& db, const
 
 std::vector<rule_counter> select_rule_counters(connection& db, const std::string& email)
 {
-    auto q = db.prepare("SELECT rule, hits FROM rule_counts WHERE email = ? ORDER BY rule");
-    q.bind(email);
-    std::vector<rule_counter> out;
+    static const std::string sql = "SELECT count_rule, occurred_at, count_window FROM events "
+                                   "WHERE " +
+                                   std::string(of_address) +
+                                   " AND email = ? AND count_rule <> '' ORDER BY id";
+    auto q = db.prepare(sql);
+    q.bind(email_hash(email)).bind(email);
+    std::map<std::string, std::vector<int64_t>> by_rule;
     while (q.step()) {
-        out.push_back({q.text(0), hits_of(q.text(1))});
+        auto& hits = by_rule[q.text(0)];
+        hits = add_hit(std::move(hits), q.integer(1), q.integer(2));
+    }
+    std::vector<rule_counter> out;
+    for (auto& [rule, hits] : by_rule) {
+        out.push_back({rule, std::move(hits)});
     }
     return out;
 }

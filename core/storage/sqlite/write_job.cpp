@@ -78,10 +78,9 @@ public:
 
     std::size_t weight() const noexcept override { return 1; }
 
-    void run(connection& db, event_indexes& /*indexes*/) override
+    void run(connection& db, event_indexes& indexes) override
     {
-        removed_ =
-            remove_suppression(db, what_.email, what_.stream, what_.source, what_.note, what_.at);
+        removed_ = remove_suppression(db, indexes, what_);
     }
 
     void finish(std::error_code error) noexcept override
