@@ -40,7 +40,8 @@ driver_instance::driver_instance(std::shared_ptr<const driver_library> library,
     mg_status status =
         library_->descriptor().create(handle(context_.get()), handle(&config), &created);
     if (status != MG_OK || created == nullptr) {
-        throw create_error(create_failure(context_->provider, config, status));
+        throw create_error(create_failure(context_->provider, config, status),
+                           config.error_option.value_or(""));
     }
     instance_ = created;
 }

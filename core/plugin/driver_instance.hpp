@@ -11,13 +11,22 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace mailgate::core::plugin {
 
 /// create() failed; what() names the provider and, when the driver said, the option.
 class create_error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    /// `option`: the option the driver named as at fault; empty when it named none.
+    create_error(const std::string& message, std::string option)
+        : std::runtime_error(message), option_(std::move(option))
+    {
+    }
+    const std::string& option() const noexcept { return option_; }
+
+private:
+    std::string option_;
 };
 
 struct decorate_result {

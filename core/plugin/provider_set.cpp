@@ -54,7 +54,11 @@ provider_set provider_set::create(const config::gateway_config& config,
             set.providers_.push_back(
                 std::make_unique<driver_instance>(library, provider.nickname, options.values));
         } catch (const create_error& e) {
-            problems.push_back(provider.where + ": " + e.what());
+            // At the option the driver named when the file gives it, else at the provider.
+            const auto given = provider.options.find(e.option());
+            problems.push_back(
+                (given != provider.options.end() ? given->second.where : provider.where) + ": " +
+                e.what());
         }
     }
     if (!problems.empty()) {

@@ -118,6 +118,32 @@ YAML
     expect_out '3 problem\(s\)'
     expect_no_out 'hunter2-secret'
     ;;
+check_config_port_scheme)
+    # A scheme its port cannot speak only times out at the first send: check-config and serve
+    # refuse the file alike, at the offending key.
+    cat >"$work/tls.yaml" <<YAML
+plugins:
+  directory: $plugins
+providers:
+  - nickname: gmail
+    driver: smtp
+    host: smtp.gmail.com
+    port: 465
+    scheme: starttls
+  - nickname: relay
+    driver: smtp
+    host: smtp.example.net
+    port: 587
+    scheme: smtps
+YAML
+    run check-config --config "$work/tls.yaml"
+    expect_rc 1
+    expect_out "tls.yaml:8:13: provider 'gmail': option 'scheme': port 465 is implicit TLS: use scheme: smtps, not 'starttls'"
+    expect_out "tls.yaml:13:13: provider 'relay': option 'scheme': port 587 greets in clear"
+    run serve --config "$work/tls.yaml"
+    expect_rc 1
+    expect_out "option 'scheme': port 465 is implicit TLS"
+    ;;
 check_config_rules)
     # The policy's rules are checked as serve checks them: every mistake, at its rule.
     cat >"$work/rules.yaml" <<YAML

@@ -188,10 +188,14 @@ TEST_F(LegacyDriver, CreateWithUnknownSchemeFailsNamingScheme)
 TEST_F(LegacyDriver, CreateAcceptsEverySchemeAndPortBounds)
 {
     for (const char* scheme : {"smtp", "starttls", "smtps"}) {
-        EXPECT_EQ(create_error({{"host", "smtp.example.com"}, {"scheme", scheme}}), "") << scheme;
+        EXPECT_EQ(
+            create_error({{"host", "smtp.example.com"}, {"port", "2525"}, {"scheme", scheme}}), "")
+            << scheme;
     }
     for (const char* port : {"1", "465", "65535"}) {
-        EXPECT_EQ(create_error({{"host", "smtp.example.com"}, {"port", port}}), "") << port;
+        EXPECT_EQ(create_error({{"host", "smtp.example.com"}, {"port", port}, {"scheme", "smtps"}}),
+                  "")
+            << port;
     }
 }
 

@@ -799,6 +799,19 @@ TEST_F(SmtpDriver, BadSmtpSettingsFailNamingTheOption)
     EXPECT_THAT(create_error({{"host", ""}}), HasSubstr("host: "));
 }
 
+// A scheme that cannot work on its port would only time out at the first send.
+TEST_F(SmtpDriver, RefusesASchemeItsPortCannotSpeak)
+{
+    EXPECT_THAT(create_error({{"port", "465"}, {"scheme", "starttls"}}),
+                HasSubstr("scheme: port 465 is implicit TLS: use scheme: smtps, not 'starttls'"));
+    EXPECT_THAT(create_error({{"port", "465"}, {"scheme", "smtp"}}), HasSubstr("scheme: port 465"));
+    EXPECT_THAT(create_error({{"port", "587"}, {"scheme", "smtps"}}),
+                HasSubstr("scheme: port 587 greets in clear and upgrades with STARTTLS"));
+    EXPECT_THAT(create_error({{"port", "25"}, {"scheme", "smtps"}}), HasSubstr("scheme: port 25"));
+    EXPECT_EQ(create_error({{"port", "2525"}, {"scheme", "smtps"}}), "") << "no convention";
+    EXPECT_EQ(create_error({{"port", "587"}, {"scheme", "smtp"}}), "");
+}
+
 TEST_F(SmtpDriver, GmailSettingsAreAccepted)
 {
     EXPECT_EQ(create_error({{"host", "smtp.gmail.com"},

@@ -19,6 +19,23 @@ struct smtp_settings {
     std::string username;
 };
 
+/// Throws config_error when the scheme cannot work on a port whose TLS is fixed by convention
+/// (RFC 8314): a STARTTLS client on 465 waits for a greeting that an implicit-TLS server never
+/// sends in clear, and an implicit-TLS client on 587 or 25 sends a handshake to a server that
+/// greets in clear. Either only times out, at the first send.
+inline void check_port_and_scheme(std::int64_t port, const std::string& scheme)
+{
+    if (port == 465 && scheme != "smtps") {
+        throw config_error("scheme", "port 465 is implicit TLS: use scheme: smtps, not '" + scheme +
+                                         "' (or the provider's STARTTLS port, usually 587)");
+    }
+    if ((port == 587 || port == 25) && scheme == "smtps") {
+        throw config_error("scheme", "port " + std::to_string(port) +
+                                         " greets in clear and upgrades with STARTTLS: use "
+                                         "scheme: starttls, not 'smtps' (or port 465)");
+    }
+}
+
 /// Reads and checks host, port and scheme. Throws config_error naming the option at fault.
 /// The password is left to the host, which does the sending and never hands secrets around
 /// more than needed.
@@ -37,6 +54,7 @@ inline smtp_settings read_smtp_settings(const config_view& config)
     if (s.scheme != "smtp" && s.scheme != "starttls" && s.scheme != "smtps") {
         throw config_error("scheme", "must be smtp, starttls or smtps, not '" + s.scheme + "'");
     }
+    check_port_and_scheme(s.port, s.scheme);
     s.username = config.optional_string("username").value_or("");
     return s;
 }
