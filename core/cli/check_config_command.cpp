@@ -1,39 +1,101 @@
 #include "core/cli/command_options.hpp"
 #include "core/cli/gateway_setup.hpp"
+#include "core/cli/gateway_warnings.hpp"
 
 #include "core/config/config_error.hpp"
 #include "core/config/gateway_config.hpp"
 #include "core/config/secret_resolver.hpp"
 #include "core/outbound/delivery/sending_provider.hpp"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include <iostream>
 
 namespace mailgate::core::cli {
+namespace {
 
-int run_check_config(const command_options& options)
+struct findings {
+    std::vector<std::string> problems;
+    std::vector<std::string> warnings;
+    std::size_t providers = 0;
+};
+
+// What `serve` sets up before it opens storage, secrets included: an unset admin.token or
+// attribution.key variable is found here, not at the service's start.
+findings check(const command_options& options)
 {
+    findings out;
     try {
-        // What `serve` sets up before it opens storage, secrets included: an unset admin.token or
-        // attribution.key variable is found here, not at the service's start.
         const gateway gw = open_gateway(options, false);
-        outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
+        const auto senders =
+            outbound::delivery::sending_providers(gw.providers, gw.config.outbound);
         if (gw.config.storage.backend == "postgres") {
             // Resolved only: whether the server answers is for `serve` to find out.
             config::secret_resolver(gw.config).resolve(gw.config.storage.url, "storage.url");
         }
-        std::cout << fmt::format("{}: OK ({} provider(s))\n", options.config_file.string(),
-                                 gw.providers.providers().size());
-        return 0;
+        const auto public_url =
+            gw.config.server.public_url.empty()
+                ? config::default_public_url(gw.config.server, gw.config.server.port)
+                : gw.config.server.public_url;
+        out.warnings = gateway_warnings(gw, senders, public_url);
+        out.providers = gw.providers.providers().size();
     } catch (const config::config_error& e) {
-        for (const auto& line : e.problems()) {
-            std::cerr << line << "\n";
-        }
-        std::cerr << fmt::format("{}: {} problem(s)\n", options.config_file.string(),
-                                 e.problems().size());
-        return 1;
+        out.problems = e.problems();
     }
+    return out;
+}
+
+boost::json::array json_lines(const std::vector<std::string>& lines)
+{
+    boost::json::array out;
+    for (const auto& line : lines) {
+        out.emplace_back(line);
+    }
+    return out;
+}
+
+} // namespace
+
+int run_check_config(const command_options& options)
+{
+    const bool json = options.list_format == "json";
+    if (options.list_format && !json && *options.list_format != "text") {
+        std::cerr << "mailgate: check-config --format must be text or json\n";
+        return 2;
+    }
+    const auto found = check(options);
+    const bool ok = found.problems.empty() && (!options.strict || found.warnings.empty());
+    const auto file = options.config_file.string();
+    if (json) {
+        std::cout << boost::json::serialize(boost::json::object{
+                         {"file", file},
+                         {"ok", ok},
+                         {"providers", found.providers},
+                         {"problems", json_lines(found.problems)},
+                         {"warnings", json_lines(found.warnings)},
+                     })
+                  << "\n";
+        return ok ? 0 : 1;
+    }
+    for (const auto& line : found.problems) {
+        std::cerr << line << "\n";
+    }
+    for (const auto& line : found.warnings) {
+        std::cerr << "warning: " << line << "\n";
+    }
+    if (!found.problems.empty()) {
+        std::cerr << fmt::format("{}: {} problem(s), {} warning(s)\n", file, found.problems.size(),
+                                 found.warnings.size());
+    } else if (!ok) {
+        std::cerr << fmt::format("{}: {} warning(s), which --strict refuses\n", file,
+                                 found.warnings.size());
+    } else {
+        std::cout << fmt::format(
+            "{}: OK ({} provider(s)){}\n", file, found.providers,
+            found.warnings.empty() ? "" : fmt::format(", {} warning(s)", found.warnings.size()));
+    }
+    return ok ? 0 : 1;
 }
 
 } // namespace mailgate::core::cli

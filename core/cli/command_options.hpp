@@ -33,6 +33,7 @@ struct command_options {
     std::optional<std::string> reason; ///< suppressions export: only this reason
     std::optional<std::string> since;  ///< suppressions rebuild: replay events since this date
     bool dry_run = false;              ///< suppressions rebuild: print, change nothing
+    bool strict = false;               ///< check-config: warnings fail too
 };
 
 /// `mailgate plugins`: each loaded driver's id, version, ABI, file, capabilities and options.

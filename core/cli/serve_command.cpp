@@ -3,6 +3,7 @@
 #include "core/admin/admin_api.hpp"
 #include "core/callbacks/callback_endpoint.hpp"
 #include "core/cli/gateway_setup.hpp"
+#include "core/cli/gateway_warnings.hpp"
 #include "core/http/server.hpp"
 #include "core/imap/mailbox_poller.hpp"
 #include "core/intake/bounce_intake.hpp"
@@ -106,11 +107,6 @@ std::unique_ptr<smtp_server::server> bounce_listener(const gateway& gw,
     }
     auto logger = log::get("gateway");
     const auto domains = bounce_domains(gw);
-    if (!gw.return_path_codec || domains.empty()) {
-        logger->warn("bounces.listen is set but {}: the listener refuses every recipient",
-                     gw.return_path_codec ? "no bounce domain is configured"
-                                          : "no attribution.key is configured");
-    }
     auto listener = std::make_unique<smtp_server::server>(
         *gw.config.bounces.listen,
         [codec = gw.return_path_codec.get(), domains](std::string_view rcpt) {
@@ -194,20 +190,9 @@ int run_serve(const command_options& options)
     for (const auto& p : senders) {
         logger->info("provider '{}' sends through {}:{}", p.instance->provider(), p.smtp.host,
                      p.smtp.port);
-        // RFC 8058 links must be https: every send through such a provider would be refused.
-        if (p.preference_center == "system" &&
-            !gw.config.server.public_url.starts_with("https://")) {
-            logger->warn("provider '{}': preference_center is system but server.public_url is "
-                         "not https, so its messages are refused; set an https public_url",
-                         p.instance->provider());
-        }
     }
-    if (!gw.meta_codec) {
-        logger->warn("no attribution.key configured: outbound messages carry no attribution "
-                     "token, so callbacks cannot be attributed to them");
-    }
-    if (gw.admin_tokens.empty()) {
-        logger->warn("no admin.token configured: the admin API answers 401 to everything");
+    for (const auto& warning : gateway_warnings(gw, senders, gw.config.server.public_url)) {
+        logger->warn("{}", warning);
     }
     if (options.port_file) {
         write_port_file(*options.port_file, server.port());

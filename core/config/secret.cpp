@@ -238,6 +238,11 @@ std::string resolve_secret(std::string_view value, const secret_key* key)
     return std::string(value);
 }
 
+bool is_written_secret(std::string_view value)
+{
+    return !value.starts_with("env:") && !value.starts_with("file:") && !value.starts_with("enc:");
+}
+
 std::string redact(std::string_view)
 {
     return "***";

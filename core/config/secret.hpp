@@ -59,6 +59,10 @@ std::string read_secret_file(const std::filesystem::path& path);
 /// configuration has no key; then `enc:` values are refused), anything else the value itself.
 std::string resolve_secret(std::string_view value, const secret_key* key);
 
+/// Whether a configuration value is the secret itself rather than where to find it (env:, file:)
+/// or its encryption (enc:).
+bool is_written_secret(std::string_view value);
+
 /// How a secret is shown anywhere it has to be mentioned: logs, errors, API output.
 std::string redact(std::string_view secret);
 

@@ -23,8 +23,32 @@ help)
     expect_rc 0
     expect_out '^  plugins '
     expect_out '^  check-config '
+    expect_out 'mailgate <command> --help'
     run
     expect_rc 2
+    ;;
+help_per_command)
+    # Each command's --help is its own: its usage, its options, and the common ones only.
+    run send-test --help
+    expect_rc 0
+    expect_out '^usage: mailgate send-test --provider NICK --to ADDRESS'
+    expect_out '^send-test options:'
+    expect_out '^  --allow-suppressed'
+    expect_out '^  -c \[ --config \]'
+    expect_no_out 'dry-run|port-file|^  serve '
+    run suppressions --help
+    expect_rc 0
+    expect_out '^  --dry-run'
+    expect_no_out 'allow-suppressed'
+    ;;
+foreign_option)
+    # An option the command does not take is refused, not ignored.
+    run serve --to someone@example.com --config "$work/none.yaml"
+    expect_rc 2
+    expect_out '^mailgate serve: --to is not an option of serve \(see mailgate serve --help\)$'
+    run check-config --dry-run
+    expect_rc 2
+    expect_out 'dry-run is not an option of check-config'
     ;;
 plugins_lists_legacy)
     run plugins --plugins "$plugins"
@@ -98,6 +122,9 @@ check_config_ok)
     run check-config --config "$work/ok.yaml"
     expect_rc 0
     expect_out 'OK \([0-9]+ provider\(s\)\)'
+    expect_no_out 'loaded driver' # the server's start-up record, noise before this output
+    run check-config --config "$work/ok.yaml" --log-level debug
+    expect_out 'loaded driver smtp@'
     ;;
 check_config_errors)
     cat >"$work/bad.yaml" <<YAML
@@ -330,14 +357,16 @@ YAML
     expect_out 'no attribution.key'
     ;;
 examples)
-    # Every example in config/examples/ passes check-config once the operator's pieces exist: a
-    # secrets key, the encrypted credentials, the environment variables it names, a real
-    # SendGrid verification key (a P-256 public key, here the one of the official vectors).
+    # Every example in config/examples/ passes check-config --strict once the operator's pieces
+    # exist: a secrets key, the encrypted credentials, the environment variables it names, a
+    # real SendGrid verification key (a P-256 public key, here the one of the official vectors).
+    # The drivers come from the binary's own folder, as they do installed: no example names one.
     "$mailgate" secret generate-key >"$work/secret.key"
     password=$(printf 'an-api-key' | "$mailgate" secret encrypt --key-file "$work/secret.key")
     sg_key=$(grep -o '"public_key_b64": *"[^"]*"' \
         "$source/tests/fixtures/vectors/sendgrid-signed.json" | head -1 | sed 's/.*: *"//; s/"$//')
     export MAILGATE_ADMIN_TOKEN=admin-token-0123456789abcdef
+    export MAILGATE_ATTRIBUTION_KEY=$("$mailgate" secret generate-key)
     export MAILGATE_MANDRILL_WEBHOOK_KEY=mandrill-webhook-key
     export MAILGATE_ESP_RELAY_CALLBACK_TOKEN=relay-callback-token-0123456789
     export MAILGATE_GMAIL_CALLBACK_TOKEN=gmail-callback-token-0123456789
@@ -345,14 +374,57 @@ examples)
         sed -e "s|file:/etc/mailgate/secret.key|file:$work/secret.key|" \
             -e "s|enc:v1:REPLACE-WITH-mailgate-secret-encrypt-OUTPUT|$password|" \
             -e "s|verification_key: .*REPLACE-WITH-YOUR-KEY|verification_key: $sg_key|" \
-            -e "s|^  directory: .*|  directory: $plugins|" \
             -e "s|/etc/mailgate/tls/|$source/config/examples/|" \
             "$example" >"$work/example.yaml"
-        run check-config --config "$work/example.yaml"
+        run check-config --strict --config "$work/example.yaml"
         expect_rc 0
-        expect_out 'OK \(1 provider\(s\)\)'
-        expect_no_out 'an-api-key'
+        expect_out 'OK \(1 provider\(s\)\)$'
+        expect_no_out 'an-api-key|^warning: '
     done
+    # Without the attribution key every send would fail: --strict says so, naming the fix.
+    sed -e "s|file:/etc/mailgate/secret.key|file:$work/secret.key|" \
+        -e "s|enc:v1:REPLACE-WITH-mailgate-secret-encrypt-OUTPUT|$password|" \
+        -e "/^attribution:/,+1d" "$source/config/examples/gmail.yaml" >"$work/example.yaml"
+    run check-config --strict --config "$work/example.yaml"
+    expect_rc 1
+    expect_out 'warning: no attribution.key: every message is refused.*mailgate secret generate-key'
+    expect_out '1 warning\(s\), which --strict refuses'
+    run check-config --config "$work/example.yaml"
+    expect_rc 0
+    expect_out 'OK \(1 provider\(s\)\), 1 warning\(s\)'
+    ;;
+check_config_warnings)
+    # Warnings are what serve would log at start: plain-text secrets (named, never shown), an
+    # http public URL for the system preference center, no admin token; json for CI.
+    cat >"$work/warn.yaml" <<YAML
+server:
+  public_url: http://mail.example.com
+attribution:
+  key: bG9jYWwtdHJpYWwtYXR0cmlidXRpb24ta2V5LTMyYiE=
+plugins:
+  directory: $plugins
+providers:
+  - nickname: relay
+    driver: smtp
+    host: smtp.example.net
+    port: 587
+    scheme: starttls
+    from_address: news@example.com
+    preference_center: system
+    password: hunter2-secret
+YAML
+    run check-config --config "$work/warn.yaml"
+    expect_rc 0
+    expect_out "warn.yaml:4:8: attribution.key is written in the file as it is"
+    expect_out "warn.yaml:15:15: provider 'relay': option 'password' is written in the file"
+    expect_out "provider 'relay': preference_center is system but the public URL \(http://mail.example.com\) is not https"
+    expect_out "warning: no admin.token"
+    expect_out 'OK \(1 provider\(s\)\), 4 warning\(s\)'
+    expect_no_out 'hunter2-secret'
+    run check-config --strict --format json --config "$work/warn.yaml"
+    expect_rc 1
+    expect_out '^\{"file":".*warn.yaml","ok":false,"providers":1,"problems":\[\],"warnings":\["no admin.token'
+    expect_no_out 'hunter2-secret'
     ;;
 unknown_command)
     run frobnicate
