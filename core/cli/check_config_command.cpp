@@ -6,6 +6,8 @@
 #include "core/config/gateway_config.hpp"
 #include "core/config/secret_resolver.hpp"
 #include "core/outbound/delivery/sending_provider.hpp"
+#include "core/plugin/driver_registry.hpp"
+#include "core/plugin/provider_set.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -21,12 +23,39 @@ struct findings {
     std::size_t providers = 0;
 };
 
+// The providers of a file with problems elsewhere: their own problems are found in the same
+// pass, not after the others are mended.
+std::vector<std::string> provider_problems(config::gateway_config config,
+                                           const command_options& options)
+{
+    if (options.plugins_directory) {
+        config.plugins_directory = *options.plugins_directory;
+    }
+    try {
+        const config::secret_resolver secrets(config);
+        const auto registry = plugin::driver_registry::scan(config.plugins_directory);
+        plugin::provider_set::create(config, registry, secrets);
+    } catch (const config::config_error& e) {
+        return e.problems();
+    } catch (const std::exception&) {
+        // A folder that cannot be scanned, say: the file's own problems come first anyway.
+    }
+    return {};
+}
+
 // What `serve` sets up before it opens storage, secrets included: an unset admin.token or
 // attribution.key variable is found here, not at the service's start.
 findings check(const command_options& options)
 {
     findings out;
     try {
+        auto loaded = config::read_config(options.config_file);
+        if (!loaded.problems.empty()) {
+            out.problems = std::move(loaded.problems);
+            const auto more = provider_problems(std::move(loaded.config), options);
+            out.problems.insert(out.problems.end(), more.begin(), more.end());
+            return out;
+        }
         const gateway gw = open_gateway(options, false);
         const auto senders =
             outbound::delivery::sending_providers(gw.providers, gw.config.outbound);

@@ -1,5 +1,6 @@
 #include "core/config/gateway_config.hpp"
 
+#include "core/base/closest_word.hpp"
 #include "core/config/config_error.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -24,6 +25,35 @@
 
 namespace mailgate::core::config {
 namespace {
+
+// yaml-cpp's messages name its parser's states; what the operator did is said instead, with
+// theirs kept for a search.
+std::string plain_yaml_error(const std::string& message)
+{
+    static const std::pair<std::string_view, std::string_view> plain[] = {
+        {"illegal map value", "a 'key: value' is not allowed here: check this line's indentation "
+                              "against the lines above, or quote a value that holds ': '"},
+        {"end of map not found", "this line's indentation matches none of the lines above: "
+                                 "indent it as its siblings are"},
+        {"end of map flow not found", "a { ... } mapping is not closed"},
+        {"end of sequence not found", "this line's indentation matches none of the lines above: "
+                                      "indent it as its siblings are"},
+        {"end of sequence flow not found", "a [ ... ] list is not closed"},
+        {"illegal tab when looking for indentation", "a tab in the indentation: YAML indents "
+                                                     "with spaces only"},
+        {"end of string not found", "a quoted value is not closed"},
+        {"unknown escape character", "an unknown \\ escape in a double-quoted value: use single "
+                                     "quotes, or write \\\\"},
+        {"block sequence entries are not allowed in this context",
+         "a '- item' is not allowed here: check its indentation"},
+    };
+    for (const auto& [theirs, ours] : plain) {
+        if (message.starts_with(theirs)) {
+            return std::string(ours) + " (YAML: " + message + ")";
+        }
+    }
+    return "YAML syntax: " + message;
+}
 
 template <class T, T min, T max>
 std::optional<T> parse_count(const std::string& text)
@@ -174,8 +204,12 @@ public:
                                }}});
             } else {
                 problem(entry.first, key,
-                        "unknown section (known: server, storage, outbound, admin, secrets, "
-                        "attribution, bounces, suppression, plugins, providers)");
+                        "unknown section" +
+                            base::did_you_mean(key, {"server", "storage", "outbound", "admin",
+                                                     "secrets", "attribution", "bounces",
+                                                     "suppression", "plugins", "providers"}) +
+                            " (known: server, storage, outbound, admin, secrets, attribution, "
+                            "bounces, suppression, plugins, providers)");
             }
         }
         return config;
@@ -228,10 +262,14 @@ private:
             auto reader = fields.find(key);
             if (reader == fields.end()) {
                 std::string known;
+                std::vector<std::string> names;
                 for (const auto& [name, unused] : fields) {
                     known += (known.empty() ? "" : ", ") + name;
+                    names.push_back(name);
                 }
-                problem(entry.first, field, "unknown field (known: " + known + ")");
+                problem(entry.first, field,
+                        "unknown field" + base::did_you_mean(key, names) + " (known: " + known +
+                            ")");
             } else if (scalar(entry.second, field)) {
                 reader->second(entry.second, field);
             }
@@ -973,7 +1011,7 @@ std::filesystem::path default_plugins_directory()
     return MAILGATE_DEFAULT_PLUGIN_DIR;
 }
 
-gateway_config load_config(const std::filesystem::path& file)
+loaded_config read_config(const std::filesystem::path& file)
 {
     YAML::Node root;
     try {
@@ -982,14 +1020,20 @@ gateway_config load_config(const std::filesystem::path& file)
         throw config_error({file.string() + ": cannot read the file"});
     } catch (const YAML::ParserException& e) {
         throw config_error({file.string() + ":" + std::to_string(e.mark.line + 1) + ":" +
-                            std::to_string(e.mark.column + 1) + ": " + e.msg});
+                            std::to_string(e.mark.column + 1) + ": " + plain_yaml_error(e.msg)});
     }
     reader r(file);
-    gateway_config config = r.read(root);
-    if (!r.problems().empty()) {
-        throw config_error(r.problems());
+    auto config = r.read(root);
+    return {std::move(config), r.problems()};
+}
+
+gateway_config load_config(const std::filesystem::path& file)
+{
+    auto loaded = read_config(file);
+    if (!loaded.problems.empty()) {
+        throw config_error(std::move(loaded.problems));
     }
-    return config;
+    return std::move(loaded.config);
 }
 
 } // namespace mailgate::core::config

@@ -122,4 +122,12 @@ std::filesystem::path default_plugins_directory();
 /// folder. Throws config_error listing every problem.
 gateway_config load_config(const std::filesystem::path& file);
 
+/// What load_config reads, with the problems it found beside it instead of thrown, so that a
+/// checker goes on to the providers. Throws config_error for a file that is not YAML.
+struct loaded_config {
+    gateway_config config;
+    std::vector<std::string> problems;
+};
+loaded_config read_config(const std::filesystem::path& file);
+
 } // namespace mailgate::core::config

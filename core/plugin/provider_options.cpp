@@ -1,5 +1,7 @@
 #include "core/plugin/provider_options.hpp"
 
+#include "core/base/closest_word.hpp"
+
 #include <algorithm>
 
 namespace mailgate::core::plugin {
@@ -12,6 +14,15 @@ std::string known_names(const std::vector<option_spec>& table)
         names += (names.empty() ? "" : ", ") + spec.name;
     }
     return names.empty() ? "none" : names;
+}
+
+std::vector<std::string> names_of(const std::vector<option_spec>& table)
+{
+    std::vector<std::string> out;
+    for (const auto& spec : table) {
+        out.push_back(spec.name);
+    }
+    return out;
 }
 
 std::string expected(int32_t type)
@@ -37,9 +48,9 @@ validated_options validate_options(const config::provider_config& provider,
         auto spec = std::find_if(table.begin(), table.end(),
                                  [&key](const auto& s) { return s.name == key; });
         if (spec == table.end()) {
-            out.problems.push_back(value.where + ": " + who + "unknown option '" + key +
-                                   "' (driver '" + provider.driver +
-                                   "' takes: " + known_names(table) + ")");
+            out.problems.push_back(value.where + ": " + who + "unknown option '" + key + "'" +
+                                   base::did_you_mean(key, names_of(table)) + " (driver '" +
+                                   provider.driver + "' takes: " + known_names(table) + ")");
             continue;
         }
         auto canonical = value.scalar ? canonical_value(spec->type, value.text) : std::nullopt;

@@ -1,5 +1,6 @@
 #include "core/plugin/provider_set.hpp"
 
+#include "core/base/closest_word.hpp"
 #include "core/config/config_error.hpp"
 #include "core/plugin/provider_options.hpp"
 
@@ -39,9 +40,14 @@ provider_set provider_set::create(const config::gateway_config& config,
     for (const auto& provider : config.providers) {
         auto library = registry.find(provider.driver);
         if (!library) {
+            std::vector<std::string> ids;
+            for (const auto& d : registry.drivers()) {
+                ids.push_back(d->id());
+            }
             problems.push_back(provider.where + ": provider '" + provider.nickname + "': driver '" +
                                provider.driver + "' is not loaded from " +
-                               registry.directory().string());
+                               registry.directory().string() +
+                               base::did_you_mean(provider.driver, ids));
             continue;
         }
         auto options = validate_options(provider, library->options());

@@ -136,14 +136,35 @@ providers:
     port: seventy
     password: hunter2-secret
     colour: blue
+    pasword: x
+  - nickname: relay
+    driver: smpt
+atribution:
+  key: x
 YAML
     run check-config --config "$work/bad.yaml"
     expect_rc 1
     expect_out "bad.yaml:6:11: provider 'legacy': option 'port' must be an integer, got 'seventy'"
-    expect_out "bad.yaml:8:13: provider 'legacy': unknown option 'colour'"
+    expect_out "bad.yaml:8:13: provider 'legacy': unknown option 'colour' \(driver 'legacy' takes:"
+    expect_out "bad.yaml:9:14: provider 'legacy': unknown option 'pasword' \(did you mean 'password'\?\)"
     expect_out "bad.yaml:4:5: provider 'legacy': missing required option 'host'"
-    expect_out '3 problem\(s\)'
+    expect_out "provider 'relay': driver 'smpt' is not loaded from .* \(did you mean 'smtp'\?\)"
+    expect_out "bad.yaml:12:1: atribution: unknown section \(did you mean 'attribution'\?\)"
     expect_no_out 'hunter2-secret'
+    ;;
+check_config_yaml_syntax)
+    # A YAML mistake is said in the operator's words, at its line, with the parser's own beside.
+    printf 'server:\n  listen: 127.0.0.1:8025\n threads: 2\n' >"$work/indent.yaml"
+    run check-config --config "$work/indent.yaml"
+    expect_rc 1
+    expect_out "indent.yaml:3:2: this line's indentation matches none of the lines above"
+    printf 'server:\n  public_url: see: here\n' >"$work/colon.yaml"
+    run check-config --config "$work/colon.yaml"
+    expect_rc 1
+    expect_out "colon.yaml:2:18: a 'key: value' is not allowed here: .*quote a value that holds ': ' \(YAML: illegal map value\)"
+    printf 'server: {listen: x\n' >"$work/flow.yaml"
+    run check-config --config "$work/flow.yaml"
+    expect_out "a \{ ... \} mapping is not closed"
     ;;
 check_config_port_scheme)
     # A scheme its port cannot speak only times out at the first send: check-config and serve

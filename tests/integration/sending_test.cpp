@@ -589,6 +589,24 @@ TEST_F(Sending, InvalidRequestsAreRefusedWhole)
     EXPECT_EQ(server_.connections_accepted(), 0u);
 }
 
+// Without attribution.key no message has a token for the driver to put on it: the send is
+// refused with the setting to fix and how, and nothing reaches the server.
+TEST(SendingWithoutAttribution, TheRefusalNamesTheSettingAndHowToMakeIt)
+{
+    smtp_test_server server;
+    gateway_options o;
+    o.extra_providers_yaml = provider_yaml("relay", "smtp", server.port());
+    gateway_process gw(o);
+
+    auto reply = gw.admin("POST", "/v1/messages",
+                          R"({"provider": "relay", "text": "t", "to": "a@example.com"})");
+
+    EXPECT_EQ(reply.status, 500);
+    EXPECT_THAT(reply.body, HasSubstr("no attribution.key is configured"));
+    EXPECT_THAT(reply.body, HasSubstr("mailgate secret generate-key"));
+    EXPECT_EQ(server.connections_accepted(), 0u);
+}
+
 TEST_F(Sending, KillNineWithQueuedMessagesDeliversEachOnceAfterARestart)
 {
     auto first = send_to({"a0@example.com", "a1@example.com", "a2@example.com"});

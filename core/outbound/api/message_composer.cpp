@@ -37,6 +37,8 @@ std::optional<mime::mailbox> reply_to_of(const delivery::sending_provider& provi
     return mime::mailbox{"", addressing::parse_address(provider.reply_address)};
 }
 
+// The usual cause of a refusal is a gateway without attribution.key, whose messages carry no
+// token for the driver to put on them: say so, and how to make one.
 plugin::header_list decorate(const delivery::sending_provider& provider,
                              const plugin::decorate_request& m)
 {
@@ -44,7 +46,12 @@ plugin::header_list decorate(const delivery::sending_provider& provider,
     if (result.status != MG_OK) {
         throw std::runtime_error("provider '" + provider.instance->provider() +
                                  "': the driver failed to decorate the message (status " +
-                                 std::to_string(result.status) + ")");
+                                 std::to_string(result.status) + ")" +
+                                 (m.meta.empty()
+                                      ? ": no attribution.key is configured, so the message has no "
+                                        "attribution token; set attribution.key (mailgate secret "
+                                        "generate-key makes one)"
+                                      : ""));
     }
     return std::move(result.headers);
 }
