@@ -23,6 +23,7 @@ void print_event(const events::routed_event& r)
     }
     const char* suppression = r.suppression == events::suppression_change::suppress ? "suppress"
                               : r.suppression == events::suppression_change::lift   ? "lift"
+                              : r.suppression == events::suppression_change::count  ? "count"
                                                                                     : "none";
     std::cout << boost::json::serialize(boost::json::object{
                      {"kind", events::to_string(r.ev.kind)},
@@ -34,6 +35,7 @@ void print_event(const events::routed_event& r)
                      {"campaign_id", r.ev.attributed.campaign_id},
                      {"system_events", std::move(system_events)},
                      {"suppression", suppression},
+                     {"rule", r.rule},
                  })
               << "\n";
 }

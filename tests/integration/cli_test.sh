@@ -264,8 +264,11 @@ YAML
     run replay --config "$work/replay.yaml" --provider legacy "$work/body.json"
     expect_rc 0
     expect_out '"kind":"hard_bounce","email":"a@example.com","occurred_at_ms":1435322805000'
-    expect_out '"suppression":"suppress"'
+    expect_out '"suppression":"suppress","rule":"hard-bounce"'
     expect_out 'unprocessed: \{"event":"hardbounce","ts":1\} \(invalid email\)'
+    echo '[{"event":"softbounce","data":[{"e":"b@example.com","ts":1435322805}]}]' >"$work/soft.json"
+    run replay --config "$work/replay.yaml" --provider legacy "$work/soft.json"
+    expect_out '"suppression":"count","rule":"repeated-soft-bounce"'
     expect_out 'dry run: nothing stored'
     [ ! -e "$work/var/mailgate.db" ] || fail "a dry run created the database"
     run replay --config "$work/replay.yaml" --provider legacy "$work/body.json" --apply

@@ -253,6 +253,9 @@ TEST_F(Sending, ASuppressedRecipientIsRefusedAndNeverReachesTheServer)
         EXPECT_THAT(m.recipients, Not(::testing::Contains("gone@example.com")));
     }
     EXPECT_EQ(server_.command_count("RCPT"), 1u);
+    EXPECT_THAT(gw_.admin("GET", "/metrics").body,
+                HasSubstr("mailgate_outbound_refused_suppressed_total{provider=\"relay\"} 2"))
+        << "one refused in each request";
 }
 
 // One mailbox, two written forms: suppressed in one (in the admin API's path, percent-encoded),

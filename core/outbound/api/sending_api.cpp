@@ -222,6 +222,14 @@ asio::awaitable<http::response> sending_api::accept(const http::request& req) co
         co_return workers::unavailable_response(req);
     }
     auto& [refused, messages, now] = std::get<0>(prepared);
+    if (!refused.empty()) {
+        // Those suppressed while queued are failures of class "suppressed" instead.
+        metrics_
+            .get_counter("mailgate_outbound_refused_suppressed_total",
+                         "Recipients the sending API refused as suppressed",
+                         {{"provider", provider->instance->provider()}})
+            .add(refused.size());
+    }
     if (messages.empty()) {
         co_return http::json_response(
             bh::status::unprocessable_entity,
