@@ -137,12 +137,18 @@ void set_sink(spdlog::sink_ptr sink)
 void write(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
            std::initializer_list<field> fields)
 {
+    write(logger, level, message, std::span<const field>(fields.begin(), fields.size()));
+}
+
+void write(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
+           std::span<const field> fields)
+{
     if (!logger.should_log(level)) {
         return;
     }
     if (shared().line_format == format::json) {
         // The JSON formatter reads the fields back as members of the line.
-        fields_scope scope(std::span<const field>(fields.begin(), fields.size()));
+        fields_scope scope(fields);
         logger.log(level, "{}", message);
         return;
     }

@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -39,5 +40,8 @@ void set_sink(spdlog::sink_ptr sink);
 /// THREAD: any.
 void write(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
            std::initializer_list<field> fields);
+/// The same, for fields gathered at run time.
+void write(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
+           std::span<const field> fields);
 
 } // namespace mailgate::core::log

@@ -6,7 +6,10 @@
 
 #include <mailgate/sdk/str.hpp>
 
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
+
+#include <vector>
 
 namespace mailgate::core::service {
 namespace {
@@ -77,6 +80,61 @@ boost::asio::awaitable<http::response> gateway_handler::operator()(http::request
     co_return res;
 }
 
+namespace {
+
+// What the answer told the client, for the request's line: a callback's counts (what the ESP
+// was told was stored, a duplicate, or not an event), and any answer's error. Read back from the
+// body, which is small: counts and the unprocessed items. The error is cut short: it may quote
+// what the client sent.
+struct answer_fields {
+    std::int64_t events = -1;
+    std::int64_t duplicates = 0;
+    std::int64_t unprocessed = 0;
+    std::string error;
+    std::string first_unprocessed;
+};
+
+answer_fields read_answer(const http::response& res, bool callback)
+{
+    answer_fields out;
+    if (res.body().empty() || res.body().size() > 64 * 1024 ||
+        (!callback && res.result_int() < 400)) {
+        return out;
+    }
+    boost::system::error_code ec;
+    const auto body = boost::json::parse(res.body(), ec);
+    if (ec || !body.is_object()) {
+        return out;
+    }
+    const auto& o = body.get_object();
+    constexpr std::size_t longest = 200;
+    if (const auto* e = o.if_contains("error"); e != nullptr && e->is_string()) {
+        out.error = std::string(e->get_string().subview().substr(0, longest));
+    }
+    if (!callback || res.result_int() >= 300) {
+        return out; // a refused callback's counts are all 0: its error says it
+    }
+    if (const auto* t = o.if_contains("TOTAL_EVENTS"); t != nullptr && t->is_int64()) {
+        out.events = t->get_int64();
+    }
+    if (const auto* d = o.if_contains("DUPLICATE_EVENTS"); d != nullptr && d->is_int64()) {
+        out.duplicates = d->get_int64();
+    }
+    if (const auto* u = o.if_contains("UNPROCESSED_EVENTS"); u != nullptr && u->is_array()) {
+        const auto& items = u->get_array();
+        out.unprocessed = static_cast<std::int64_t>(items.size());
+        if (!items.empty() && items.front().is_object()) {
+            if (const auto* why = items.front().get_object().if_contains("errorDescription");
+                why != nullptr && why->is_string()) {
+                out.first_unprocessed = std::string(why->get_string().subview().substr(0, longest));
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 void gateway_handler::log_request(const http::request& req, const http::response& res,
                                   const request_summary& summary, const http::connection_info& info,
                                   std::chrono::steady_clock::duration elapsed) const
@@ -86,17 +144,32 @@ void gateway_handler::log_request(const http::request& req, const http::response
     }
     const auto method = req.method_string();
     const std::string remote = info.remote.address().to_string();
-    log::write(*logger_, spdlog::level::info, "request",
-               {{"method", std::string_view(method.data(), method.size())},
-                {"route", summary.route},
-                {"provider", summary.provider},
-                {"status", std::int64_t{res.result_int()}},
-                {"duration_us",
-                 static_cast<std::int64_t>(
-                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
-                {"bytes_in", static_cast<std::int64_t>(req.body().size())},
-                {"bytes_out", static_cast<std::int64_t>(res.body().size())},
-                {"remote", remote}});
+    std::vector<log::field> fields{
+        {"method", std::string_view(method.data(), method.size())},
+        {"route", summary.route},
+        {"provider", summary.provider},
+        {"status", std::int64_t{res.result_int()}},
+        {"duration_us",
+         static_cast<std::int64_t>(
+             std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())},
+        {"bytes_in", static_cast<std::int64_t>(req.body().size())},
+        {"bytes_out", static_cast<std::int64_t>(res.body().size())},
+        {"remote", remote}};
+    const auto answer =
+        read_answer(res, !summary.provider.empty() && summary.route == "/v1/callbacks/{nickname}");
+    if (answer.events >= 0) {
+        fields.push_back({"events", answer.events});
+        fields.push_back({"stored", answer.events - answer.duplicates - answer.unprocessed});
+        fields.push_back({"duplicates", answer.duplicates});
+        fields.push_back({"unprocessed", answer.unprocessed});
+    }
+    if (!answer.first_unprocessed.empty()) {
+        fields.push_back({"first_unprocessed", answer.first_unprocessed});
+    }
+    if (!answer.error.empty()) {
+        fields.push_back({"error", answer.error});
+    }
+    log::write(*logger_, spdlog::level::info, "request", fields);
 }
 
 boost::asio::awaitable<http::response> gateway_handler::dispatch(const http::request& req,

@@ -117,6 +117,46 @@ TEST(JsonLogs, EveryLineParsesAndRequestLinesCarryTheirFields)
     }
 }
 
+// A 200 whose items were all refused must not read as success, nor a 401 as a bare status: the
+// line says what the answer said.
+TEST(JsonLogs, ACallbackLineCountsWhatWasStoredAndSaysWhyAnswersFailed)
+{
+    gateway_process gw(json_logging());
+    const auto good = v2_item("hard_bounce", "a@example.com", v2_token("m1", "a@example.com"),
+                              "550 5.1.1 no such user");
+    const auto bad = v2_item("hard_bounce", "not-an-address", "", "550");
+    ASSERT_EQ(gw.request("POST", v2_callback_url, v2_body({good, bad})).status, 200);
+    ASSERT_EQ(gw.request("POST", v2_callback_url, v2_body({good})).status, 200);
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/esp?token=" + forged_token, v2_body({good})).status,
+              401);
+    ASSERT_EQ(gw.stop(SIGTERM), 0);
+    const auto lines = parse_lines(gw.output());
+
+    std::vector<const json::object*> accepted;
+    for (const auto& line : lines) {
+        if (line.at("message") == "request" && line.at("status") == 200 &&
+            line.at("route") == "/v1/callbacks/{nickname}") {
+            accepted.push_back(&line);
+        }
+    }
+    ASSERT_EQ(accepted.size(), 2u) << gw.output();
+    EXPECT_EQ(accepted[0]->at("events"), 2);
+    EXPECT_EQ(accepted[0]->at("stored"), 1);
+    EXPECT_EQ(accepted[0]->at("duplicates"), 0);
+    EXPECT_EQ(accepted[0]->at("unprocessed"), 1);
+    EXPECT_TRUE(accepted[0]->contains("first_unprocessed")) << *accepted[0];
+    EXPECT_EQ(accepted[0]->at("error"), "1 event(s) failed to process");
+    EXPECT_EQ(accepted[1]->at("stored"), 0);
+    EXPECT_EQ(accepted[1]->at("duplicates"), 1);
+    EXPECT_FALSE(accepted[1]->contains("error"));
+
+    const auto* refused = request_line(lines, "/v1/callbacks/{nickname}", 401);
+    ASSERT_NE(refused, nullptr) << gw.output();
+    EXPECT_FALSE(refused->at("error").as_string().empty()) << *refused;
+    EXPECT_FALSE(refused->contains("stored"));
+    EXPECT_EQ(gw.output().find(forged_token), std::string::npos);
+}
+
 TEST(JsonLogs, AnUnknownProviderIsNotNamedInTheRequestLine)
 {
     gateway_process gw(json_logging());
