@@ -82,6 +82,12 @@ callback_endpoint::callback_endpoint(const plugin::provider_set& providers, stor
                 {"provider"}),
       refusals_(metrics)
 {
+    for (const auto& p : providers_.providers()) {
+        last_callback_[p->provider()] = &metrics.get_gauge(
+            "mailgate_callback_last_received_seconds",
+            "When each provider's last callback was taken (Unix time; 0: none since start)",
+            {{"provider", p->provider()}});
+    }
     set_public_url(std::move(public_url));
 }
 
@@ -177,6 +183,9 @@ boost::asio::awaitable<http::response> callback_endpoint::handle(const http::req
     }
     if (!result.rejected.empty()) {
         rejected_.with({nickname}).add(result.rejected.size());
+    }
+    if (const auto last = last_callback_.find(nickname); last != last_callback_.end()) {
+        last->second->set(static_cast<double>(base::unix_ms_now()) / 1000.0);
     }
     co_return http::json_response(bh::status::ok,
                                   processed_body(committed.stored + committed.duplicates,

@@ -12,6 +12,7 @@
 #include "core/storage/store.hpp"
 #include "core/workers/blocking_pool.hpp"
 
+#include <map>
 #include <string>
 
 namespace mailgate::core::callbacks {
@@ -54,6 +55,9 @@ private:
     metrics::counter_family duplicates_;
     metrics::counter_family rejected_;
     mutable alerts::sender_refusals refusals_;
+    /// Each provider's time of its last callback answered 2xx (Unix seconds), for an alert on a
+    /// provider gone quiet. Made at construction: read-only after, so any thread may look up.
+    std::map<std::string, metrics::gauge*, std::less<>> last_callback_;
 };
 
 } // namespace mailgate::core::callbacks

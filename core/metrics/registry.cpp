@@ -112,11 +112,21 @@ histogram& registry::get_histogram(const std::string& name, const std::string& h
     return *slot;
 }
 
+gauge& registry::get_gauge(const std::string& name, const std::string& help, const labels& l)
+{
+    std::lock_guard lock(mutex_);
+    auto& slot = family_of(name, help, "gauge").gauges[l];
+    if (!slot) {
+        slot = std::make_unique<gauge>();
+    }
+    return *slot;
+}
+
 void registry::add_gauge(const std::string& name, const std::string& help,
                          std::function<double()> read)
 {
     std::lock_guard lock(mutex_);
-    family_of(name, help, "gauge").gauge = std::move(read);
+    family_of(name, help, "gauge").read = std::move(read);
 }
 
 std::map<std::string, double> registry::read_gauges() const
@@ -125,8 +135,8 @@ std::map<std::string, double> registry::read_gauges() const
     {
         std::lock_guard lock(mutex_);
         for (const auto& [name, f] : families_) {
-            if (f.gauge) {
-                reads.emplace_back(name, f.gauge);
+            if (f.read) {
+                reads.emplace_back(name, f.read);
             }
         }
     }
@@ -160,6 +170,9 @@ std::string registry::render() const
                 fmt::format("{}_bucket{} {}\n", name, label_text(l, "le=\"+Inf\""), counts.back());
             out += fmt::format("{}_sum{} {}\n", name, label_text(l), number(h->sum()));
             out += fmt::format("{}_count{} {}\n", name, label_text(l), counts.back());
+        }
+        for (const auto& [l, g] : f.gauges) {
+            out += fmt::format("{}{} {}\n", name, label_text(l), number(g->value()));
         }
         if (auto gauge = gauges.find(name); gauge != gauges.end()) {
             out += fmt::format("{} {}\n", name, number(gauge->second));

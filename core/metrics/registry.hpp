@@ -4,6 +4,7 @@
 // labels, and gauges read at scrape time. Recording is lock-free; creating a series locks.
 
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -25,6 +26,22 @@ public:
 
 private:
     std::atomic<uint64_t> value_{0};
+};
+
+/// A value set as things happen (the time of the last callback). Stored as the double's bits.
+class gauge {
+public:
+    void set(double v) noexcept
+    {
+        bits_.store(std::bit_cast<uint64_t>(v), std::memory_order_relaxed);
+    }
+    double value() const noexcept
+    {
+        return std::bit_cast<double>(bits_.load(std::memory_order_relaxed));
+    }
+
+private:
+    std::atomic<uint64_t> bits_{0}; // 0.0
 };
 
 class histogram {
@@ -51,6 +68,9 @@ public:
     counter& get_counter(const std::string& name, const std::string& help, const labels& l = {});
     histogram& get_histogram(const std::string& name, const std::string& help,
                              const std::vector<double>& bounds, const labels& l = {});
+    /// The gauge series `name{labels}`, created on first use (at 0). The reference stays valid
+    /// for the registry's life. THREAD: any.
+    gauge& get_gauge(const std::string& name, const std::string& help, const labels& l);
     /// A value read when metrics are rendered (queue depth, connections).
     void add_gauge(const std::string& name, const std::string& help, std::function<double()> read);
 
@@ -66,7 +86,8 @@ private:
         std::string type;
         std::map<labels, std::unique_ptr<counter>> counters;
         std::map<labels, std::unique_ptr<histogram>> histograms;
-        std::function<double()> gauge;
+        std::map<labels, std::unique_ptr<metrics::gauge>> gauges;
+        std::function<double()> read;
     };
 
     family& family_of(const std::string& name, const std::string& help, const char* type);

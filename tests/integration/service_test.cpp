@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -124,6 +125,30 @@ TEST(Service, LegacySeedEndToEnd)
     EXPECT_THAT(metrics, HasSubstr("mailgate_http_requests_total{route=\"/v1/callbacks/"
                                    "{nickname}\",status=\"200\"} 1"));
     EXPECT_THAT(metrics, HasSubstr("mailgate_storage_commit_seconds_count"));
+}
+
+/// The value of the series `name{labels}` in a scrape, or -1 when it is not there.
+double series_value(const std::string& metrics, const std::string& series)
+{
+    const auto at = metrics.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(metrics.substr(at + series.size() + 2));
+}
+
+// An alert on a provider gone quiet needs the time of its last callback: 0 until one is taken,
+// and a forged one does not count.
+TEST(Service, EachProviderShowsWhenItsLastCallbackCame)
+{
+    gateway_process gw;
+    const std::string series = "mailgate_callback_last_received_seconds{provider=\"legacy\"}";
+    EXPECT_EQ(series_value(gw.admin("GET", "/metrics").body, series), 0);
+
+    const auto before = static_cast<double>(std::time(nullptr));
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/legacy", seed).status, 200);
+    const auto after = static_cast<double>(std::time(nullptr)) + 1;
+
+    const auto last = series_value(gw.admin("GET", "/metrics").body, series);
+    EXPECT_GE(last, before);
+    EXPECT_LE(last, after);
 }
 
 TEST(Service, ARetriedBatchCountsAsDuplicatesAndChangesNothing)

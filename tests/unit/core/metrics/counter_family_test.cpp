@@ -76,5 +76,22 @@ TEST(CounterFamily, CountsEveryAddFromManyThreads)
     EXPECT_EQ(family.with({"legacy", "Soft Bounce"}).value(), 20000u);
 }
 
+// A gauge series is set, not added to, and renders with its labels beside the read gauges.
+TEST(Gauge, RendersEachSeriesWithItsLabelsAndLastValue)
+{
+    registry metrics;
+    auto& a = metrics.get_gauge("mailgate_last", "last", {{"provider", "a"}});
+    metrics.get_gauge("mailgate_last", "last", {{"provider", "b"}});
+    a.set(12.5);
+    a.set(1700000000.25);
+    EXPECT_EQ(&metrics.get_gauge("mailgate_last", "last", {{"provider", "a"}}), &a);
+
+    const auto text = metrics.render();
+    EXPECT_NE(text.find("# TYPE mailgate_last gauge\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("mailgate_last{provider=\"a\"} 1700000000.25\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("mailgate_last{provider=\"b\"} 0\n"), std::string::npos) << text;
+}
+
 } // namespace
 } // namespace mailgate::core::metrics
