@@ -313,8 +313,9 @@ http::response admin_api::address(const http::request& req, const std::string& r
 
 std::optional<std::string> admin_api::route_of(const std::vector<std::string>& segments)
 {
-    if (segments.size() == 1 && (segments[0] == "providers" || segments[0] == "suppressions" ||
-                                 segments[0] == "events" || segments[0] == "bounces")) {
+    if (segments.size() == 1 &&
+        (segments[0] == "providers" || segments[0] == "suppressions" || segments[0] == "events" ||
+         segments[0] == "bounces" || segments[0] == "queue")) {
         return "/v1/" + segments[0];
     }
     if (segments.size() == 2 && segments[0] == "suppressions" &&
@@ -363,6 +364,9 @@ std::optional<http::response> admin_api::handle(const http::request& req,
         if (*route == "/v1/providers") {
             return providers(req);
         }
+        if (*route == "/v1/queue") {
+            return queue(req);
+        }
         if (*route == "/v1/suppressions") {
             return suppressions(req, query);
         }
@@ -405,6 +409,27 @@ http::response admin_api::bounce(const http::request& req) const
         return http::error_response(bh::status::service_unavailable,
                                     "the bounce could not be stored; send it again", req);
     }
+}
+
+// The queue as an operator watches it: per provider and state, how many wait, since when, and
+// when the next attempt comes.
+http::response admin_api::queue(const http::request& req) const
+{
+    const auto now = base::unix_ms_now();
+    json::array items;
+    int64_t total = 0;
+    for (const auto& r : store_.queue_summary()) {
+        total += r.messages;
+        items.push_back(
+            json::object{{"provider", r.provider},
+                         {"state", r.state},
+                         {"messages", r.messages},
+                         {"oldest_at", base::format_iso_time(r.oldest_created_at)},
+                         {"oldest_age_seconds", (now - r.oldest_created_at) / 1000},
+                         {"next_attempt_at", base::format_iso_time(r.next_attempt_at)}});
+    }
+    return http::json_response(bh::status::ok, json::object{{"messages", total}, {"items", items}},
+                               req);
 }
 
 http::response admin_api::providers(const http::request& req) const

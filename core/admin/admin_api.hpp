@@ -32,6 +32,7 @@ public:
 
 private:
     http::response providers(const http::request& req) const;
+    http::response queue(const http::request& req) const;
     http::response suppression(const http::request& req, const std::string& email,
                                const std::map<std::string, std::string>& query,
                                const std::string& who) const;

@@ -1,5 +1,6 @@
 #include "core/cli/gateway_setup.hpp"
 
+#include "core/base/clock.hpp"
 #include "core/config/config_error.hpp"
 #include "core/config/secret_resolver.hpp"
 #include "core/encoding/ascii.hpp"
@@ -46,6 +47,19 @@ std::unique_ptr<storage::store> open_store(const config::gateway_config& config,
     options.path = config.storage.path;
     options.commit_latency = &commit_latency;
     return storage::open_sqlite_store(options);
+}
+
+// The queue's series at scrape time: each (provider, state)'s messages, or its oldest's age.
+std::vector<std::pair<metrics::labels, double>> queue_series(storage::store& store, bool age)
+{
+    const auto now = base::unix_ms_now();
+    std::vector<std::pair<metrics::labels, double>> out;
+    for (const auto& r : store.queue_summary()) {
+        out.push_back({{{"provider", r.provider}, {"state", r.state}},
+                       age ? static_cast<double>(now - r.oldest_created_at) / 1000.0
+                           : static_cast<double>(r.messages)});
+    }
+    return out;
 }
 
 } // namespace
@@ -103,6 +117,13 @@ gateway open_gateway(const command_options& options, bool with_store)
         gw.metrics->add_gauge(
             "mailgate_outbound_queue_depth", "Messages not yet sent or failed",
             [s = gw.store.get()] { return static_cast<double>(s->queued_count()); });
+        gw.metrics->add_gauges("mailgate_outbound_queue_messages",
+                               "Messages not yet sent or failed, by provider and state",
+                               [s = gw.store.get()] { return queue_series(*s, false); });
+        gw.metrics->add_gauges("mailgate_outbound_queue_oldest_seconds",
+                               "Age of the oldest message not yet sent or failed, by provider and "
+                               "state (deferred: the oldest deferred message)",
+                               [s = gw.store.get()] { return queue_series(*s, true); });
     }
     return gw;
 }

@@ -125,13 +125,21 @@ gauge& registry::get_gauge(const std::string& name, const std::string& help, con
 void registry::add_gauge(const std::string& name, const std::string& help,
                          std::function<double()> read)
 {
+    add_gauges(name, help, [read = std::move(read)] {
+        return std::vector<std::pair<labels, double>>{{labels{}, read()}};
+    });
+}
+
+void registry::add_gauges(const std::string& name, const std::string& help,
+                          std::function<std::vector<std::pair<labels, double>>()> read)
+{
     std::lock_guard lock(mutex_);
     family_of(name, help, "gauge").read = std::move(read);
 }
 
-std::map<std::string, double> registry::read_gauges() const
+std::map<std::string, std::vector<std::pair<labels, double>>> registry::read_gauges() const
 {
-    std::vector<std::pair<std::string, std::function<double()>>> reads;
+    std::vector<std::pair<std::string, decltype(family::read)>> reads;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [name, f] : families_) {
@@ -140,7 +148,7 @@ std::map<std::string, double> registry::read_gauges() const
             }
         }
     }
-    std::map<std::string, double> values;
+    std::map<std::string, std::vector<std::pair<labels, double>>> values;
     for (const auto& [name, read] : reads) {
         values.emplace(name, read());
     }
@@ -174,8 +182,10 @@ std::string registry::render() const
         for (const auto& [l, g] : f.gauges) {
             out += fmt::format("{}{} {}\n", name, label_text(l), number(g->value()));
         }
-        if (auto gauge = gauges.find(name); gauge != gauges.end()) {
-            out += fmt::format("{} {}\n", name, number(gauge->second));
+        if (auto read = gauges.find(name); read != gauges.end()) {
+            for (const auto& [l, value] : read->second) {
+                out += fmt::format("{}{} {}\n", name, label_text(l), number(value));
+            }
         }
     }
     return out;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mailgate::core::metrics {
@@ -73,13 +74,17 @@ public:
     gauge& get_gauge(const std::string& name, const std::string& help, const labels& l);
     /// A value read when metrics are rendered (queue depth, connections).
     void add_gauge(const std::string& name, const std::string& help, std::function<double()> read);
+    /// Series read when metrics are rendered, each with its labels (the queue by provider and
+    /// state). `read` may block; it runs without the registry's lock.
+    void add_gauges(const std::string& name, const std::string& help,
+                    std::function<std::vector<std::pair<labels, double>>()> read);
 
     /// Every series, in the Prometheus text format.
     std::string render() const;
 
 private:
-    /// Each gauge's value by family name, read without holding mutex_.
-    std::map<std::string, double> read_gauges() const;
+    /// Each read gauge's series by family name, read without holding mutex_.
+    std::map<std::string, std::vector<std::pair<labels, double>>> read_gauges() const;
 
     struct family {
         std::string help;
@@ -87,7 +92,7 @@ private:
         std::map<labels, std::unique_ptr<counter>> counters;
         std::map<labels, std::unique_ptr<histogram>> histograms;
         std::map<labels, std::unique_ptr<metrics::gauge>> gauges;
-        std::function<double()> read;
+        std::function<std::vector<std::pair<labels, double>>()> read;
     };
 
     family& family_of(const std::string& name, const std::string& help, const char* type);

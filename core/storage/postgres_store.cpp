@@ -162,6 +162,11 @@ public:
         return read([](postgres::connection& db) { return postgres::count_queued(db); });
     }
 
+    std::vector<queue_row> queue_summary() override
+    {
+        return read([](postgres::connection& db) { return postgres::select_queue_summary(db); });
+    }
+
     void flush() override { writer_.flush(); }
 
     std::size_t pending() const override { return writer_.pending(); }

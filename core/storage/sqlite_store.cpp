@@ -183,6 +183,11 @@ public:
 
     int64_t queued_count() override { return sqlite::count_queued(*readers_.acquire()); }
 
+    std::vector<queue_row> queue_summary() override
+    {
+        return sqlite::select_queue_summary(*readers_.acquire());
+    }
+
     void flush() override { writer_.flush(); }
 
     std::size_t pending() const override { return writer_.pending(); }

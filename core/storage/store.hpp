@@ -62,6 +62,15 @@ struct suppression_record {
 
 /// What a count rule keeps for one address: the times (occurred_at, Unix ms, oldest first) of
 /// the events it counted that are still within its window of the newest.
+/// The messages of one provider in one state that is not final (queued, sending, deferred).
+struct queue_row {
+    std::string provider;
+    std::string state;
+    int64_t messages = 0;
+    int64_t oldest_created_at = 0; ///< Unix ms
+    int64_t next_attempt_at = 0;   ///< the soonest, Unix ms (sending: the soonest lease's end)
+};
+
 struct rule_counter {
     std::string rule;
     std::vector<int64_t> hits;
@@ -169,6 +178,8 @@ public:
     virtual std::optional<queued_message> find_message(const std::string& id) = 0;
     /// Messages not yet in a final state (queued, sending, deferred).
     virtual int64_t queued_count() = 0;
+    /// Those messages per provider and state, by provider then state.
+    virtual std::vector<queue_row> queue_summary() = 0;
 
     /// Waits until every batch submitted so far is committed. Called at shutdown.
     virtual void flush() = 0;

@@ -576,6 +576,33 @@ TEST_F(Sending, AStalledServerIsATimeoutAndTheMessageWaitsForARetry)
     EXPECT_EQ(status.at("attempts").as_int64(), 2);
 }
 
+// A message the server keeps refusing for now waits in the queue: the queue view and its
+// metrics show it under its provider, with its age.
+TEST_F(Sending, TheQueueViewShowsAMessageThatKeepsBeingDeferred)
+{
+    server_.inject(smtp_phase::rcpt, {smtp_fault::action::reply, "451 4.2.0 try later", -1});
+    auto ids = send_to({"later@example.com"});
+    wait_for_state(ids[0], "deferred");
+
+    auto queue = json::parse(gw_.admin("GET", "/v1/queue").body).as_object();
+    EXPECT_EQ(queue.at("messages"), 1);
+    ASSERT_EQ(queue.at("items").as_array().size(), 1u) << queue;
+    const auto& row = queue.at("items").at(0).as_object();
+    EXPECT_EQ(row.at("provider"), "relay");
+    EXPECT_THAT(std::string(row.at("state").as_string()), ::testing::AnyOf("deferred", "sending"))
+        << "retried every 200 ms";
+    EXPECT_EQ(row.at("messages"), 1);
+    EXPECT_GE(row.at("oldest_age_seconds").as_int64(), 0);
+    EXPECT_TRUE(row.at("next_attempt_at").is_string());
+
+    const auto metrics = gw_.admin("GET", "/metrics").body;
+    EXPECT_THAT(metrics, ::testing::ContainsRegex(
+                             "mailgate_outbound_queue_messages\\{provider=\"relay\",state=\""
+                             "(deferred|sending)\"\\} 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("mailgate_outbound_queue_oldest_seconds{provider=\"relay\""));
+    EXPECT_EQ(gw_.admin("POST", "/v1/queue").status, 405);
+}
+
 TEST_F(Sending, InvalidRequestsAreRefusedWhole)
 {
     auto bad = gw_.admin("POST", "/v1/messages",

@@ -286,4 +286,18 @@ int64_t count_queued(connection& db)
         .integer(0, 0);
 }
 
+std::vector<queue_row> select_queue_summary(connection& db)
+{
+    const auto r =
+        db.query("SELECT provider, state, count(*), min(created_at), min(next_attempt_at) "
+                 "FROM outbound_messages WHERE state IN ('queued', 'sending', 'deferred') "
+                 "GROUP BY provider, state ORDER BY provider, state");
+    std::vector<queue_row> out;
+    for (int row = 0; row < r.rows(); ++row) {
+        out.push_back({r.text(row, 0), r.text(row, 1), r.integer(row, 2), r.integer(row, 3),
+                       r.integer(row, 4)});
+    }
+    return out;
+}
+
 } // namespace mailgate::core::storage::postgres

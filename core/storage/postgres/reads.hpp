@@ -26,5 +26,6 @@ campaign_report select_report(connection& db, const std::string& campaign_id);
 /// The message without its content.
 std::optional<queued_message> select_message(connection& db, const std::string& id);
 int64_t count_queued(connection& db);
+std::vector<queue_row> select_queue_summary(connection& db);
 
 } // namespace mailgate::core::storage::postgres

@@ -284,4 +284,16 @@ int64_t count_queued(connection& db)
     return q.integer(0);
 }
 
+std::vector<queue_row> select_queue_summary(connection& db)
+{
+    auto q = db.prepare("SELECT provider, state, count(*), min(created_at), min(next_attempt_at) "
+                        "FROM outbound_messages WHERE state IN ('queued', 'sending', 'deferred') "
+                        "GROUP BY provider, state ORDER BY provider, state");
+    std::vector<queue_row> out;
+    while (q.step()) {
+        out.push_back({q.text(0), q.text(1), q.integer(2), q.integer(3), q.integer(4)});
+    }
+    return out;
+}
+
 } // namespace mailgate::core::storage::sqlite

@@ -19,6 +19,7 @@ namespace {
 
 using test::backend;
 using test::base_time;
+using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
@@ -228,6 +229,32 @@ TEST_P(QueueContract, DeferredMessagesComeBackWhenDue)
     ASSERT_THAT(again, SizeIs(1));
     EXPECT_EQ(again[0].attempts, 2);
     EXPECT_EQ(again[0].text(), message("m1").text());
+}
+
+// What an operator's queue view and its metrics read: per provider and state, how many, the
+// oldest and when the next attempt is; final states are not in it.
+TEST_P(QueueContract, SummarisesTheQueuePerProviderAndState)
+{
+    ASSERT_FALSE(enqueue({message("m1"), message("m2")}));
+    ASSERT_THAT(claim(2, base_time), SizeIs(2));
+    auto deferred = outcome("m1", delivery_state::deferred);
+    deferred.next_attempt_at = base_time + 5'000;
+    ASSERT_FALSE(record({deferred, outcome("m2", delivery_state::sent)}));
+    auto later = message("m3");
+    later.created_at = base_time + 100;
+    auto other = message("m4");
+    other.provider = "esp";
+    other.created_at = base_time + 200;
+    ASSERT_FALSE(enqueue({later, other}));
+
+    std::vector<std::string> rows;
+    for (const auto& r : store_->queue_summary()) {
+        rows.push_back(r.provider + " " + r.state + " " + std::to_string(r.messages) + " " +
+                       std::to_string(r.oldest_created_at - base_time));
+    }
+    EXPECT_THAT(rows, ElementsAre("esp queued 1 200", "relay deferred 1 0", "relay queued 1 100"));
+    const auto summary = store_->queue_summary();
+    EXPECT_EQ(summary[1].next_attempt_at, base_time + 5'000);
 }
 
 TEST_P(QueueContract, FinalStatesAreNeverClaimedAgain)

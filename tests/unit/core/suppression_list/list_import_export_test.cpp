@@ -101,6 +101,7 @@ public:
         return inner_.find_message(id);
     }
     int64_t queued_count() override { return inner_.queued_count(); }
+    std::vector<storage::queue_row> queue_summary() override { return inner_.queue_summary(); }
     void flush() override { inner_.flush(); }
     std::size_t pending() const override { return inner_.pending(); }
     std::optional<std::string> write_failure() const override { return inner_.write_failure(); }
