@@ -834,6 +834,16 @@ TEST_F(DriverRoundTrip, SmtpV2CallbackWithTheCapturedMetaIsAttributedAndSuppress
     ASSERT_EQ(reply.status, 200) << reply.body;
     expect_attributed("v2@example.com", id, "hard_bounce");
     EXPECT_EQ(gw_.admin("GET", "/v1/suppressions/v2@example.com").status, 200);
+
+    // The message's view tells what became of it after the SMTP server took it.
+    const auto view = message(id);
+    EXPECT_EQ(view.at("state"), "sent") << "what the gateway did";
+    EXPECT_EQ(view.at("outcome"), "bounced") << "what the ESP reported";
+    ASSERT_EQ(view.at("events").as_array().size(), 1u) << view;
+    EXPECT_EQ(view.at("events").at(0).at("kind"), "hard_bounce");
+    auto [other, other_got] = send_through("esp-smtp", "v3@example.com");
+    EXPECT_EQ(message(other).at("outcome"), nullptr) << "another message's events are not its";
+    EXPECT_TRUE(message(other).at("events").as_array().empty());
 }
 
 // Streams end to end (docs/suppression.md): the stream rides in the token the ESP echoes, so an

@@ -1,6 +1,7 @@
 #include "core/outbound/api/sending_api.hpp"
 
 #include "core/base/clock.hpp"
+#include "core/base/iso_time.hpp"
 #include "core/http/json_response.hpp"
 #include "core/log/log.hpp"
 #include "core/outbound/api/test_email.hpp"
@@ -46,6 +47,65 @@ json::object message_json(const storage::queued_message& m)
                         {"last_reply", m.last_reply},
                         {"failure", m.failure},
                         {"provider_message_id", m.provider_message_id}};
+}
+
+/// A message and the events the ESP reported for it since (attributed to it by its token).
+struct message_view {
+    std::optional<storage::queued_message> message;
+    std::vector<storage::stored_event> events;
+};
+
+// The recipient's events since the message was made, of this message only: found through the
+// address index, not a scan of every event.
+message_view view_of(storage::store& store, const std::string& id)
+{
+    message_view out{store.find_message(id), {}};
+    const auto email = out.message ? addressing::canonical_email(out.message->recipient)
+                                   : std::optional<std::string>();
+    if (!email) {
+        return out;
+    }
+    storage::event_filter filter;
+    filter.email = *email;
+    filter.since = out.message->created_at;
+    filter.limit = 1000;
+    for (auto& e : store.list_events(filter)) {
+        if (e.ev.attributed.message_id == id) {
+            out.events.push_back(std::move(e));
+        }
+    }
+    return out;
+}
+
+json::object event_json(const storage::stored_event& e)
+{
+    return json::object{{"id", e.id},
+                        {"kind", events::to_string(e.ev.kind)},
+                        {"reason", e.ev.reason ? json::value(reasons::to_string(*e.ev.reason))
+                                               : json::value(nullptr)},
+                        {"occurred_at", base::format_iso_time(e.ev.occurred_at_ms)},
+                        {"provider", e.ev.provider},
+                        {"description", e.ev.description}};
+}
+
+// What an event says of the message's fate; null for opens, clicks and the like.
+const char* outcome_of(events::event_kind kind)
+{
+    switch (kind) {
+    case events::event_kind::delivered:
+        return "delivered";
+    case events::event_kind::deferred:
+    case events::event_kind::soft_bounce:
+        return "deferred";
+    case events::event_kind::hard_bounce:
+        return "bounced";
+    case events::event_kind::dropped:
+        return "dropped";
+    case events::event_kind::spam:
+        return "complained";
+    default:
+        return nullptr;
+    }
 }
 
 /// A request's messages, composed for the recipients the suppression list lets through.
@@ -271,16 +331,27 @@ asio::awaitable<http::response> sending_api::status(const http::request& req,
                                                     const std::string& id) const
 {
     auto lookup = workers::run_blocking(workers_, "route /v1/messages/{id}",
-                                        [&store = store_, id] { return store.find_message(id); });
+                                        [&store = store_, id] { return view_of(store, id); });
     auto found = co_await std::move(lookup);
     if (found.index() != 0) {
         co_return workers::unavailable_response(req);
     }
-    const auto& m = std::get<0>(found);
-    if (!m) {
+    const auto& view = std::get<0>(found);
+    if (!view.message) {
         co_return http::error_response(bh::status::not_found, "no message with that id", req);
     }
-    co_return http::json_response(bh::status::ok, message_json(*m), req);
+    auto body = message_json(*view.message);
+    json::array events;
+    const char* outcome = nullptr;
+    for (const auto& e : view.events) {
+        events.push_back(event_json(e));
+        if (const char* o = outcome_of(e.ev.kind)) {
+            outcome = o; // oldest first: the last one stands
+        }
+    }
+    body["outcome"] = outcome == nullptr ? json::value(nullptr) : json::value(outcome);
+    body["events"] = std::move(events);
+    co_return http::json_response(bh::status::ok, body, req);
 }
 
 asio::awaitable<http::response> sending_api::test(const http::request& req,
