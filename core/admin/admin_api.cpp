@@ -5,6 +5,7 @@
 #include "core/addressing/address.hpp"
 #include "core/admin/suppression_list_api.hpp"
 #include "core/base/clock.hpp"
+#include "core/base/closest_word.hpp"
 #include "core/base/iso_time.hpp"
 #include "core/events/event.hpp"
 #include "core/http/json_response.hpp"
@@ -82,6 +83,68 @@ std::optional<std::string> param(const std::map<std::string, std::string>& query
 {
     auto it = query.find(name);
     return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+// A parameter a route does not take is a mistake to say, not to ignore: a misspelt filter would
+// otherwise widen the answer silently.
+void refuse_unknown_parameters(const std::string& route,
+                               const std::map<std::string, std::string>& query)
+{
+    static const std::map<std::string, std::vector<std::string>> known{
+        {"/v1/providers", {}},
+        {"/v1/queue", {}},
+        {"/v1/suppressions", {"reason", "stream", "after", "after_stream", "limit"}},
+        {"/v1/suppressions/{email}", {"stream", "note"}},
+        {"/v1/suppressions/import", {"format", "from_line"}},
+        {"/v1/suppressions/export",
+         {"format", "stream", "reason", "after_email", "after_stream", "limit"}},
+        {"/v1/addresses/{email}", {}},
+        {"/v1/events",
+         {"email", "campaign", "kind", "reason", "provider", "since", "after", "limit"}},
+        {"/v1/reports/campaigns/{id}", {}},
+        {"/v1/bounces", {}},
+    };
+    const auto names = known.find(route);
+    if (names == known.end()) {
+        return;
+    }
+    for (const auto& [key, value] : query) {
+        if (std::find(names->second.begin(), names->second.end(), key) == names->second.end()) {
+            std::string list;
+            for (const auto& n : names->second) {
+                list += (list.empty() ? "" : ", ") + n;
+            }
+            throw bad_parameter{"unknown query parameter '" + key + "'" +
+                                base::did_you_mean(key, names->second) + " (" + route +
+                                (list.empty() ? " takes none)" : " takes: " + list + ")")};
+        }
+    }
+}
+
+// `name=a,b,...`: each item parsed by `parse` (which gives nothing for an unknown one).
+template <class Parse>
+auto list_param(const std::map<std::string, std::string>& query, const std::string& name,
+                Parse parse)
+{
+    std::vector<typename std::invoke_result_t<Parse, std::string_view>::value_type> out;
+    const auto text = param(query, name);
+    if (!text) {
+        return out;
+    }
+    std::string_view rest = *text;
+    while (true) {
+        const auto comma = rest.find(',');
+        const auto item = rest.substr(0, comma);
+        const auto parsed = parse(item);
+        if (!parsed) {
+            throw bad_parameter{"unknown " + name + " '" + std::string(item) + "'"};
+        }
+        out.push_back(*parsed);
+        if (comma == std::string_view::npos) {
+            return out;
+        }
+        rest.remove_prefix(comma + 1);
+    }
 }
 
 json::value time_or_null(int64_t ms)
@@ -345,6 +408,7 @@ std::optional<http::response> admin_api::handle(const http::request& req,
     }
     const bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
     try {
+        refuse_unknown_parameters(*route, query);
         if (*route == "/v1/suppressions/import") {
             const auto& streams = policy_.streams();
             return import_suppressions(req, query, store_, {streams.begin(), streams.end()}, who);
@@ -531,18 +595,8 @@ http::response admin_api::events(const http::request& req,
     }
     filter.campaign_id = param(query, "campaign");
     filter.provider = param(query, "provider");
-    if (auto kind = param(query, "kind")) {
-        filter.kind = events::parse_event_kind(*kind);
-        if (!filter.kind) {
-            throw bad_parameter{"unknown kind '" + *kind + "'"};
-        }
-    }
-    if (auto reason = param(query, "reason")) {
-        filter.reason = reasons::parse_reason(*reason);
-        if (!filter.reason) {
-            throw bad_parameter{"unknown reason '" + *reason + "'"};
-        }
-    }
+    filter.kinds = list_param(query, "kind", events::parse_event_kind);
+    filter.reasons = list_param(query, "reason", reasons::parse_reason);
     if (auto since = param(query, "since")) {
         filter.since = since_ms(*since);
     }

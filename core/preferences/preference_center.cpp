@@ -77,7 +77,7 @@ int64_t newest_event_id(storage::store& store, const std::string& email, events:
 {
     storage::event_filter filter;
     filter.email = email;
-    filter.kind = kind;
+    filter.kinds = {kind};
     filter.limit = storage::max_page_size;
     int64_t newest = 0;
     for (;;) {

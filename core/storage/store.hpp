@@ -88,8 +88,8 @@ inline constexpr std::size_t max_page_size = 1000;
 struct event_filter {
     std::optional<std::string> email;
     std::optional<std::string> campaign_id;
-    std::optional<events::event_kind> kind;
-    std::optional<reasons::reason> reason;
+    std::vector<events::event_kind> kinds; ///< any of them; none: every kind
+    std::vector<reasons::reason> reasons;  ///< any of them; none: with or without a reason
     std::optional<std::string> provider;
     std::optional<int64_t> since; ///< received_at >= since (Unix ms)
     int64_t after_id = 0;         ///< paging: events with id > after_id

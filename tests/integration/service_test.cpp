@@ -103,6 +103,20 @@ TEST(Service, LegacySeedEndToEnd)
     EXPECT_EQ(
         parse(gw.admin("GET", "/v1/events?kind=soft_bounce").body).at("items").as_array().size(),
         2u);
+    EXPECT_EQ(parse(gw.admin("GET", "/v1/events?kind=soft_bounce,hard_bounce").body)
+                  .at("items")
+                  .as_array()
+                  .size(),
+              3u)
+        << "any of several kinds";
+    // A misspelt filter would widen the answer silently: it is refused, with the likely name.
+    const auto misspelt = gw.admin("GET", "/v1/events?kidn=soft_bounce");
+    EXPECT_EQ(misspelt.status, 400);
+    EXPECT_THAT(misspelt.body, HasSubstr("unknown query parameter 'kidn' (did you mean 'kind'?)"));
+    const auto unknown_kind = gw.admin("GET", "/v1/events?kind=soft_bounce,bounced");
+    EXPECT_EQ(unknown_kind.status, 400);
+    EXPECT_THAT(unknown_kind.body, HasSubstr("unknown kind 'bounced'"));
+    EXPECT_EQ(gw.admin("GET", "/v1/providers?verbose=1").status, 400);
 
     // Only the hard bounce is suppressed.
     auto suppressions = parse(gw.admin("GET", "/v1/suppressions").body).at("items").as_array();

@@ -16,8 +16,20 @@ namespace {
 /// One `column op $n` term of a WHERE clause ('?' stands for the parameter) and its value.
 struct condition {
     std::string_view sql;
-    std::variant<std::string_view, int64_t> value;
+    std::variant<std::string_view, int64_t, std::string> value;
 };
+
+// A list of names as the statement reads it: comma-separated (string_to_array). Names are
+// words.
+template <class T, class Name>
+std::string names_of(const std::vector<T>& values, Name name)
+{
+    std::string out;
+    for (const auto& v : values) {
+        out += (out.empty() ? "" : ",") + std::string(name(v));
+    }
+    return out;
+}
 
 std::vector<condition> conditions_of(const event_filter& filter)
 {
@@ -33,11 +45,13 @@ std::vector<condition> conditions_of(const event_filter& filter)
                                                    : "campaign_id = ? AND campaign_id <> ''",
                        *filter.campaign_id});
     }
-    if (filter.kind) {
-        out.push_back({"kind = ?", events::to_string(*filter.kind)});
+    if (!filter.kinds.empty()) {
+        out.push_back(
+            {"kind = ANY(string_to_array(?, ','))", names_of(filter.kinds, events::to_string)});
     }
-    if (filter.reason) {
-        out.push_back({"reason = ?", reasons::to_string(*filter.reason)});
+    if (!filter.reasons.empty()) {
+        out.push_back({"reason = ANY(string_to_array(?, ','))",
+                       names_of(filter.reasons, reasons::to_string)});
     }
     if (filter.provider) {
         out.push_back({"provider = ?", *filter.provider});
@@ -133,8 +147,8 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
     params values;
     for (const auto& c : conditions) {
         std::visit(
-            [&values](auto value) {
-                if constexpr (std::is_same_v<decltype(value), int64_t>) {
+            [&values](const auto& value) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(value)>, int64_t>) {
                     values.integer(value);
                 } else {
                     values.text(value);

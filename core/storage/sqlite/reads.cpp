@@ -26,8 +26,19 @@ constexpr std::string_view of_address =
 /// One `column op ?` term of a WHERE clause with the value it binds.
 struct condition {
     std::string_view sql;
-    std::variant<std::string_view, int64_t> value;
+    std::variant<std::string_view, int64_t, std::string> value;
 };
+
+// A list of names as the statement reads it: a JSON array (json_each). Names are words.
+template <class T, class Name>
+std::string names_of(const std::vector<T>& values, Name name)
+{
+    std::string out = "[";
+    for (const auto& v : values) {
+        out += (out.size() > 1 ? ",\"" : "\"") + std::string(name(v)) + "\"";
+    }
+    return out + "]";
+}
 
 std::vector<condition> conditions_of(const event_filter& filter)
 {
@@ -42,11 +53,13 @@ std::vector<condition> conditions_of(const event_filter& filter)
                                                    : "campaign_id = ? AND campaign_id <> ''",
                        *filter.campaign_id});
     }
-    if (filter.kind) {
-        out.push_back({"kind = ?", events::to_string(*filter.kind)});
+    if (!filter.kinds.empty()) {
+        out.push_back({"kind IN (SELECT value FROM json_each(?))",
+                       names_of(filter.kinds, events::to_string)});
     }
-    if (filter.reason) {
-        out.push_back({"reason = ?", reasons::to_string(*filter.reason)});
+    if (!filter.reasons.empty()) {
+        out.push_back({"reason IN (SELECT value FROM json_each(?))",
+                       names_of(filter.reasons, reasons::to_string)});
     }
     if (filter.provider) {
         out.push_back({"provider = ?", *filter.provider});
@@ -138,7 +151,8 @@ std::vector<stored_event> select_events(connection& db, const event_filter& filt
     auto conditions = conditions_of(filter);
     auto q = db.prepare(events_sql(conditions));
     for (const auto& c : conditions) {
-        std::visit([&q](auto value) { q.bind(value); }, c.value);
+        // By reference: the statement binds the text where it is, without a copy.
+        std::visit([&q](const auto& value) { q.bind(value); }, c.value);
     }
     q.bind(page_size(filter.limit));
     std::vector<stored_event> out;

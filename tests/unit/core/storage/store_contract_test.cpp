@@ -183,15 +183,23 @@ TEST_P(StoreContract, FiltersEventsByReason)
     ASSERT_FALSE(apply_and_wait(*store_, {full, soft, open}).error);
 
     event_filter by_reason;
-    by_reason.reason = reasons::reason::badreputation;
+    by_reason.reasons = {reasons::reason::badreputation};
     auto found = store_->list_events(by_reason);
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].ev.email, "soft@example.com");
-    by_reason.reason = reasons::reason::userunknown;
-    by_reason.kind = event_kind::hard_bounce;
+    by_reason.reasons = {reasons::reason::userunknown};
+    by_reason.kinds = {event_kind::hard_bounce};
     ASSERT_EQ(store_->list_events(by_reason).size(), 1u);
-    by_reason.reason = reasons::reason::mailboxfull;
+    by_reason.reasons = {reasons::reason::mailboxfull};
     EXPECT_TRUE(store_->list_events(by_reason).empty());
+
+    // Any of several: an operator's "every bounce for a full mailbox or a bad reputation".
+    by_reason.kinds = {event_kind::hard_bounce, event_kind::soft_bounce};
+    by_reason.reasons = {reasons::reason::userunknown, reasons::reason::badreputation};
+    EXPECT_EQ(store_->list_events(by_reason).size(), 2u);
+    by_reason.reasons = {};
+    by_reason.kinds = {event_kind::opened, event_kind::soft_bounce};
+    EXPECT_EQ(store_->list_events(by_reason).size(), 2u);
 }
 
 TEST_P(StoreContract, ReapplyingABatchChangesNothing)
@@ -616,7 +624,7 @@ TEST_P(StoreContractFilters, FiltersEventsByEachField)
 {
     EXPECT_THAT(keys([](auto& f) { f.email = "a@x.org"; }), ElementsAre("e1", "e3", "e4"));
     EXPECT_THAT(keys([](auto& f) { f.campaign_id = "c1"; }), ElementsAre("e1", "e4", "e5"));
-    EXPECT_THAT(keys([](auto& f) { f.kind = event_kind::opened; }), ElementsAre("e2", "e4"));
+    EXPECT_THAT(keys([](auto& f) { f.kinds = {event_kind::opened}; }), ElementsAre("e2", "e4"));
     EXPECT_THAT(keys([](auto& f) { f.provider = "sendgrid"; }), ElementsAre("e2", "e5"));
     EXPECT_THAT(keys([](auto& f) { f.since = base_time + 40; }), ElementsAre("e4", "e5", "e6"));
     EXPECT_THAT(keys([](auto& f) { f.email = "nobody@x.org"; }), IsEmpty());
@@ -631,7 +639,7 @@ TEST_P(StoreContractFilters, AndsTheFilters)
                 ElementsAre("e1", "e4"));
     EXPECT_THAT(keys([](auto& f) {
                     f.email = "a@x.org";
-                    f.kind = event_kind::opened;
+                    f.kinds = {event_kind::opened};
                 }),
                 ElementsAre("e4"));
     EXPECT_THAT(keys([](auto& f) {
@@ -641,7 +649,7 @@ TEST_P(StoreContractFilters, AndsTheFilters)
                 }),
                 ElementsAre("e5"));
     EXPECT_THAT(keys([](auto& f) {
-                    f.kind = event_kind::delivered;
+                    f.kinds = {event_kind::delivered};
                     f.since = base_time + 20;
                 }),
                 ElementsAre("e5", "e6"));
