@@ -322,6 +322,24 @@ json::object counts_to_json(const std::map<std::string, int64_t>& counts)
     return out;
 }
 
+// The provider's effective options, defaults included; a secret one only says whether it is set.
+json::object settings_of(const plugin::driver_instance& p)
+{
+    json::object out;
+    for (const auto& spec : p.library().options()) {
+        const auto value = p.options().find(spec.name);
+        if (value == p.options().end()) {
+            continue;
+        }
+        if (!spec.secret) {
+            out[spec.name] = value->second;
+        } else {
+            out[spec.name] = value->second.empty() ? json::value(nullptr) : "(secret, set)";
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 admin_api::admin_api(const plugin::provider_set& providers, storage::store& store,
@@ -501,12 +519,15 @@ http::response admin_api::providers(const http::request& req) const
     json::array items;
     for (const auto& p : providers_.providers()) {
         const mg_driver& d = p->library().descriptor();
+        const auto last = callbacks_.last_callback_ms(p->provider());
         items.push_back(json::object{{"nickname", p->provider()},
                                      {"driver", p->library().id()},
                                      {"version", p->library().version()},
                                      {"callback_url", callbacks_.callback_url(p->provider())},
                                      {"capabilities", capability_names(d.capabilities)},
-                                     {"max_callback_events", d.max_callback_events}});
+                                     {"max_callback_events", d.max_callback_events},
+                                     {"settings", settings_of(*p)},
+                                     {"last_callback_at", time_or_null(last)}});
     }
     return http::json_response(bh::status::ok, json::object{{"items", std::move(items)}}, req);
 }

@@ -104,6 +104,12 @@ bool callback_endpoint::serves(std::string_view nickname) const
     return providers_.find(nickname) != nullptr;
 }
 
+int64_t callback_endpoint::last_callback_ms(std::string_view nickname) const
+{
+    const auto last = last_callback_.find(nickname);
+    return last == last_callback_.end() ? 0 : static_cast<int64_t>(last->second->value() * 1000.0);
+}
+
 std::string callback_endpoint::callback_url(const std::string& nickname) const
 {
     return public_url_ + "/v1/callbacks/" + nickname;

@@ -35,6 +35,10 @@ public:
     /// Whether `nickname` is a configured provider's.
     bool serves(std::string_view nickname) const;
 
+    /// When the provider's last callback was taken (Unix ms), or 0 for none since start.
+    /// THREAD: any.
+    int64_t last_callback_ms(std::string_view nickname) const;
+
     /// The URL a provider's ESP posts to.
     std::string callback_url(const std::string& nickname) const;
 

@@ -265,6 +265,33 @@ TEST(Service, AdminRoutesNeedTheToken)
     EXPECT_EQ(gw.request("GET", "/healthz").status, 200);
 }
 
+// What an operator checks first: where each provider sends and how, and whether its ESP calls
+// back; secrets are named as set, never shown.
+TEST(Service, ProvidersShowTheirEffectiveSettingsNeverTheirSecrets)
+{
+    gateway_options o;
+    o.extra_providers_yaml = "  - nickname: relay\n    driver: smtp\n    host: smtp.example.net\n"
+                             "    port: 587\n    username: news@example.com\n"
+                             "    password: hunter2-value\n";
+    gateway_process gw(o);
+    auto providers = parse(gw.admin("GET", "/v1/providers").body).at("items").as_array();
+    ASSERT_EQ(providers.size(), 2u);
+    const auto& legacy = providers[0].as_object();
+    const auto& relay = providers[1].as_object();
+    EXPECT_EQ(relay.at("nickname"), "relay");
+    EXPECT_EQ(relay.at("settings").at("host"), "smtp.example.net");
+    EXPECT_EQ(relay.at("settings").at("port"), "587");
+    EXPECT_EQ(relay.at("settings").at("scheme"), "starttls") << "the default, as in effect";
+    EXPECT_EQ(relay.at("settings").at("password"), "(secret, set)");
+    EXPECT_THAT(json::serialize(providers), Not(HasSubstr("hunter2-value")));
+    EXPECT_EQ(legacy.at("last_callback_at"), nullptr);
+
+    ASSERT_EQ(gw.request("POST", "/v1/callbacks/legacy", seed).status, 200);
+    const auto after = parse(gw.admin("GET", "/v1/providers").body).at("items").as_array();
+    EXPECT_TRUE(after[0].at("last_callback_at").is_string()) << after[0];
+    EXPECT_EQ(after[1].at("last_callback_at"), nullptr);
+}
+
 TEST(Service, AdminRoutesAnswerAsDocumented)
 {
     gateway_process gw;
@@ -273,7 +300,7 @@ TEST(Service, AdminRoutesAnswerAsDocumented)
     EXPECT_EQ(providers[0].at("nickname"), "legacy");
     EXPECT_EQ(providers[0].at("driver"), "legacy");
     EXPECT_EQ(providers[0].at("callback_url"), "https://gateway.test/v1/callbacks/legacy");
-    EXPECT_THAT(json::serialize(providers[0]), Not(HasSubstr("password")));
+    EXPECT_EQ(providers[0].at("settings").at("password"), nullptr) << "a secret not set";
 
     auto put = gw.admin("PUT", "/v1/suppressions/Some.One@Example.com", R"({"reason":"manual"})");
     ASSERT_EQ(put.status, 200) << put.body;
