@@ -91,35 +91,41 @@ registry::family& registry::family_of(const std::string& name, const std::string
     return f;
 }
 
+namespace {
+
+// The series `l` of a family's map, made by `make` on first use.
+template <class Series, class Make>
+Series& series_of(std::map<labels, std::unique_ptr<Series>>& series, const labels& l, Make make)
+{
+    auto& slot = series[l];
+    if (!slot) {
+        slot = make();
+    }
+    return *slot;
+}
+
+} // namespace
+
 counter& registry::get_counter(const std::string& name, const std::string& help, const labels& l)
 {
     std::lock_guard lock(mutex_);
-    auto& slot = family_of(name, help, "counter").counters[l];
-    if (!slot) {
-        slot = std::make_unique<counter>();
-    }
-    return *slot;
+    return series_of(family_of(name, help, "counter").counters, l,
+                     [] { return std::make_unique<counter>(); });
 }
 
 histogram& registry::get_histogram(const std::string& name, const std::string& help,
                                    const std::vector<double>& bounds, const labels& l)
 {
     std::lock_guard lock(mutex_);
-    auto& slot = family_of(name, help, "histogram").histograms[l];
-    if (!slot) {
-        slot = std::make_unique<histogram>(bounds);
-    }
-    return *slot;
+    return series_of(family_of(name, help, "histogram").histograms, l,
+                     [&bounds] { return std::make_unique<histogram>(bounds); });
 }
 
 gauge& registry::get_gauge(const std::string& name, const std::string& help, const labels& l)
 {
     std::lock_guard lock(mutex_);
-    auto& slot = family_of(name, help, "gauge").gauges[l];
-    if (!slot) {
-        slot = std::make_unique<gauge>();
-    }
-    return *slot;
+    return series_of(family_of(name, help, "gauge").gauges, l,
+                     [] { return std::make_unique<gauge>(); });
 }
 
 void registry::add_gauge(const std::string& name, const std::string& help,
